@@ -1,0 +1,144 @@
+//! Benchmarks run by `acta bench …` on the machine at hand; figures are printed,
+//! never asserted (speed is measured, not tested).
+//!
+//! `render`: every fixture of `fixtures/acts/` rendered as a draft, first
+//! cold (first render in the process), then warm on 1 and 2 threads. Each
+//! render is a distinct document (a fresh act id is printed in it), as in real
+//! use, so Typst's memoization cannot serve a whole document from cache.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use crate::service::{Acta, ServiceError};
+
+/// Failure of a benchmark.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// The fixtures cannot be read.
+    #[error("fixtures: {0}")]
+    Fixtures(String),
+    /// A render failed.
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+}
+
+/// Figures of one render benchmark.
+#[derive(Debug, Clone)]
+pub struct RenderReport {
+    /// Number of fixtures (templates) rendered.
+    pub templates: usize,
+    /// First render of the process, milliseconds.
+    pub cold_ms: f64,
+    /// Warm single-render latencies, 1 thread: median and 95th percentile (ms).
+    pub warm_p50_ms: f64,
+    /// 95th percentile.
+    pub warm_p95_ms: f64,
+    /// Documents per second with 1 thread.
+    pub docs_per_sec_1: f64,
+    /// Documents per second with 2 threads.
+    pub docs_per_sec_2: f64,
+    /// Peak resident memory of the process (MB), from /proc.
+    pub peak_rss_mb: Option<f64>,
+    /// Average PDF size (bytes).
+    pub avg_pdf_bytes: usize,
+}
+
+/// Read every `*.json` request body in `dir`, sorted by name.
+pub fn load_fixtures(dir: &Path) -> Result<Vec<Value>, BenchError> {
+    let err = |e: std::io::Error| BenchError::Fixtures(format!("{}: {e}", dir.display()));
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .map_err(err)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| {
+            let bytes = std::fs::read(p).map_err(err)?;
+            serde_json::from_slice(&bytes).map_err(|e| BenchError::Fixtures(format!("{}: {e}", p.display())))
+        })
+        .collect()
+}
+
+/// Render `docs` documents per thread configuration over `fixtures`.
+pub fn render(acta: &Acta, fixtures: &[Value], docs: usize) -> Result<RenderReport, BenchError> {
+    if fixtures.is_empty() {
+        return Err(BenchError::Fixtures("no fixture".into()));
+    }
+    let at = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| OffsetDateTime::now_utc());
+    let start = Instant::now();
+    let first = acta.preview(&fixtures[0], at)?;
+    let cold = start.elapsed();
+
+    let mut latencies = Vec::with_capacity(docs);
+    let mut bytes = first.len();
+    for i in 0..docs {
+        let t = Instant::now();
+        bytes += acta.preview(&fixtures[i % fixtures.len()], at)?.len();
+        latencies.push(t.elapsed());
+    }
+    let one_thread: Duration = latencies.iter().sum();
+    latencies.sort();
+
+    let start = Instant::now();
+    std::thread::scope(|s| -> Result<(), BenchError> {
+        let handles: Vec<_> = (0..2)
+            .map(|k| {
+                s.spawn(move || -> Result<(), BenchError> {
+                    for i in (k..docs).step_by(2) {
+                        acta.preview(&fixtures[i % fixtures.len()], at)?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().map_err(|_| BenchError::Fixtures("render thread panicked".into()))??;
+        }
+        Ok(())
+    })?;
+    let two_threads = start.elapsed();
+
+    let pct = |p: f64| ms(latencies[((latencies.len() as f64 - 1.0) * p) as usize]);
+    Ok(RenderReport {
+        templates: fixtures.len(),
+        cold_ms: ms(cold),
+        warm_p50_ms: pct(0.5),
+        warm_p95_ms: pct(0.95),
+        docs_per_sec_1: docs as f64 / one_thread.as_secs_f64(),
+        docs_per_sec_2: docs as f64 / two_threads.as_secs_f64(),
+        peak_rss_mb: peak_rss_mb(),
+        avg_pdf_bytes: bytes / (docs + 1),
+    })
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// `VmHWM` of /proc/self/status, in MB (Linux only).
+pub fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+impl std::fmt::Display for RenderReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "templates rendered      {}", self.templates)?;
+        writeln!(f, "cold first render       {:.1} ms", self.cold_ms)?;
+        writeln!(f, "warm render p50 / p95   {:.1} / {:.1} ms", self.warm_p50_ms, self.warm_p95_ms)?;
+        writeln!(f, "throughput, 1 thread    {:.0} docs/s", self.docs_per_sec_1)?;
+        writeln!(f, "throughput, 2 threads   {:.0} docs/s", self.docs_per_sec_2)?;
+        writeln!(f, "average PDF size        {:.1} KB", self.avg_pdf_bytes as f64 / 1024.0)?;
+        match self.peak_rss_mb {
+            Some(mb) => writeln!(f, "peak RSS                {mb:.0} MB"),
+            None => writeln!(f, "peak RSS                n/a"),
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! The catalogue of act templates.
+//!
+//! A *template* is one model of act (`arrete-avancement-echelon`): a Typst source
+//! `templates/<id>.typ`, a JSON Schema `schemas/<id>.schema.json` describing the
+//! `data` a request must carry, and metadata kept in the schema under `x-acta`
+//! (register series, @ctes nature and matière, title). The catalogue compiles
+//! every schema once at start-up and validates request data against it before
+//! anything is rendered or stored.
+
+mod validate;
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+pub use validate::FieldError;
+
+use crate::assets::FileTree;
+use crate::domain::{Series, TemplateId};
+
+/// Metadata of a template, read from the `x-acta` member of its schema.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Meta {
+    serie: Series,
+    nature: u8,
+    matiere: String,
+    titre: String,
+    #[serde(default)]
+    sujet: Vec<String>,
+}
+
+/// One template of the catalogue.
+#[derive(Debug)]
+pub struct Template {
+    /// Its id.
+    pub id: TemplateId,
+    /// One line for people choosing a model (the schema's `description`).
+    pub description: String,
+    /// Kind of act, as a title: "Arrêté portant avancement d'échelon".
+    pub title: String,
+    /// Register series its acts are numbered in.
+    pub series: Series,
+    /// @ctes nature code (1 délibération … 6 autres).
+    pub nature: u8,
+    /// @ctes matière code ("4.1").
+    pub matiere: String,
+    /// JSON pointers into the data whose values name the act's subject
+    /// ("Mme Camille DURAND"), appended to the title.
+    subject: Vec<String>,
+    schema: Value,
+    validator: jsonschema::Validator,
+}
+
+/// A problem with the catalogue itself (a developer's error, found at start-up).
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// A schema file is not JSON.
+    #[error("{path}: not valid JSON: {source}")]
+    Json {
+        /// Schema path.
+        path: String,
+        /// Cause.
+        source: serde_json::Error,
+    },
+    /// A schema is not a valid JSON Schema.
+    #[error("{path}: invalid JSON Schema: {message}")]
+    Schema {
+        /// Schema path.
+        path: String,
+        /// What the compiler said.
+        message: String,
+    },
+    /// The `x-acta` metadata is missing or wrong.
+    #[error("{path}: invalid x-acta metadata: {message}")]
+    Meta {
+        /// Schema path.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A schema has no Typst template beside it.
+    #[error("template {0}.typ is missing for schema {0}.schema.json")]
+    MissingTemplate(String),
+}
+
+/// Every template, by id.
+#[derive(Debug)]
+pub struct Catalog(BTreeMap<TemplateId, Template>);
+
+const SCHEMA_SUFFIX: &str = ".schema.json";
+
+impl Catalog {
+    /// Compile every `<id>.schema.json` of `schemas`, checking that `templates`
+    /// holds the matching `<id>.typ`.
+    pub fn load(schemas: &FileTree, templates: &FileTree) -> Result<Self, CatalogError> {
+        let mut map = BTreeMap::new();
+        for (path, bytes) in schemas.iter() {
+            let Some(name) = path.strip_prefix('/').and_then(|p| p.strip_suffix(SCHEMA_SUFFIX)) else {
+                continue;
+            };
+            let meta_err = |message: String| CatalogError::Meta { path: path.into(), message };
+            let id: TemplateId = name.parse().map_err(|e| meta_err(format!("{e}")))?;
+            if templates.get(&format!("/{id}.typ")).is_none() {
+                return Err(CatalogError::MissingTemplate(id.to_string()));
+            }
+            let schema: Value = serde_json::from_slice(bytes)
+                .map_err(|source| CatalogError::Json { path: path.into(), source })?;
+            let meta: Meta = serde_json::from_value(schema.get("x-acta").cloned().unwrap_or_default())
+                .map_err(|e| meta_err(e.to_string()))?;
+            let description = schema
+                .get("description")
+                .and_then(Value::as_str)
+                .ok_or_else(|| meta_err("missing description".into()))?
+                .to_owned();
+            let validator = jsonschema::options()
+                .should_validate_formats(true)
+                .build(&schema)
+                .map_err(|e| CatalogError::Schema { path: path.into(), message: e.to_string() })?;
+            let template = Template {
+                id: id.clone(),
+                description,
+                title: meta.titre,
+                series: meta.serie,
+                nature: meta.nature,
+                matiere: meta.matiere,
+                subject: meta.sujet,
+                schema,
+                validator,
+            };
+            map.insert(id, template);
+        }
+        Ok(Self(map))
+    }
+
+    /// The template `id`, if it exists.
+    pub fn get(&self, id: &TemplateId) -> Option<&Template> {
+        self.0.get(id)
+    }
+
+    /// Every template, ordered by id.
+    pub fn iter(&self) -> impl Iterator<Item = &Template> {
+        self.0.values()
+    }
+}
+
+impl Template {
+    /// Check `data` against the schema and the text rules every field obeys.
+    /// Returns every problem at once, each located by a JSON pointer that starts
+    /// at `prefix` (the position of `data` in the request body, e.g. `/data`).
+    pub fn validate(&self, data: &Value, prefix: &str) -> Result<(), Vec<FieldError>> {
+        validate::validate(&self.validator, &self.schema, data, prefix)
+    }
+
+    /// The act's title: the template title followed by its subject, e.g.
+    /// "Arrêté portant avancement d'échelon — Mme Camille DURAND".
+    pub fn act_title(&self, data: &Value) -> String {
+        let subject: Vec<&str> =
+            self.subject.iter().filter_map(|p| data.pointer(p).and_then(Value::as_str)).collect();
+        if subject.is_empty() {
+            self.title.clone()
+        } else {
+            format!("{} — {}", self.title, subject.join(" "))
+        }
+    }
+}

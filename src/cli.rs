@@ -1,0 +1,200 @@
+//! The command line: `acta serve | templates | render | search`.
+//!
+//! Each command is a thin call into the library; errors travel up as
+//! [`CliError`] and `main` prints them with their causes.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use serde_json::Value;
+
+use crate::config::{ConfigError, Overrides, Settings};
+use crate::service::{Acta, OpenError, ServiceError};
+use crate::startup::{Application, StartupError};
+
+/// acta — official acts of French local government: generate, seal, index,
+/// store and archive arrêtés, délibérations, convocations and procès-verbaux.
+#[derive(Debug, Parser)]
+#[command(name = "acta", version, about, long_about = None)]
+pub struct Cli {
+    /// Data directory: local object store and search index [default: ./data]
+    #[arg(long, global = true, env = "ACTA_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Configuration file [default: ./acta.toml if it exists]
+    #[arg(long, global = true, env = "ACTA_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service (API under /api/v1, health at /health).
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:8080]
+        #[arg(long, env = "ACTA_LISTEN", value_name = "ADDR")]
+        listen: Option<SocketAddr>,
+    },
+    /// List the act templates: one line per template, id then description.
+    Templates,
+    /// Render a draft PDF ("PROJET", no number) from a request body, as sent to
+    /// POST /api/v1/acts; nothing is stored.
+    Render {
+        /// The request body (JSON file: template, collectivite, data).
+        #[arg(long, value_name = "FILE")]
+        input: PathBuf,
+        /// Where to write the PDF.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Measure performance on this machine (figures are printed, not checked).
+    Bench {
+        /// What to measure.
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
+    /// Search the acts of the data directory and print the best hits.
+    Search {
+        /// Query: words, "exact phrases", AND / OR, -excluded; empty for all.
+        query: Vec<String>,
+        /// Most hits to print.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+}
+
+/// The benchmarks.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Render every fixture as a draft: cold and warm latency, docs/s on 1 and 2
+    /// threads, peak RSS.
+    Render {
+        /// Directory of request bodies.
+        #[arg(long, default_value = "fixtures/acts", value_name = "DIR")]
+        fixtures: PathBuf,
+        /// Documents rendered per thread configuration.
+        #[arg(long, default_value_t = 500)]
+        docs: usize,
+    },
+}
+
+/// A command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Settings could not be loaded.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The core could not be opened.
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    /// The service could not start.
+    #[error(transparent)]
+    Startup(#[from] StartupError),
+    /// A use case failed.
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// The input file is not JSON.
+    #[error("{path}: not valid JSON: {source}")]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// Cause.
+        source: serde_json::Error,
+    },
+    /// Serving failed.
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+    /// A benchmark failed.
+    #[error(transparent)]
+    Bench(#[from] crate::bench::BenchError),
+}
+
+impl Cli {
+    /// Run the command.
+    pub async fn run(self) -> Result<ExitCode, CliError> {
+        let listen = match &self.command {
+            Command::Serve { listen } => *listen,
+            _ => None,
+        };
+        let overrides = Overrides { data_dir: self.data_dir.clone(), listen };
+        let settings = Settings::load(self.config.as_deref(), &overrides)?;
+        match self.command {
+            Command::Serve { .. } => {
+                let app = Application::build(settings).await?;
+                app.run_until_stopped().await.map_err(CliError::Serve)?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Templates => {
+                let acta = Acta::open(&settings)?;
+                let mut out = std::io::stdout().lock();
+                for t in acta.catalog().iter() {
+                    let _ = writeln!(out, "{}\t{}", t.id, t.description);
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Render { input, out } => render(&settings, &input, &out),
+            Command::Bench { what: BenchCommand::Render { fixtures, docs } } => {
+                let acta = Acta::open(&settings)?;
+                let fixtures = crate::bench::load_fixtures(&fixtures)?;
+                let report = crate::bench::render(&acta, &fixtures, docs)?;
+                print!("{report}");
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Search { query, limit } => {
+                let acta = Acta::open(&settings)?;
+                let results = acta.search(&query.join(" "), limit).await?;
+                let mut out = std::io::stdout().lock();
+                for h in &results.hits {
+                    let number = h.number.as_deref().unwrap_or("(projet)");
+                    let _ = writeln!(out, "{}\t{}\t{}\t{}", h.id, number, h.siren, h.title);
+                }
+                let _ = writeln!(out, "{} acte(s) trouvé(s)", results.total);
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+    }
+}
+
+/// Exit code of `acta render` when the request is invalid (as opposed to 1 for
+/// other failures), so that scripts can tell "fix your data" from "broken".
+const EXIT_INVALID: u8 = 3;
+
+fn render(settings: &Settings, input: &PathBuf, out: &PathBuf) -> Result<ExitCode, CliError> {
+    let text = std::fs::read(input).map_err(|source| CliError::File { path: input.clone(), source })?;
+    let body: Value =
+        serde_json::from_slice(&text).map_err(|source| CliError::Json { path: input.clone(), source })?;
+    let acta = Acta::open(settings)?;
+    // Drafts rendered from the command line are dated today at midnight UTC, so
+    // rendering the same file twice on one day gives the same bytes.
+    let today = time::OffsetDateTime::now_utc().replace_time(time::Time::MIDNIGHT);
+    match acta.preview(&body, today) {
+        Ok(pdf) => {
+            std::fs::write(out, pdf).map_err(|source| CliError::File { path: out.clone(), source })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(ServiceError::Invalid(errors)) => {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "Données invalides ({} champ(s) à corriger) :", errors.len());
+            for e in errors {
+                let _ = writeln!(err, "  {} : {}", e.path, e.message);
+            }
+            Ok(ExitCode::from(EXIT_INVALID))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,151 @@
+//! Settings: one typed tree, layered from lowest to highest priority:
+//! 1. defaults in code ([`Settings::default`]),
+//! 2. an optional TOML file (`acta.toml` in the working directory, or the file named
+//!    by `--config` / `ACTA_CONFIG`),
+//! 3. `ACTA_…` environment variables (`ACTA_DATA_DIR`, `ACTA_LISTEN`; nested keys use
+//!    a double underscore, e.g. `ACTA_SEARCH__COMMIT_EVERY`),
+//! 4. command-line flags.
+//!
+//! Unknown keys are rejected so that a typo in `acta.toml` fails at start-up
+//! instead of being silently ignored. Every field is documented in
+//! `docs/configuration.md`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Default configuration file, looked up in the working directory.
+pub const DEFAULT_CONFIG_FILE: &str = "acta.toml";
+
+/// The whole configuration of an acta process.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Directory holding the local object store (`store/`) and the search index
+    /// (`index/`). Created if missing.
+    pub data_dir: PathBuf,
+    /// Address the HTTP server listens on. Port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// Directory of Typst templates to use instead of the ones built into the
+    /// binary (for template authors). `None` uses the built-in templates.
+    pub templates_dir: Option<PathBuf>,
+    /// Directory of JSON Schemas matching `templates_dir`. `None` uses the
+    /// built-in schemas.
+    pub schemas_dir: Option<PathBuf>,
+    /// JSON file listing the collectivités served by this instance. `None` uses
+    /// the demo collectivités built from `fixtures/collectivites.json`.
+    pub collectivites_file: Option<PathBuf>,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            templates_dir: None,
+            schemas_dir: None,
+            collectivites_file: None,
+            max_body_bytes: 2 * 1024 * 1024,
+        }
+    }
+}
+
+/// Values given on the command line; `None` leaves the lower layers in force.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Overrides {
+    /// `--data-dir`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    /// `--listen`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+}
+
+/// The configuration could not be assembled.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A named configuration file does not exist.
+    #[error("configuration file {0} not found")]
+    MissingFile(PathBuf),
+    /// A layer holds a bad value or an unknown key.
+    #[error("invalid configuration: {0}")]
+    Invalid(#[from] Box<figment::Error>),
+}
+
+impl Settings {
+    /// Assemble the layers. `config_file` is an explicitly named file (it must
+    /// exist); otherwise `acta.toml` is read if present.
+    pub fn load(config_file: Option<&Path>, overrides: &Overrides) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        match config_file {
+            Some(path) if !path.exists() => return Err(ConfigError::MissingFile(path.into())),
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None if Path::new(DEFAULT_CONFIG_FILE).exists() => {
+                figment = figment.merge(Toml::file_exact(DEFAULT_CONFIG_FILE));
+            }
+            None => {}
+        }
+        figment
+            .merge(Env::prefixed("ACTA_").ignore(&["CONFIG"]).split("__"))
+            .merge(Serialized::defaults(overrides))
+            .extract()
+            .map_err(|e| ConfigError::Invalid(Box::new(e)))
+    }
+
+    /// Where the local object store lives.
+    pub fn store_dir(&self) -> PathBuf {
+        self.data_dir.join("store")
+    }
+
+    /// Where the search index lives (derived data: it can be deleted and rebuilt).
+    pub fn index_dir(&self) -> PathBuf {
+        self.data_dir.join("index")
+    }
+}
+
+#[cfg(test)]
+// figment's Jail closures return its large error type; that is its API.
+#[allow(clippy::result_large_err)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_apply_in_order_file_then_env_then_flags() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("acta.toml", "data_dir = \"from-file\"\nlisten = \"127.0.0.1:9000\"")?;
+            jail.set_env("ACTA_LISTEN", "127.0.0.1:9001");
+            let s = Settings::load(None, &Overrides::default()).unwrap();
+            assert_eq!(s.data_dir, PathBuf::from("from-file"));
+            assert_eq!(s.listen.port(), 9001);
+
+            let flags = Overrides { data_dir: Some("from-flag".into()), listen: None };
+            let s = Settings::load(None, &flags).unwrap();
+            assert_eq!(s.data_dir, PathBuf::from("from-flag"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_unknown_key_is_an_error_not_a_silent_default() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("acta.toml", "data_dri = \"typo\"")?;
+            assert!(Settings::load(None, &Overrides::default()).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn defaults_serve_a_newcomer() {
+        figment::Jail::expect_with(|_| {
+            let s = Settings::load(None, &Overrides::default()).unwrap();
+            assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+            assert_eq!(s.data_dir, PathBuf::from("data"));
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,172 @@
+//! API errors as `application/problem+json` (RFC 9457).
+//!
+//! Each error has a stable machine `code` (never renamed: integrators match on
+//! it), a French `title` and `detail` for people, and, for invalid data, the
+//! list of faulty fields by JSON pointer. Our own failures answer an opaque
+//! 500/503 and their cause is logged, never sent.
+
+use axum::Json;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::catalog::FieldError;
+use crate::service::ServiceError;
+use crate::store::StoreError;
+
+/// Media type of error bodies.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An error answer.
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    /// URI naming the error kind: `urn:acta:problem:<code>`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Stable code, e.g. `validation_failed`.
+    pub code: &'static str,
+    /// Short French summary.
+    pub title: &'static str,
+    /// HTTP status.
+    pub status: u16,
+    /// French explanation of this occurrence.
+    pub detail: String,
+    /// Faulty fields, for `validation_failed`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+impl Problem {
+    /// A problem without field errors.
+    pub fn new(status: StatusCode, code: &'static str, title: &'static str, detail: String) -> Self {
+        Self {
+            kind: format!("urn:acta:problem:{code}"),
+            code,
+            title,
+            status: status.as_u16(),
+            detail,
+            errors: Vec::new(),
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut resp = (status, Json(self)).into_response();
+        resp.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static(PROBLEM_JSON));
+        resp
+    }
+}
+
+/// Errors a handler can return.
+#[derive(Debug)]
+pub enum ApiError {
+    /// From the core.
+    Service(ServiceError),
+    /// The body is not JSON.
+    MalformedJson(String),
+    /// The body is larger than allowed.
+    PayloadTooLarge,
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        Self::Service(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        problem(self).into_response()
+    }
+}
+
+fn problem(e: ApiError) -> Problem {
+    use StatusCode as S;
+    let e = match e {
+        ApiError::MalformedJson(why) => {
+            return Problem::new(
+                S::BAD_REQUEST,
+                "malformed_json",
+                "Corps de requête illisible",
+                format!("le corps de la requête n'est pas un JSON valide : {why}"),
+            );
+        }
+        ApiError::PayloadTooLarge => {
+            return Problem::new(
+                S::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "Requête trop volumineuse",
+                "le corps de la requête dépasse la taille maximale acceptée".into(),
+            );
+        }
+        ApiError::Service(e) => e,
+    };
+    match e {
+        ServiceError::Invalid(errors) => {
+            let n = errors.len();
+            Problem {
+                errors,
+                ..Problem::new(
+                    S::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                    "Données invalides",
+                    format!("{n} champ(s) à corriger avant de pouvoir générer l'acte"),
+                )
+            }
+        }
+        ServiceError::UnknownTemplate(t) => Problem::new(
+            S::NOT_FOUND,
+            "template_not_found",
+            "Modèle inconnu",
+            format!("aucun modèle d'acte « {t} »"),
+        ),
+        ServiceError::UnknownCollectivite(s) => Problem::new(
+            S::NOT_FOUND,
+            "collectivite_not_found",
+            "Collectivité inconnue",
+            format!("aucune collectivité de SIREN {s} n'est servie par cette instance"),
+        ),
+        ServiceError::ActNotFound => Problem::new(
+            S::NOT_FOUND,
+            "act_not_found",
+            "Acte introuvable",
+            "aucun acte ne porte cet identifiant".into(),
+        ),
+        ServiceError::InvalidQuery(why) => Problem::new(
+            S::BAD_REQUEST,
+            "invalid_query",
+            "Recherche invalide",
+            format!("la requête de recherche ne peut pas être interprétée ({why})"),
+        ),
+        ServiceError::Store(StoreError::Backend(cause)) => {
+            tracing::error!(error = %cause, "object store unavailable");
+            Problem::new(
+                S::SERVICE_UNAVAILABLE,
+                "store_unavailable",
+                "Stockage indisponible",
+                "le stockage des actes est momentanément indisponible ; réessayez plus tard".into(),
+            )
+        }
+        other => {
+            tracing::error!(error = %other, "internal error");
+            Problem::new(
+                S::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "Erreur interne",
+                "une erreur inattendue s'est produite ; elle a été journalisée".into(),
+            )
+        }
+    }
+}
+
+/// Fallback for unknown routes.
+pub async fn not_found() -> Problem {
+    Problem::new(
+        StatusCode::NOT_FOUND,
+        "route_not_found",
+        "Ressource introuvable",
+        "aucune ressource à cette adresse".into(),
+    )
+}

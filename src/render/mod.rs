@@ -1,0 +1,173 @@
+//! Rendering: Typst templates + JSON data → PDF/A-2b bytes.
+//!
+//! The [`Engine`] is built once and shared: it holds the embedded fonts, the
+//! standard library and every template source, parsed. Each render builds a
+//! short-lived [`world::DocWorld`] that serves those sources plus the request's
+//! data as the virtual file `/data.json`, which templates read with
+//! `json("/data.json")`. Data therefore reaches Typst as *values*, never as
+//! markup: a field holding `#panic("x")` is printed as written.
+//!
+//! Determinism: fonts come only from the binary, `datetime.today()` is an error,
+//! and the PDF's date, identifier and creator are fixed by the caller, so the
+//! same input always renders to the same bytes (what the seal relies on).
+//!
+//! Rendering is CPU-bound (≈10 ms per page): async callers must run it on the
+//! blocking pool.
+
+mod diagnostics;
+mod world;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use typst::foundations::{Bytes, Datetime, Smart};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::FontBook;
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt};
+use typst_kit::fonts::FontStore;
+use typst_layout::PagedDocument;
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
+
+use crate::assets::FileTree;
+use crate::domain::TemplateId;
+
+/// Virtual path of the per-document data file.
+pub const DATA_PATH: &str = "/data.json";
+/// `/Creator` written in every PDF, fixed so that bytes do not change with
+/// acta's version.
+const CREATOR: &str = "acta";
+/// Evict Typst's global memoization cache every this many renders: without it
+/// the cache grows by about 1 MB per distinct document.
+const EVICT_EVERY: usize = 32;
+/// Age (in evictions) of cache entries kept at each eviction.
+const EVICT_MAX_AGE: usize = 2;
+
+/// What to render.
+#[derive(Debug, Clone)]
+pub struct RenderJob<'a> {
+    /// Template to render.
+    pub template: &'a TemplateId,
+    /// The JSON document served as `/data.json`.
+    pub data: &'a [u8],
+    /// Date written into the PDF metadata (creation date), in UTC.
+    pub timestamp: time::PrimitiveDateTime,
+    /// Stable document identifier (the act id), hashed into the PDF `/ID`.
+    pub ident: &'a str,
+}
+
+/// A render failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// No such template.
+    #[error("unknown template {0}")]
+    UnknownTemplate(TemplateId),
+    /// The template failed on this data (a bug in the template, or a business
+    /// check written as `panic()` in it). Each line is `file:line:col: message`.
+    #[error("template error:\n{}", .0.join("\n"))]
+    Template(Vec<String>),
+    /// The document could not be written as PDF/A-2b.
+    #[error("PDF export failed:\n{}", .0.join("\n"))]
+    Export(Vec<String>),
+    /// The engine could not be set up (bad template file, bad timestamp).
+    #[error("render engine: {0}")]
+    Setup(String),
+}
+
+/// The shared rendering engine.
+pub struct Engine {
+    library: LazyHash<Library>,
+    fonts: FontStore,
+    sources: HashMap<FileId, Source>,
+    files: HashMap<FileId, Bytes>,
+    data_id: FileId,
+    renders: AtomicUsize,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("sources", &self.sources.len()).finish_non_exhaustive()
+    }
+}
+
+fn file_id(path: &str) -> Result<FileId, RenderError> {
+    let vpath = VirtualPath::new(path).map_err(|e| RenderError::Setup(format!("{path}: {e:?}")))?;
+    Ok(RootedPath::new(VirtualRoot::Project, vpath).intern())
+}
+
+impl Engine {
+    /// Parse every `.typ` file of `templates` and load the embedded fonts.
+    /// Other files (images such as logos) are served as bytes.
+    pub fn new(templates: &FileTree) -> Result<Self, RenderError> {
+        let mut fonts = FontStore::new();
+        fonts.extend(typst_kit::fonts::embedded());
+        let mut sources = HashMap::new();
+        let mut files = HashMap::new();
+        for (path, bytes) in templates.iter() {
+            let id = file_id(path)?;
+            if path.ends_with(".typ") {
+                let text = String::from_utf8(bytes.to_vec())
+                    .map_err(|_| RenderError::Setup(format!("{path}: not UTF-8")))?;
+                sources.insert(id, Source::new(id, text));
+            } else {
+                files.insert(id, Bytes::new(bytes.to_vec()));
+            }
+        }
+        Ok(Self {
+            library: LazyHash::new(Library::default()),
+            fonts,
+            sources,
+            files,
+            data_id: file_id(DATA_PATH)?,
+            renders: AtomicUsize::new(0),
+        })
+    }
+
+    /// Whether `template` has a source.
+    pub fn has_template(&self, template: &TemplateId) -> bool {
+        file_id(&format!("/{template}.typ")).is_ok_and(|id| self.sources.contains_key(&id))
+    }
+
+    /// Render one document to PDF/A-2b.
+    pub fn render(&self, job: &RenderJob<'_>) -> Result<Vec<u8>, RenderError> {
+        let main = file_id(&format!("/{}.typ", job.template))?;
+        if !self.sources.contains_key(&main) {
+            return Err(RenderError::UnknownTemplate(job.template.clone()));
+        }
+        let world = world::DocWorld::new(self, main, Bytes::new(job.data.to_vec()));
+        let compiled = typst::compile::<PagedDocument>(&world);
+        let document =
+            compiled.output.map_err(|errs| RenderError::Template(diagnostics::format(&world, &errs)))?;
+        let options = pdf_options(job)?;
+        let pdf = typst_pdf::pdf(&document, &options)
+            .map_err(|errs| RenderError::Export(diagnostics::format(&world, &errs)))?;
+        self.maybe_evict();
+        Ok(pdf)
+    }
+
+    fn maybe_evict(&self) {
+        if self.renders.fetch_add(1, Ordering::Relaxed) % EVICT_EVERY == EVICT_EVERY - 1 {
+            typst::comemo::evict(EVICT_MAX_AGE);
+        }
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        self.fonts.book()
+    }
+}
+
+fn pdf_options(job: &RenderJob<'_>) -> Result<PdfOptions, RenderError> {
+    let standards = PdfStandards::new(&[PdfStandard::A_2b])
+        .map_err(|e| RenderError::Setup(format!("PDF/A-2b: {}", e.message())))?;
+    let t = job.timestamp;
+    let datetime =
+        Datetime::from_ymd_hms(t.year(), t.month().into(), t.day(), t.hour(), t.minute(), t.second())
+            .ok_or_else(|| RenderError::Setup(format!("timestamp out of range: {t}")))?;
+    Ok(PdfOptions {
+        ident: Smart::Custom(job.ident.to_owned()),
+        creator: Smart::Custom(Some(CREATOR.to_owned())),
+        timestamp: Some(Timestamp::new_utc(datetime)),
+        standards,
+        ..PdfOptions::default()
+    })
+}

@@ -1,0 +1,94 @@
+//! Errors of the core. Variants above the line are the caller's fault and carry
+//! what the caller needs to fix the request; the others are ours and are
+//! reported as opaque failures, with their cause kept for the logs.
+
+use crate::assets::AssetError;
+use crate::catalog::{CatalogError, FieldError};
+use crate::collectivite::CollectiviteError;
+use crate::domain::{Siren, TemplateId};
+use crate::register::RegisterError;
+use crate::render::RenderError;
+use crate::search::SearchError;
+use crate::store::StoreError;
+
+/// A use case failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    // ---- the caller's fault ----
+    /// The request or its data is invalid; every faulty field is listed.
+    #[error("invalid request: {} field(s)", .0.len())]
+    Invalid(Vec<FieldError>),
+    /// No template with this id.
+    #[error("unknown template {0}")]
+    UnknownTemplate(TemplateId),
+    /// This instance does not serve this collectivité.
+    #[error("unknown collectivité {0}")]
+    UnknownCollectivite(Siren),
+    /// No act with this id.
+    #[error("act not found")]
+    ActNotFound,
+    /// The search query cannot be parsed.
+    #[error("invalid query: {0}")]
+    InvalidQuery(String),
+
+    // ---- ours ----
+    /// Rendering failed although the data was valid (a template bug).
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    /// The object store failed or is unreachable.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Numbering failed.
+    #[error(transparent)]
+    Register(RegisterError),
+    /// The search index failed.
+    #[error("search index failure: {0}")]
+    Search(SearchError),
+    /// Stored data is inconsistent (a record is missing or unreadable).
+    #[error("corrupt store: {0}")]
+    Corrupt(String),
+    /// Anything else that should not happen (a panicked task…).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<SearchError> for ServiceError {
+    fn from(e: SearchError) -> Self {
+        match e {
+            SearchError::InvalidQuery(q) => Self::InvalidQuery(q),
+            other => Self::Search(other),
+        }
+    }
+}
+
+impl From<RegisterError> for ServiceError {
+    fn from(e: RegisterError) -> Self {
+        match e {
+            RegisterError::Store(s) => Self::Store(s),
+            other => Self::Register(other),
+        }
+    }
+}
+
+/// The core could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// Templates or schemas could not be read.
+    #[error(transparent)]
+    Assets(#[from] AssetError),
+    /// The template catalogue is inconsistent.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    /// The render engine could not start.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    /// The collectivités file is unusable.
+    #[error(transparent)]
+    Collectivites(#[from] CollectiviteError),
+    /// The store could not be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The search index could not be opened.
+    #[error(transparent)]
+    Search(#[from] SearchError),
+}

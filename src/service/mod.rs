@@ -1,0 +1,264 @@
+//! The core of acta: [`Acta`] owns every part (catalogue, renderer, store,
+//! registers, search index) and offers the use cases the HTTP API and the CLI
+//! call: create a draft, seal it, read it, search.
+//!
+//! Blocking work (Typst rendering, tantivy commits) runs on Tokio's blocking
+//! pool; renders are further limited to one per CPU so that a burst of
+//! requests queues instead of thrashing.
+
+mod document;
+mod error;
+mod request;
+mod sealing;
+mod view;
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use serde_json::Value;
+use time::OffsetDateTime;
+use tokio::sync::{Mutex, Semaphore};
+
+pub use error::{OpenError, ServiceError};
+pub use request::NewAct;
+pub use view::{ActView, CollectiviteRef, Links, Pdf};
+
+use crate::act::{self, Draft, Sealed};
+use crate::assets::FileTree;
+use crate::catalog::{Catalog, Template};
+use crate::collectivite::{Collectivites, Profile};
+use crate::config::Settings;
+use crate::domain::{ActId, TemplateId};
+use crate::register::Registers;
+use crate::render::{Engine, RenderJob};
+use crate::search::{Results, SearchIndex};
+use crate::store::{Store, keys};
+
+/// Number of act locks; acts hash onto them. Bounded, unlike a lock per act.
+const ACT_LOCK_STRIPES: usize = 64;
+
+/// The application core; share it behind an `Arc`.
+#[derive(Debug)]
+pub struct Acta {
+    store: Store,
+    index: Arc<SearchIndex>,
+    engine: Arc<Engine>,
+    catalog: Catalog,
+    collectivites: Collectivites,
+    registers: Registers,
+    render_slots: Semaphore,
+    act_locks: Vec<Mutex<()>>,
+}
+
+impl Acta {
+    /// Open every part as `settings` say. Nothing is served yet.
+    pub fn open(settings: &Settings) -> Result<Self, OpenError> {
+        let templates =
+            FileTree::from_dir_or(settings.templates_dir.as_deref(), FileTree::builtin_templates)?;
+        let schemas = FileTree::from_dir_or(settings.schemas_dir.as_deref(), FileTree::builtin_schemas)?;
+        let catalog = Catalog::load(&schemas, &templates)?;
+        let engine = Engine::new(&templates)?;
+        let collectivites = Collectivites::load(settings.collectivites_file.as_deref())?;
+        let store = Store::local(&settings.store_dir())?;
+        let index = SearchIndex::open(&settings.index_dir())?;
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Ok(Self {
+            store,
+            index: Arc::new(index),
+            engine: Arc::new(engine),
+            catalog,
+            collectivites,
+            registers: Registers::default(),
+            render_slots: Semaphore::new(cpus),
+            act_locks: (0..ACT_LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
+        })
+    }
+
+    /// The template catalogue.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// The collectivités served.
+    pub fn collectivites(&self) -> &Collectivites {
+        &self.collectivites
+    }
+
+    /// Check a request: known template and collectivité, valid data.
+    pub fn check(&self, req: &NewAct) -> Result<(&Template, &Profile), ServiceError> {
+        let template = self
+            .catalog
+            .get(&req.template)
+            .ok_or_else(|| ServiceError::UnknownTemplate(req.template.clone()))?;
+        let profile = self
+            .collectivites
+            .get(&req.collectivite)
+            .ok_or_else(|| ServiceError::UnknownCollectivite(req.collectivite.clone()))?;
+        template.validate(&req.data, "/data").map_err(ServiceError::Invalid)?;
+        Ok((template, profile))
+    }
+
+    /// Validate a request body and store it as a new draft.
+    pub async fn create_draft(&self, body: &Value) -> Result<ActView, ServiceError> {
+        let req = NewAct::parse(body).map_err(ServiceError::Invalid)?;
+        let (template, profile) = self.check(&req)?;
+        let draft = Draft {
+            id: ActId::generate(),
+            template: req.template.clone(),
+            collectivite: req.collectivite.clone(),
+            title: template.act_title(&req.data),
+            data_sha256: act::fingerprint(&req.data),
+            data: req.data,
+            created_at: now(),
+        };
+        // Render once now, so that a draft that cannot be rendered is refused
+        // instead of failing at sealing time.
+        self.render_draft(&draft, profile).await?;
+        let bytes = serde_json::to_vec(&draft).expect("drafts always serialise");
+        self.store.create(&keys::draft(&draft.id), Bytes::from(bytes)).await?;
+        self.index(&draft, None).await;
+        Ok(ActView::new(&draft, profile, None))
+    }
+
+    /// Render a request as a draft PDF ("PROJET", no number) without storing
+    /// anything. `at` is the date written in the PDF metadata.
+    pub fn preview(&self, body: &Value, at: OffsetDateTime) -> Result<Vec<u8>, ServiceError> {
+        let req = NewAct::parse(body).map_err(ServiceError::Invalid)?;
+        let (template, profile) = self.check(&req)?;
+        let draft = Draft {
+            id: ActId::generate(),
+            template: req.template.clone(),
+            collectivite: req.collectivite.clone(),
+            title: template.act_title(&req.data),
+            data_sha256: act::fingerprint(&req.data),
+            data: req.data,
+            created_at: at,
+        };
+        let data = document::data(&draft, profile, None);
+        // The ident is the data fingerprint, not the throw-away id, so that the
+        // same request always gives the same bytes.
+        let job = RenderJob {
+            template: &draft.template,
+            data: &data,
+            timestamp: utc(at),
+            ident: draft.data_sha256.as_str(),
+        };
+        Ok(self.engine.render(&job)?)
+    }
+
+    /// The act `id`, draft or sealed.
+    pub async fn get(&self, id: &ActId) -> Result<ActView, ServiceError> {
+        let draft = self.load_draft(id).await?;
+        let sealed = self.load_sealed(id).await?;
+        Ok(ActView::new(&draft, self.profile_of(&draft)?, sealed.as_ref()))
+    }
+
+    /// The PDF of act `id`: the stored bytes once sealed, a fresh "PROJET"
+    /// rendering while it is a draft.
+    pub async fn pdf(&self, id: &ActId) -> Result<Pdf, ServiceError> {
+        let draft = self.load_draft(id).await?;
+        if let Some(sealed) = self.load_sealed(id).await? {
+            let bytes = self
+                .store
+                .get(&keys::sealed_pdf(id))
+                .await?
+                .ok_or_else(|| ServiceError::Corrupt(format!("sealed PDF of {id} is missing")))?;
+            return Ok(Pdf { bytes, filename: format!("{}.pdf", sealed.number), sealed: true });
+        }
+        let bytes = self.render_draft(&draft, self.profile_of(&draft)?).await?;
+        Ok(Pdf { bytes: Bytes::from(bytes), filename: format!("projet-{id}.pdf"), sealed: false })
+    }
+
+    /// Full-text search.
+    pub async fn search(&self, query: &str, limit: usize) -> Result<Results, ServiceError> {
+        let index = Arc::clone(&self.index);
+        let query = query.to_owned();
+        let results = tokio::task::spawn_blocking(move || index.search(&query, limit))
+            .await
+            .map_err(|e| ServiceError::Internal(format!("search task: {e}")))??;
+        Ok(results)
+    }
+
+    async fn load_draft(&self, id: &ActId) -> Result<Draft, ServiceError> {
+        let bytes = self.store.get(&keys::draft(id)).await?.ok_or(ServiceError::ActNotFound)?;
+        serde_json::from_slice(&bytes).map_err(|e| ServiceError::Corrupt(format!("draft of {id}: {e}")))
+    }
+
+    async fn load_sealed(&self, id: &ActId) -> Result<Option<Sealed>, ServiceError> {
+        let Some(bytes) = self.store.get(&keys::sealed_record(id)).await? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| ServiceError::Corrupt(format!("seal record of {id}: {e}")))
+    }
+
+    fn profile_of(&self, draft: &Draft) -> Result<&Profile, ServiceError> {
+        self.collectivites.get(&draft.collectivite).ok_or_else(|| {
+            ServiceError::Corrupt(format!(
+                "act {} belongs to collectivité {} which is no longer configured",
+                draft.id, draft.collectivite
+            ))
+        })
+    }
+
+    async fn render_draft(&self, draft: &Draft, profile: &Profile) -> Result<Vec<u8>, ServiceError> {
+        let data = document::data(draft, profile, None);
+        self.render(draft.template.clone(), data, draft.created_at, draft.id.to_string()).await
+    }
+
+    async fn render(
+        &self,
+        template: TemplateId,
+        data: Vec<u8>,
+        at: OffsetDateTime,
+        ident: String,
+    ) -> Result<Vec<u8>, ServiceError> {
+        let _slot = self
+            .render_slots
+            .acquire()
+            .await
+            .map_err(|e| ServiceError::Internal(format!("render slots: {e}")))?;
+        let engine = Arc::clone(&self.engine);
+        let pdf = tokio::task::spawn_blocking(move || {
+            let job = RenderJob { template: &template, data: &data, timestamp: utc(at), ident: &ident };
+            engine.render(&job)
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(format!("render task: {e}")))??;
+        Ok(pdf)
+    }
+
+    /// Index an act. The index is derived data: a failure here must not undo or
+    /// fail what is already stored, so it is logged and the act is picked up
+    /// again by the next reindexing.
+    async fn index(&self, draft: &Draft, sealed: Option<&Sealed>) {
+        let Some(profile) = self.collectivites.get(&draft.collectivite) else { return };
+        let entry = document::search_entry(draft, profile, sealed);
+        let index = Arc::clone(&self.index);
+        match tokio::task::spawn_blocking(move || index.upsert(&[entry])).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(act = %draft.id, error = %e, "indexing failed"),
+            Err(e) => tracing::error!(act = %draft.id, error = %e, "indexing task failed"),
+        }
+    }
+
+    fn act_lock(&self, id: &ActId) -> &Mutex<()> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        id.hash(&mut h);
+        &self.act_locks[(h.finish() as usize) % ACT_LOCK_STRIPES]
+    }
+}
+
+/// Now, truncated to whole seconds (what PDF dates and RFC 3339 records keep),
+/// so a stored time always reproduces the same rendering.
+fn now() -> OffsetDateTime {
+    let t = OffsetDateTime::now_utc();
+    t.replace_nanosecond(0).unwrap_or(t)
+}
+
+fn utc(t: OffsetDateTime) -> time::PrimitiveDateTime {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    time::PrimitiveDateTime::new(t.date(), t.time())
+}

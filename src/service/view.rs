@@ -1,0 +1,100 @@
+//! How an act is shown to API clients.
+
+use bytes::Bytes;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::act::{Draft, Sealed, Status};
+use crate::collectivite::Profile;
+use crate::domain::{ActId, ActNumber, Sha256Digest, Sha512Digest, Siren, TemplateId};
+
+/// The collectivité an act belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CollectiviteRef {
+    /// SIREN.
+    pub siren: Siren,
+    /// Name.
+    pub nom: String,
+}
+
+/// Where to go next.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Links {
+    /// This act.
+    #[serde(rename = "self")]
+    pub this: String,
+    /// Its PDF.
+    pub pdf: String,
+    /// Where to seal it (present while it is a draft).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seal: Option<String>,
+}
+
+/// An act, as the API returns it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ActView {
+    /// Act id.
+    pub id: ActId,
+    /// "draft" or "sealed".
+    pub status: Status,
+    /// Template id.
+    pub template: TemplateId,
+    /// Issuing collectivité.
+    pub collectivite: CollectiviteRef,
+    /// Title.
+    pub title: String,
+    /// Creation of the draft.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// SHA-256 of the canonical data.
+    pub data_sha256: Sha256Digest,
+    /// Official number (sealed acts).
+    pub number: Option<ActNumber>,
+    /// Sealing time (sealed acts).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub sealed_at: Option<OffsetDateTime>,
+    /// SHA-256 of the sealed PDF.
+    pub sha256: Option<Sha256Digest>,
+    /// SHA-512 of the sealed PDF.
+    pub sha512: Option<Sha512Digest>,
+    /// Size of the sealed PDF in bytes.
+    pub size: Option<u64>,
+    /// Links.
+    pub links: Links,
+}
+
+impl ActView {
+    pub(super) fn new(draft: &Draft, profile: &Profile, sealed: Option<&Sealed>) -> Self {
+        let this = format!("/api/v1/acts/{}", draft.id);
+        Self {
+            id: draft.id,
+            status: if sealed.is_some() { Status::Sealed } else { Status::Draft },
+            template: draft.template.clone(),
+            collectivite: CollectiviteRef { siren: profile.siren.clone(), nom: profile.nom.clone() },
+            title: draft.title.clone(),
+            created_at: draft.created_at,
+            data_sha256: draft.data_sha256.clone(),
+            number: sealed.map(|s| s.number.clone()),
+            sealed_at: sealed.map(|s| s.sealed_at),
+            sha256: sealed.map(|s| s.hashes.sha256.clone()),
+            sha512: sealed.map(|s| s.hashes.sha512.clone()),
+            size: sealed.map(|s| s.hashes.size),
+            links: Links {
+                pdf: format!("{this}/pdf"),
+                seal: sealed.is_none().then(|| format!("{this}/seal")),
+                this,
+            },
+        }
+    }
+}
+
+/// A PDF to send.
+#[derive(Debug, Clone)]
+pub struct Pdf {
+    /// The bytes.
+    pub bytes: Bytes,
+    /// File name to suggest.
+    pub filename: String,
+    /// Whether these are the sealed bytes (else a draft rendering).
+    pub sealed: bool,
+}

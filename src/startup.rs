@@ -1,0 +1,86 @@
+//! The composition root: [`Application::build`] turns [`Settings`] into a
+//! running service (core opened, interrupted sealings finished, listener
+//! bound). `main`, the CLI and the tests all start acta through it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use crate::config::Settings;
+use crate::http;
+use crate::service::{Acta, OpenError, ServiceError};
+
+/// The service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// A part of the core could not be opened.
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    /// Finishing interrupted sealings failed.
+    #[error("recovery of interrupted sealings failed: {0}")]
+    Recover(#[from] ServiceError),
+    /// The listen address is unusable.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// Address.
+        addr: SocketAddr,
+        /// Cause.
+        source: std::io::Error,
+    },
+}
+
+/// A built, not yet running, HTTP service.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    acta: Arc<Acta>,
+    max_body_bytes: usize,
+}
+
+impl Application {
+    /// Open the core, finish interrupted sealings and bind the listener.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let acta = Arc::new(Acta::open(&settings)?);
+        let finished = acta.recover().await?;
+        if finished > 0 {
+            tracing::warn!(finished, "completed sealings interrupted by a previous stop");
+        }
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .map_err(|source| StartupError::Bind { addr: settings.listen, source })?;
+        Ok(Self { listener, acta, max_body_bytes: settings.max_body_bytes })
+    }
+
+    /// The bound address (useful when the port was 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// The core, for callers that also want to use it directly.
+    pub fn acta(&self) -> Arc<Acta> {
+        Arc::clone(&self.acta)
+    }
+
+    /// Serve until Ctrl-C or SIGTERM, then finish in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let app = http::router(self.acta, self.max_body_bytes);
+        tracing::info!(addr = %self.listener.local_addr()?, "acta listening");
+        axum::serve(self.listener, app).with_graceful_shutdown(shutdown_signal()).await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,15 @@
+//! The one integration-test binary: a real acta server on a random port with a
+//! temporary data directory, driven over HTTP, plus the real `acta` binary.
+//! External validators (poppler's pdfinfo, pdffonts, pdftotext) are installed
+//! by `scripts/test.sh`; a missing tool fails the test, it is never skipped.
+//!
+//! Where to put a new test: with the capability it checks (`acts` for the act
+//! lifecycle, `validation` for refused input, `pdf` for what the document
+//! says and is, `search`, `cli`).
+
+mod acts;
+mod cli;
+mod helpers;
+mod pdf;
+mod search;
+mod validation;
