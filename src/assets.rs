@@ -20,7 +20,7 @@ pub struct FileTree(BTreeMap<String, Vec<u8>>);
 
 /// Failure to read an asset directory.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot read asset directory {path}: {source}")]
+#[error("cannot read asset directory {path}")]
 pub struct AssetError {
     path: PathBuf,
     source: std::io::Error,

@@ -101,7 +101,7 @@ pub enum CliError {
     #[error(transparent)]
     Service(#[from] ServiceError),
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     File {
         /// The file.
         path: PathBuf,
@@ -109,7 +109,7 @@ pub enum CliError {
         source: std::io::Error,
     },
     /// The input file is not JSON.
-    #[error("{path}: not valid JSON: {source}")]
+    #[error("{path}: not valid JSON")]
     Json {
         /// The file.
         path: PathBuf,

@@ -72,7 +72,7 @@ pub struct Profile {
 #[derive(Debug, thiserror::Error)]
 pub enum CollectiviteError {
     /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Read {
         /// File that was named.
         path: String,
@@ -80,7 +80,7 @@ pub enum CollectiviteError {
         source: std::io::Error,
     },
     /// The file is not a valid list of profiles.
-    #[error("invalid collectivités file {path}: {source}")]
+    #[error("invalid collectivités file {path}")]
     Parse {
         /// File that was named.
         path: String,

@@ -21,7 +21,7 @@ pub enum StartupError {
     #[error("recovery of interrupted sealings failed: {0}")]
     Recover(#[from] ServiceError),
     /// The listen address is unusable.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Bind {
         /// Address.
         addr: SocketAddr,

@@ -61,7 +61,7 @@ pub enum StoreError {
     #[error("object {0} already exists")]
     AlreadyExists(String),
     /// The local store directory could not be created.
-    #[error("cannot open local store at {path}: {source}")]
+    #[error("cannot open local store at {path}")]
     Open {
         /// Directory.
         path: String,

@@ -57,7 +57,7 @@ pub struct Template {
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
     /// A schema file is not JSON.
-    #[error("{path}: not valid JSON: {source}")]
+    #[error("{path}: not valid JSON")]
     Json {
         /// Schema path.
         path: String,

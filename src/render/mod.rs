@@ -171,3 +171,63 @@ fn pdf_options(job: &RenderJob<'_>) -> Result<PdfOptions, RenderError> {
         ..PdfOptions::default()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine(files: &[(&str, &str)]) -> Engine {
+        let tree = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let p = tree.path().join(path.trim_start_matches('/'));
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        Engine::new(&FileTree::from_dir(tree.path()).unwrap()).unwrap()
+    }
+
+    fn job<'a>(template: &'a TemplateId, data: &'a [u8]) -> RenderJob<'a> {
+        let timestamp = time::macros::datetime!(2026-03-02 10:00);
+        RenderJob { template, data, timestamp, ident: "test" }
+    }
+
+    fn render(e: &Engine, name: &str) -> Result<Vec<u8>, RenderError> {
+        let id: TemplateId = name.parse().unwrap();
+        e.render(&job(&id, br#"{"x": "v"}"#))
+    }
+
+    #[test]
+    fn a_template_cannot_read_outside_its_own_files() {
+        let e = engine(&[
+            ("/abs.typ", r#"#read("/etc/passwd")"#),
+            ("/up.typ", r#"#read("../../../../etc/passwd")"#),
+            ("/pkg.typ", r#"#import "@preview/cetz:0.3.0": *"#),
+        ]);
+        for name in ["abs", "up", "pkg"] {
+            assert!(matches!(render(&e, name), Err(RenderError::Template(_))), "{name} escaped");
+        }
+    }
+
+    #[test]
+    fn template_errors_are_located_by_file_line_and_column() {
+        let e = engine(&[("/lib/l.typ", "#let f(d) = d.missing\n"), ("/t.typ", "#import \"/lib/l.typ\": f\n\n#f(json(\"/data.json\"))\n")]);
+        let Err(RenderError::Template(lines)) = render(&e, "t") else { panic!("should fail") };
+        assert!(lines[0].starts_with("/lib/l.typ:1:15: dictionary does not contain key"), "{lines:?}");
+        assert!(lines.iter().any(|l| l.contains("/t.typ:3:")), "no trace to the caller: {lines:?}");
+    }
+
+    #[test]
+    fn the_clock_is_not_available_to_templates() {
+        let e = engine(&[("/t.typ", "#datetime.today().display()")]);
+        assert!(render(&e, "t").is_err());
+    }
+
+    #[test]
+    fn the_same_job_renders_the_same_bytes() {
+        let e = engine(&[("/t.typ", "#let d = json(\"/data.json\")\n= Titre\n#d.x")]);
+        let a = render(&e, "t").unwrap();
+        let b = render(&e, "t").unwrap();
+        assert_eq!(a, b);
+        assert!(a.starts_with(b"%PDF-"));
+    }
+}

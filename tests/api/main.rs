@@ -12,4 +12,5 @@ mod cli;
 mod helpers;
 mod pdf;
 mod search;
+mod templates;
 mod validation;
