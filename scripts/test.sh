@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine or a used one:
-#   1. installs the external validators the tests use (idempotent; apt),
+#   1. installs the external validators the tests use (idempotent; apt, and the
+#      official SEDA 2.2 XSDs from PyPI into .tools/seda-xsd),
 #   2. checks formatting and lints (the same gates a reviewer applies),
 #   3. runs every test (unit tests and the one integration-test binary).
 # Extra arguments go to `cargo test` (e.g. a test-name filter).
@@ -16,7 +17,8 @@ as_root() {
 }
 
 # Debian packages: command -> package.
-declare -A APT=( [pdftotext]=poppler-utils [pdfinfo]=poppler-utils [pdffonts]=poppler-utils )
+declare -A APT=( [pdftotext]=poppler-utils [pdfinfo]=poppler-utils [pdffonts]=poppler-utils
+                 [xmllint]=libxml2-utils )
 missing=()
 for cmd in "${!APT[@]}"; do
   command -v "$cmd" >/dev/null || missing+=("${APT[$cmd]}")
@@ -25,6 +27,33 @@ if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]}"
   as_root apt-get update -qq
   as_root apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${missing[@]}" | sort -u)
+fi
+
+# The official SEDA 2.2 XSDs, as shipped by cubicweb-seda (with local xml.xsd and
+# xlink.xsd, so `xmllint --nonet` needs no catalog). tests/api/seda.rs reads them here.
+SEDA_PKG=cubicweb-seda==2.4.1
+SEDA_XSD=.tools/seda-xsd
+if [ ! -f "$SEDA_XSD/seda-2.2-main.xsd" ]; then
+  log "fetching the SEDA 2.2 XSDs ($SEDA_PKG)"
+  python3 -m pip download --quiet --no-deps --no-binary :none: "$SEDA_PKG" -d .tools/pip
+  rm -rf "$SEDA_XSD.tmp" && mkdir -p "$SEDA_XSD.tmp"
+  python3 - "$SEDA_XSD.tmp" .tools/pip/cubicweb_seda-2.4.1* <<'PY'
+import sys, tarfile, zipfile, os
+out, archive = sys.argv[1], sys.argv[2]
+if archive.endswith(".whl"):
+    members = zipfile.ZipFile(archive)
+    items = [(n, members.read(n)) for n in members.namelist()]
+else:
+    t = tarfile.open(archive)
+    items = [(m.name, t.extractfile(m).read()) for m in t.getmembers() if m.isfile()]
+xsds = [(n, b) for n, b in items if "/xsd/" in n and n.endswith(".xsd")]
+if not any(n.endswith("/seda-2.2-main.xsd") for n, _ in xsds):
+    sys.exit(f"no seda-2.2-main.xsd in {archive}")
+for name, data in xsds:
+    with open(os.path.join(out, os.path.basename(name)), "wb") as f:
+        f.write(data)
+PY
+  rm -rf "$SEDA_XSD" && mv "$SEDA_XSD.tmp" "$SEDA_XSD"
 fi
 
 log "cargo fmt --check"

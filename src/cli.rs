@@ -24,6 +24,10 @@ pub struct Cli {
     #[arg(long, global = true, env = "ACTA_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
+    /// Object store URL: file:///path or s3://bucket[/prefix] [default: DATA_DIR/store]
+    #[arg(long, global = true, env = "ACTA_STORE", value_name = "URL")]
+    pub store: Option<String>,
+
     /// Configuration file [default: ./acta.toml if it exists]
     #[arg(long, global = true, env = "ACTA_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -42,6 +46,9 @@ pub enum Command {
         #[arg(long, env = "ACTA_LISTEN", value_name = "ADDR")]
         listen: Option<SocketAddr>,
     },
+    /// Check the installation: configuration, templates, and whether the object
+    /// store honours the conditional writes acta's guarantees rest on.
+    Doctor,
     /// List the act templates: one line per template, id then description.
     Templates,
     /// Render a draft PDF ("PROJET", no number) from a request body, as sent to
@@ -131,7 +138,7 @@ impl Cli {
             Command::Serve { listen } => *listen,
             _ => None,
         };
-        let overrides = Overrides { data_dir: self.data_dir.clone(), listen };
+        let overrides = Overrides { data_dir: self.data_dir.clone(), listen, store: self.store.clone() };
         let settings = Settings::load(self.config.as_deref(), &overrides)?;
         match self.command {
             Command::Serve { .. } => {
@@ -139,6 +146,7 @@ impl Cli {
                 app.run_until_stopped().await.map_err(CliError::Serve)?;
                 Ok(ExitCode::SUCCESS)
             }
+            Command::Doctor => doctor(&settings).await,
             Command::Templates => {
                 let acta = Acta::open(&settings)?;
                 let mut out = std::io::stdout().lock();
@@ -167,6 +175,30 @@ impl Cli {
                 Ok(ExitCode::SUCCESS)
             }
         }
+    }
+}
+
+async fn doctor(settings: &Settings) -> Result<ExitCode, CliError> {
+    let mut acta = Acta::open(settings)?;
+    println!("templates        {}", acta.catalog().iter().count());
+    println!("collectivités    {}", acta.collectivites().iter().count());
+    println!("search index     {}", settings.index_dir().display());
+    println!("object store     {}", acta.store().location());
+    match acta.check_store(settings.single_writer).await {
+        Ok(caps) => {
+            println!("store behaviour  {caps}");
+            if caps.multi_writer_safe() {
+                println!("verdict          OK: several acta processes may share this store");
+            } else {
+                println!("verdict          SINGLE-WRITER MODE: only this process may write to this store");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e @ crate::store::StoreError::UnsafeForMultiWriter(_)) => {
+            println!("verdict          REFUSED: {e}");
+            Ok(ExitCode::FAILURE)
+        }
+        Err(e) => Err(CliError::Open(OpenError::Store(e))),
     }
 }
 

@@ -17,6 +17,8 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+use crate::store::S3Settings;
+
 /// Default configuration file, looked up in the working directory.
 pub const DEFAULT_CONFIG_FILE: &str = "acta.toml";
 
@@ -40,6 +42,15 @@ pub struct Settings {
     pub collectivites_file: Option<PathBuf>,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// Object store URL: `file:///absolute/path` or `s3://bucket[/prefix]`.
+    /// `None` stores under `<data_dir>/store`.
+    pub store: Option<String>,
+    /// S3 settings; unset fields come from the `AWS_*` environment variables.
+    pub s3: S3Settings,
+    /// Accept a store that does not honour conditional writes by enforcing
+    /// create-only in this process. Only safe when no other acta process writes
+    /// to the same store.
+    pub single_writer: bool,
 }
 
 impl Default for Settings {
@@ -51,6 +62,9 @@ impl Default for Settings {
             schemas_dir: None,
             collectivites_file: None,
             max_body_bytes: 2 * 1024 * 1024,
+            store: None,
+            s3: S3Settings::default(),
+            single_writer: false,
         }
     }
 }
@@ -64,6 +78,27 @@ pub struct Overrides {
     /// `--listen`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub listen: Option<SocketAddr>,
+    /// `--store`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store: Option<String>,
+}
+
+/// A secret value (a key, a password): never printed by `Debug`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
 }
 
 /// The configuration could not be assembled.
@@ -123,7 +158,7 @@ mod tests {
             assert_eq!(s.data_dir, PathBuf::from("from-file"));
             assert_eq!(s.listen.port(), 9001);
 
-            let flags = Overrides { data_dir: Some("from-flag".into()), listen: None };
+            let flags = Overrides { data_dir: Some("from-flag".into()), ..Overrides::default() };
             let s = Settings::load(None, &flags).unwrap();
             assert_eq!(s.data_dir, PathBuf::from("from-flag"));
             Ok(())
@@ -135,6 +170,21 @@ mod tests {
         figment::Jail::expect_with(|jail| {
             jail.create_file("acta.toml", "data_dri = \"typo\"")?;
             assert!(Settings::load(None, &Overrides::default()).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn s3_settings_come_from_the_file_and_secrets_are_not_printed() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "acta.toml",
+                "store = \"s3://acta/cdg\"\n[s3]\nendpoint = \"http://127.0.0.1:8333\"\nsecret_access_key = \"hush\"",
+            )?;
+            let s = Settings::load(None, &Overrides::default()).unwrap();
+            assert_eq!(s.store.as_deref(), Some("s3://acta/cdg"));
+            assert_eq!(s.s3.secret_access_key.as_ref().unwrap().expose(), "hush");
+            assert!(!format!("{s:?}").contains("hush"));
             Ok(())
         });
     }

@@ -24,6 +24,7 @@ pub mod register;
 pub mod render;
 pub mod seal;
 pub mod search;
+pub mod seda;
 pub mod service;
 pub mod startup;
 pub mod store;

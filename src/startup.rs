@@ -41,7 +41,10 @@ pub struct Application {
 impl Application {
     /// Open the core, finish interrupted sealings and bind the listener.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        let acta = Arc::new(Acta::open(&settings)?);
+        let mut acta = Acta::open(&settings)?;
+        let caps = acta.check_store(settings.single_writer).await.map_err(OpenError::Store)?;
+        tracing::info!(store = acta.store().location(), %caps, "object store probed");
+        let acta = Arc::new(acta);
         let finished = acta.recover().await?;
         if finished > 0 {
             tracing::warn!(finished, "completed sealings interrupted by a previous stop");

@@ -74,7 +74,11 @@ fn describe(e: &ValidationError<'_>, schema: &Value, prefix: &str) -> Vec<FieldE
         ValidationErrorKind::Maximum { limit } => one(format!("doit être au plus {limit}")),
         ValidationErrorKind::MinItems { limit } => one(format!("doit contenir au moins {limit} élément(s)")),
         ValidationErrorKind::MaxItems { limit } => one(format!("doit contenir au plus {limit} élément(s)")),
-        _ => one(format!("valeur invalide ({})", e.kind().keyword())),
+        // Composite rules (`not`, `oneOf`, `if`/`then`…) relate several fields:
+        // their subschema's `x-message` says which rule, in the schema's words.
+        _ => one(custom_message(schema, e.schema_path().as_str()).unwrap_or_else(|| {
+            format!("valeur incompatible avec les règles du modèle ({})", e.kind().keyword())
+        })),
     }
 }
 

@@ -8,6 +8,22 @@ use typst::syntax::DiagSpan;
 
 use super::world::DocWorld;
 
+/// Prefix Typst gives the message of `panic("…")`.
+const PANIC_PREFIX: &str = "panicked with: ";
+
+/// When the first error is a template's `panic` with a text, that text, split
+/// into an optional leading JSON pointer (`/data/x : message`) and the message.
+pub(super) fn refusal(diags: &[SourceDiagnostic]) -> Option<(Option<String>, String)> {
+    let first = diags.iter().find(|d| d.severity == Severity::Error)?;
+    let text = first.message.strip_prefix(PANIC_PREFIX)?.to_owned();
+    match text.split_once(" : ") {
+        Some((path, message)) if path.starts_with("/data") && !path.contains(' ') => {
+            Some((Some(path.to_owned()), message.to_owned()))
+        }
+        _ => Some((None, text)),
+    }
+}
+
 /// One line per error (warnings are dropped), each followed by its trace.
 pub(super) fn format(world: &DocWorld<'_>, diags: &[SourceDiagnostic]) -> Vec<String> {
     let mut out = Vec::new();

@@ -62,8 +62,18 @@ pub enum RenderError {
     /// No such template.
     #[error("unknown template {0}")]
     UnknownTemplate(TemplateId),
-    /// The template failed on this data (a bug in the template, or a business
-    /// check written as `panic()` in it). Each line is `file:line:col: message`.
+    /// A business rule of the template refused the data (a `panic()` in the
+    /// template, by convention its way of saying "this act cannot be issued").
+    /// `path` is the JSON pointer the message starts with, if it names one.
+    #[error("refused by the template: {message}")]
+    Refused {
+        /// Faulty field, e.g. `/data/date_fin`, when the message names one.
+        path: Option<String>,
+        /// French explanation for the person who filled the form.
+        message: String,
+    },
+    /// The template failed on this data (a bug in the template). Each line is
+    /// `file:line:col: message`.
     #[error("template error:\n{}", .0.join("\n"))]
     Template(Vec<String>),
     /// The document could not be written as PDF/A-2b.
@@ -136,8 +146,10 @@ impl Engine {
         }
         let world = world::DocWorld::new(self, main, Bytes::new(job.data.to_vec()));
         let compiled = typst::compile::<PagedDocument>(&world);
-        let document =
-            compiled.output.map_err(|errs| RenderError::Template(diagnostics::format(&world, &errs)))?;
+        let document = compiled.output.map_err(|errs| match diagnostics::refusal(&errs) {
+            Some((path, message)) => RenderError::Refused { path, message },
+            None => RenderError::Template(diagnostics::format(&world, &errs)),
+        })?;
         let options = pdf_options(job)?;
         let pdf = typst_pdf::pdf(&document, &options)
             .map_err(|errs| RenderError::Export(diagnostics::format(&world, &errs)))?;
@@ -210,10 +222,34 @@ mod tests {
 
     #[test]
     fn template_errors_are_located_by_file_line_and_column() {
-        let e = engine(&[("/lib/l.typ", "#let f(d) = d.missing\n"), ("/t.typ", "#import \"/lib/l.typ\": f\n\n#f(json(\"/data.json\"))\n")]);
+        let e = engine(&[
+            ("/lib/l.typ", "#let f(d) = d.missing\n"),
+            ("/t.typ", "#import \"/lib/l.typ\": f\n\n#f(json(\"/data.json\"))\n"),
+        ]);
         let Err(RenderError::Template(lines)) = render(&e, "t") else { panic!("should fail") };
         assert!(lines[0].starts_with("/lib/l.typ:1:15: dictionary does not contain key"), "{lines:?}");
         assert!(lines.iter().any(|l| l.contains("/t.typ:3:")), "no trace to the caller: {lines:?}");
+    }
+
+    #[test]
+    fn a_panic_in_a_template_is_a_refusal_naming_the_field() {
+        let e = engine(&[
+            ("/t.typ", "#panic(\"/data/date_fin : doit être postérieure à « date_debut » \\\"x\\\"\")"),
+            ("/u.typ", "#panic(\"Quorum non atteint : 3 présents pour 11\")"),
+        ]);
+        match render(&e, "t") {
+            Err(RenderError::Refused { path, message }) => {
+                assert_eq!(path.as_deref(), Some("/data/date_fin"));
+                assert_eq!(message, "doit être postérieure à « date_debut » \"x\"");
+            }
+            other => panic!("{other:?}"),
+        }
+        match render(&e, "u") {
+            Err(RenderError::Refused { path: None, message }) => {
+                assert_eq!(message, "Quorum non atteint : 3 présents pour 11");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

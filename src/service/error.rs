@@ -34,7 +34,7 @@ pub enum ServiceError {
     // ---- ours ----
     /// Rendering failed although the data was valid (a template bug).
     #[error(transparent)]
-    Render(#[from] RenderError),
+    Render(RenderError),
     /// The object store failed or is unreachable.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -50,6 +50,18 @@ pub enum ServiceError {
     /// Anything else that should not happen (a panicked task…).
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl From<RenderError> for ServiceError {
+    fn from(e: RenderError) -> Self {
+        match e {
+            // A business rule of the template: the caller's data is at fault.
+            RenderError::Refused { path, message } => {
+                Self::Invalid(vec![FieldError { path: path.unwrap_or_else(|| "/data".into()), message }])
+            }
+            other => Self::Render(other),
+        }
+    }
 }
 
 impl From<SearchError> for ServiceError {

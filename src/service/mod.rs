@@ -32,7 +32,7 @@ use crate::domain::{ActId, TemplateId};
 use crate::register::Registers;
 use crate::render::{Engine, RenderJob};
 use crate::search::{Results, SearchIndex};
-use crate::store::{Store, keys};
+use crate::store::{Capabilities, Store, StoreError, keys};
 
 /// Number of act locks; acts hash onto them. Bounded, unlike a lock per act.
 const ACT_LOCK_STRIPES: usize = 64;
@@ -59,7 +59,10 @@ impl Acta {
         let catalog = Catalog::load(&schemas, &templates)?;
         let engine = Engine::new(&templates)?;
         let collectivites = Collectivites::load(settings.collectivites_file.as_deref())?;
-        let store = Store::local(&settings.store_dir())?;
+        let store = match &settings.store {
+            Some(url) => Store::open(url, &settings.s3)?,
+            None => Store::local(&settings.store_dir())?,
+        };
         let index = SearchIndex::open(&settings.index_dir())?;
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
         Ok(Self {
@@ -72,6 +75,19 @@ impl Acta {
             render_slots: Semaphore::new(cpus),
             act_locks: (0..ACT_LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
         })
+    }
+
+    /// Probe the store and refuse it if it cannot guarantee create-only
+    /// writes (unless `single_writer`); see [`crate::store::probe`].
+    pub async fn check_store(&mut self, single_writer: bool) -> Result<Capabilities, StoreError> {
+        let (store, caps) = self.store.clone().check(single_writer).await?;
+        self.store = store;
+        Ok(caps)
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
     /// The template catalogue.

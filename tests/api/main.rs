@@ -12,5 +12,6 @@ mod cli;
 mod helpers;
 mod pdf;
 mod search;
+mod seda;
 mod templates;
 mod validation;

@@ -25,8 +25,7 @@ fn fixtures() -> Vec<(String, Value)> {
 }
 
 fn schema(id: &str) -> Value {
-    serde_json::from_slice(&std::fs::read(repo_path(&format!("schemas/{id}.schema.json"))).unwrap())
-        .unwrap()
+    serde_json::from_slice(&std::fs::read(repo_path(&format!("schemas/{id}.schema.json"))).unwrap()).unwrap()
 }
 
 #[test]
@@ -39,7 +38,7 @@ fn every_template_has_a_schema_a_fixture_and_mentions() {
     for id in &catalog {
         assert!(repo_path(&format!("fixtures/mentions/{id}.txt")).exists(), "no mentions for {id}");
     }
-    assert!(catalog.len() >= 1);
+    assert!(!catalog.is_empty());
 }
 
 #[test]
@@ -59,7 +58,12 @@ fn templates_never_evaluate_data_read_the_clock_or_open_other_files() {
                     assert!(!code.contains(banned), "{}:{}: uses {banned}", path.display(), n + 1);
                 }
                 if let Some(i) = code.find("json(") {
-                    assert!(code[i..].starts_with("json(\"/data.json\")"), "{}:{}: json() of another file", path.display(), n + 1);
+                    assert!(
+                        code[i..].starts_with("json(\"/data.json\")"),
+                        "{}:{}: json() of another file",
+                        path.display(),
+                        n + 1
+                    );
                 }
             }
         }
@@ -129,8 +133,11 @@ async fn removing_any_required_field_of_any_template_is_a_422_naming_it() {
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{id} without {path}");
             let expected = format!("/data{path}");
             assert!(
-                problem["errors"].as_array().unwrap().iter().any(|e| e["path"] == expected.as_str()
-                    && e["message"] == "champ obligatoire manquant"),
+                problem["errors"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|e| e["path"] == expected.as_str() && e["message"] == "champ obligatoire manquant"),
                 "{id}: {expected} not named: {problem:#}"
             );
         }
@@ -142,7 +149,9 @@ async fn removing_any_required_field_of_any_template_is_a_422_naming_it() {
 fn string_leaves(v: &Value, at: String, out: &mut Vec<String>) {
     match v {
         Value::String(_) => out.push(at),
-        Value::Array(items) => items.iter().enumerate().for_each(|(i, x)| string_leaves(x, format!("{at}/{i}"), out)),
+        Value::Array(items) => {
+            items.iter().enumerate().for_each(|(i, x)| string_leaves(x, format!("{at}/{i}"), out))
+        }
         Value::Object(m) => m.iter().for_each(|(k, x)| string_leaves(x, format!("{at}/{k}"), out)),
         _ => {}
     }
@@ -162,17 +171,21 @@ async fn hostile_strings_are_printed_literally_or_refused_clearly_in_every_templ
             let (status, answer) = app.post_act(&b).await;
             match status {
                 StatusCode::CREATED => {
-                    let text = pdf_text(&app.pdf(answer["id"].as_str().unwrap()).await);
-                    if text.contains(hostile) {
+                    // White space is ignored: a line may break after a slash.
+                    let squash = |s: &str| s.split_whitespace().collect::<String>();
+                    let text = squash(&pdf_text(&app.pdf(answer["id"].as_str().unwrap()).await));
+                    if text.contains(&squash(hostile)) {
                         printed += 1;
                     } else {
                         // Family names are printed in capitals.
-                        assert!(text.contains(&hostile.to_uppercase()), "{id}{leaf}: not literal:\n{text}");
+                        let upper = squash(&hostile.to_uppercase());
+                        assert!(text.contains(&upper), "{id}{leaf}: not literal:\n{text}");
                     }
                 }
                 StatusCode::UNPROCESSABLE_ENTITY => {
-                    let e = &answer["errors"][0];
-                    assert_eq!(e["path"], format!("/data{leaf}"), "{id}: {answer:#}");
+                    let errors = answer["errors"].as_array().unwrap();
+                    let e = errors.iter().find(|e| e["path"] == format!("/data{leaf}").as_str());
+                    let e = e.unwrap_or_else(|| panic!("{id}: {leaf} not named: {answer:#}"));
                     assert!(!e["message"].as_str().unwrap().is_empty());
                 }
                 other => panic!("{id}{leaf}: unexpected {other}: {answer:#}"),
@@ -203,6 +216,10 @@ fn every_fixture_renders_exactly_its_golden_bytes() {
         }
         let expected = std::fs::read_to_string(&golden)
             .unwrap_or_else(|_| panic!("{id}: no golden file; run `ACTA_BLESS=1 cargo test golden` and review docs/templates/{id}.png"));
-        assert_eq!(digest, expected.trim(), "{id}: rendering changed; if deliberate, re-bless (see module doc)");
+        assert_eq!(
+            digest,
+            expected.trim(),
+            "{id}: rendering changed; if deliberate, re-bless (see module doc)"
+        );
     }
 }
