@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use typst::foundations::{Bytes, Datetime, Smart};
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
-use typst::text::FontBook;
+use typst::text::{Coverage, FontBook};
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt};
 use typst_kit::fonts::FontStore;
@@ -32,6 +32,8 @@ use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 use crate::assets::FileTree;
 use crate::domain::TemplateId;
 
+/// Family of the font every template sets its text in.
+pub const BODY_FONT: &str = "Libertinus Serif";
 /// Virtual path of the per-document data file.
 pub const DATA_PATH: &str = "/data.json";
 /// `/Creator` written in every PDF, fixed so that bytes do not change with
@@ -92,6 +94,7 @@ pub struct Engine {
     files: HashMap<FileId, Bytes>,
     data_id: FileId,
     renders: AtomicUsize,
+    printable: Vec<Coverage>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -109,8 +112,16 @@ impl Engine {
     /// Parse every `.typ` file of `templates` and load the embedded fonts.
     /// Other files (images such as logos) are served as bytes.
     pub fn new(templates: &FileTree) -> Result<Self, RenderError> {
+        let embedded: Vec<_> = typst_kit::fonts::embedded().collect();
+        // What the body font can print: data with other characters (emoji,
+        // scripts it lacks) would come out as empty boxes, so it is refused.
+        let printable: Vec<Coverage> = embedded
+            .iter()
+            .filter(|(_, info)| info.family == BODY_FONT)
+            .map(|(_, info)| info.coverage.clone())
+            .collect();
         let mut fonts = FontStore::new();
-        fonts.extend(typst_kit::fonts::embedded());
+        fonts.extend(embedded);
         let mut sources = HashMap::new();
         let mut files = HashMap::new();
         for (path, bytes) in templates.iter() {
@@ -130,7 +141,13 @@ impl Engine {
             files,
             data_id: file_id(DATA_PATH)?,
             renders: AtomicUsize::new(0),
+            printable,
         })
+    }
+
+    /// Whether the body font has a glyph for `c` (white space always passes).
+    pub fn can_print(&self, c: char) -> bool {
+        c.is_whitespace() || self.printable.iter().any(|cov| cov.contains(u32::from(c)))
     }
 
     /// Whether `template` has a source.
@@ -250,6 +267,13 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn french_text_is_printable_and_emoji_are_not() {
+        let e = engine(&[]);
+        assert!("Œuvre « cœur » à l’été — 1 940,50 € ÇÀÉÈÊËÎÏÔÙÛÜŸ".chars().all(|c| e.can_print(c)));
+        assert!(!e.can_print('😀'));
     }
 
     #[test]

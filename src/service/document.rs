@@ -12,6 +12,7 @@
 use serde_json::{Value, json};
 
 use crate::act::{Draft, Sealed, Status};
+use crate::catalog::FieldError;
 use crate::collectivite::Profile;
 use crate::domain::ActNumber;
 use crate::register::year_in_paris;
@@ -72,5 +73,34 @@ fn collect_text(v: &Value, out: &mut String) {
         Value::Array(items) => items.iter().for_each(|i| collect_text(i, out)),
         Value::Object(map) => map.values().for_each(|i| collect_text(i, out)),
         _ => {}
+    }
+}
+
+/// A field error for every string of `data` holding a character the act's font
+/// cannot print (an emoji, a script it lacks): it would come out as an empty box.
+pub(super) fn unprintable(data: &Value, at: &str, can_print: &dyn Fn(char) -> bool) -> Vec<FieldError> {
+    match data {
+        Value::String(s) => match s.chars().find(|&c| !can_print(c)) {
+            Some(c) => vec![FieldError {
+                path: at.to_owned(),
+                message: format!(
+                    "contient un caractère que les polices de l’acte ne peuvent pas imprimer ({c} U+{:04X})",
+                    u32::from(c)
+                ),
+            }],
+            None => Vec::new(),
+        },
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .flat_map(|(i, v)| unprintable(v, &format!("{at}/{i}"), can_print))
+            .collect(),
+        Value::Object(map) => map
+            .iter()
+            .flat_map(|(k, v)| {
+                unprintable(v, &format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")), can_print)
+            })
+            .collect(),
+        _ => Vec::new(),
     }
 }

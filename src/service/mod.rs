@@ -111,6 +111,10 @@ impl Acta {
             .get(&req.collectivite)
             .ok_or_else(|| ServiceError::UnknownCollectivite(req.collectivite.clone()))?;
         template.validate(&req.data, "/data").map_err(ServiceError::Invalid)?;
+        let unprintable = document::unprintable(&req.data, "/data", &|c| self.engine.can_print(c));
+        if !unprintable.is_empty() {
+            return Err(ServiceError::Invalid(unprintable));
+        }
         Ok((template, profile))
     }
 

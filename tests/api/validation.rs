@@ -130,3 +130,19 @@ async fn an_oversized_body_is_refused_with_413() {
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(problem["code"], "payload_too_large");
 }
+
+#[tokio::test]
+async fn characters_the_fonts_cannot_print_are_refused_and_other_scripts_print() {
+    let app = spawn_app().await;
+    let mut body = fixture(T);
+    body["data"]["agent"]["prenom"] = json!("Zoé 😀");
+    let (status, problem) = app.post_act(&body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(paths(&problem), ["/data/agent/prenom"]);
+    assert!(problem["errors"][0]["message"].as_str().unwrap().contains("U+1F600"));
+
+    // Greek and Cyrillic are covered by the embedded fonts.
+    body["data"]["agent"]["prenom"] = json!("Ζωή Жанна");
+    let (status, _) = app.post_act(&body).await;
+    assert_eq!(status, StatusCode::CREATED);
+}
