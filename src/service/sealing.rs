@@ -24,6 +24,15 @@ impl Acta {
         if let Some(sealed) = self.load_sealed(id).await? {
             return Ok(ActView::new(&draft, profile, Some(&sealed)));
         }
+        // A previous attempt may have taken a number and failed before the
+        // seal record (store down, crash): finish with that number.
+        if let Some(bytes) = self.store.get(&keys::act_register_entry(id)).await? {
+            let entry: Entry = serde_json::from_slice(&bytes)
+                .map_err(|e| ServiceError::Corrupt(format!("register entry copy of {id}: {e}")))?;
+            let pdf = self.render_final(&draft, &entry.number, entry.sealed_at).await?;
+            let sealed = self.commit(&draft, &entry, pdf).await?;
+            return Ok(ActView::new(&draft, profile, Some(&sealed)));
+        }
         let template = self
             .catalog
             .get(&draft.template)
@@ -46,6 +55,11 @@ impl Acta {
             .registers
             .allocate(&self.store, &draft.collectivite, &template.series, draft.id, sealed_at)
             .await?;
+        let copy = serde_json::to_vec(&entry).expect("entries serialise");
+        match self.store.create(&keys::act_register_entry(id), Bytes::from(copy)).await {
+            Ok(()) | Err(StoreError::AlreadyExists(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
         let pdf = match rendered {
             Some((number, pdf)) if number == entry.number => pdf,
             _ => self.render_final(&draft, &entry.number, sealed_at).await?,

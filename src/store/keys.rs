@@ -18,6 +18,13 @@ pub fn sealed_pdf(id: &ActId) -> String {
     format!("acts/{id}/sealed.pdf")
 }
 
+/// The copy of an act's register entry, written right after the number is
+/// allocated, so that a sealing retried after a failure finds its number
+/// instead of taking a second one.
+pub fn act_register_entry(id: &ActId) -> String {
+    format!("acts/{id}/register.json")
+}
+
 /// The seal record of an act: written last, its presence means "sealed".
 pub fn sealed_record(id: &ActId) -> String {
     format!("acts/{id}/sealed.json")

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use object_store::aws::AmazonS3Builder;
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::local::LocalFileSystem;
 use object_store::prefix::PrefixStore;
 use object_store::{BackoffConfig, ClientOptions, ObjectStore, RetryConfig};
@@ -121,8 +121,18 @@ fn s3_builder(bucket: &str, s: &S3Settings) -> AmazonS3Builder {
         retry_timeout: RETRY_BUDGET,
     };
     let client = ClientOptions::new().with_timeout(REQUEST_TIMEOUT).with_connect_timeout(CONNECT_TIMEOUT);
-    let mut b =
-        AmazonS3Builder::from_env().with_bucket_name(bucket).with_retry(retry).with_client_options(client);
+    // Timeouts first, then the AWS_* environment (read as `from_env` does),
+    // which may override them: `with_client_options` after `from_env` would
+    // silently drop AWS_ALLOW_HTTP and friends.
+    let mut b = AmazonS3Builder::new().with_client_options(client).with_retry(retry);
+    for (key, value) in std::env::vars() {
+        if key.starts_with("AWS_")
+            && let Ok(config_key) = key.to_ascii_lowercase().parse::<AmazonS3ConfigKey>()
+        {
+            b = b.with_config(config_key, value);
+        }
+    }
+    b = b.with_bucket_name(bucket);
     if let Some(v) = &s.endpoint {
         b = b.with_endpoint(v);
     }

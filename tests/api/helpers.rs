@@ -30,13 +30,26 @@ pub async fn spawn_app() -> TestApp {
 
 /// Start a server on an existing data directory; returns its base URL.
 pub async fn spawn_on(data_dir: &Path) -> String {
+    spawn_with(test_settings(data_dir)).await
+}
+
+/// Start a server with the given settings; returns its base URL.
+pub async fn spawn_with(settings: Settings) -> String {
     if std::env::var_os("TEST_LOG").is_some() {
         acta::telemetry::init("debug");
     }
-    let app = Application::build(test_settings(data_dir)).await.expect("application builds");
+    let app = Application::build(settings).await.expect("application builds");
     let base = format!("http://{}", app.local_addr());
     tokio::spawn(app.run_until_stopped());
     base
+}
+
+impl TestApp {
+    /// A server with the given settings (whose data directory is `data_dir`).
+    pub async fn with_settings(settings: Settings, data_dir: TempDir) -> Self {
+        let base = spawn_with(settings).await;
+        Self { base, client: reqwest::Client::new(), data_dir }
+    }
 }
 
 /// The fixture request body of a template.

@@ -1,0 +1,176 @@
+//! acta on a real S3 server (SeaweedFS): the act lifecycle, several processes
+//! sharing one register, and the store going away in the middle of a batch.
+
+use std::collections::BTreeSet;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use acta::store::Store;
+use reqwest::StatusCode;
+use sha2::{Digest, Sha256};
+
+use crate::helpers::{TestApp, fixture};
+use crate::seaweed::Seaweed;
+
+const T: &str = "arrete-avancement-echelon";
+const BUCKET: &str = "acta-test";
+
+fn seq(number: &str) -> u64 {
+    number.rsplit('_').next().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn acts_are_sealed_stored_and_served_from_s3() {
+    let weed = Seaweed::start(&[BUCKET]);
+    let dir = tempfile::tempdir().unwrap();
+    let settings = weed.settings(dir.path(), BUCKET, "cdg-demo");
+    let app = TestApp::with_settings(settings.clone(), dir).await;
+
+    let id = app.create(&fixture(T)).await["id"].as_str().unwrap().to_owned();
+    let (status, sealed) = app.seal(&id).await;
+    assert_eq!(status, StatusCode::OK, "{sealed:#}");
+    let pdf = app.pdf(&id).await;
+    assert_eq!(hex::encode(Sha256::digest(&pdf)), sealed["sha256"].as_str().unwrap());
+
+    // The objects are in the bucket, under the prefix, as the layout says.
+    let raw = Store::open(&format!("s3://{BUCKET}"), &settings.s3).unwrap();
+    let keys = raw.list("cdg-demo/").await.unwrap();
+    for suffix in ["draft.json", "register.json", "sealed.pdf", "sealed.json"] {
+        let key = format!("cdg-demo/acts/{id}/{suffix}");
+        assert!(keys.contains(&key), "{key} not in {keys:?}");
+    }
+    assert!(keys.iter().any(|k| k.starts_with("cdg-demo/registers/216295105/ARR/")));
+    assert_eq!(
+        raw.get(&format!("cdg-demo/acts/{id}/sealed.pdf")).await.unwrap().unwrap().as_ref(),
+        pdf.as_slice()
+    );
+
+    // A create-only write over a sealed PDF is refused by the server itself.
+    let again =
+        raw.create(&format!("cdg-demo/acts/{id}/sealed.pdf"), bytes::Bytes::from_static(b"forged")).await;
+    assert!(matches!(again, Err(acta::store::StoreError::AlreadyExists(_))), "{again:?}");
+}
+
+#[test]
+fn doctor_reports_that_seaweedfs_honours_conditional_writes() {
+    let weed = Seaweed::start(&[BUCKET]);
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_acta"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("doctor")
+        .envs(weed.env(BUCKET, "doctor"))
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("create-only writes (If-None-Match: *): honoured"), "{text}");
+    assert!(text.contains("compare-and-swap (If-Match): honoured"), "{text}");
+    assert!(text.contains("verdict          OK"), "{text}");
+}
+
+/// A real `acta serve` process.
+struct Server {
+    child: Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn serve(weed: &Seaweed, prefix: &str) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(env!("CARGO_BIN_EXE_acta"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .envs(weed.env(BUCKET, prefix))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let start = Instant::now();
+    while reqwest::get(format!("{base}/health")).await.is_err() {
+        assert!(start.elapsed() < Duration::from_secs(30), "acta serve did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Server { child, base, _dir: dir }
+}
+
+#[tokio::test]
+async fn two_processes_sharing_a_bucket_hand_out_distinct_consecutive_numbers() {
+    let weed = Seaweed::start(&[BUCKET]);
+    let (a, b) = (serve(&weed, "shared").await, serve(&weed, "shared").await);
+    let client = reqwest::Client::new();
+    const PER_PROCESS: usize = 12;
+    let mut drafts = Vec::new();
+    for server in [&a, &b] {
+        for _ in 0..PER_PROCESS {
+            let r =
+                client.post(format!("{}/api/v1/acts", server.base)).json(&fixture(T)).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::CREATED);
+            let act: serde_json::Value = r.json().await.unwrap();
+            drafts.push((server.base.clone(), act["id"].as_str().unwrap().to_owned()));
+        }
+    }
+    // Seal everything at once, each act through the process that drafted it.
+    let seals = drafts.iter().map(|(base, id)| {
+        let client = client.clone();
+        async move {
+            let r = client.post(format!("{base}/api/v1/acts/{id}/seal")).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+            let act: serde_json::Value = r.json().await.unwrap();
+            seq(act["number"].as_str().unwrap())
+        }
+    });
+    let numbers: BTreeSet<u64> = futures::future::join_all(seals).await.into_iter().collect();
+    let expected: BTreeSet<u64> = (1..=(2 * PER_PROCESS) as u64).collect();
+    assert_eq!(numbers, expected, "numbers must be 1..=N, each exactly once");
+}
+
+#[tokio::test]
+async fn a_store_outage_answers_503_and_the_retried_batch_completes_without_gaps() {
+    let mut weed = Seaweed::start(&[BUCKET]);
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::with_settings(weed.settings(dir.path(), BUCKET, "outage"), dir).await;
+    let mut ids = Vec::new();
+    for _ in 0..6 {
+        ids.push(app.create(&fixture(T)).await["id"].as_str().unwrap().to_owned());
+    }
+    let (status, _) = app.seal(&ids[0]).await;
+    assert_eq!(status, StatusCode::OK);
+
+    weed.stop();
+    for id in &ids[1..] {
+        let (status, problem) = app.seal(id).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{problem:#}");
+        assert_eq!(problem["code"], "store_unavailable");
+    }
+    weed.restart();
+
+    // The client retries, as one would after a 503, while the cluster
+    // finishes starting (its volume server registers a little after S3).
+    let mut numbers = BTreeSet::new();
+    for id in &ids {
+        let start = Instant::now();
+        let act = loop {
+            let (status, act) = app.seal(id).await;
+            if status == StatusCode::OK {
+                break act;
+            }
+            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{act:#}");
+            assert!(start.elapsed() < Duration::from_secs(60), "store still unavailable: {act:#}");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        };
+        numbers.insert(seq(act["number"].as_str().unwrap()));
+    }
+    assert_eq!(numbers, (1..=6).collect::<BTreeSet<u64>>(), "no number skipped or reused");
+}
