@@ -4,15 +4,17 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::Value;
 
 use super::AppState;
 use super::error::ApiError;
+use super::range;
 use crate::domain::ActId;
-use crate::service::{ActView, ServiceError};
+use crate::service::{ActView, PdfBody, ServiceError};
+use crate::store::StoreError;
 
 /// `POST /api/v1/acts`: validate and store a draft; 201 with the act.
 pub async fn create(
@@ -35,24 +37,34 @@ pub async fn seal(State(acta): State<AppState>, Path(id): Path<String>) -> Resul
     Ok(Json(acta.seal(&act_id(&id)?).await?))
 }
 
-/// `GET /api/v1/acts/{id}/pdf`: the sealed PDF, or a "PROJET" rendering of a draft.
-pub async fn pdf(State(acta): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let pdf = acta.pdf(&act_id(&id)?).await?;
+/// `GET /api/v1/acts/{id}/pdf`: the sealed PDF, streamed, with HTTP range
+/// support (`Range: bytes=…`); or a "PROJET" rendering of a draft.
+pub async fn pdf(
+    State(acta): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).and_then(range::parse);
+    let ranged = range.is_some();
+    let pdf = match acta.pdf(&act_id(&id)?, range).await {
+        Err(ServiceError::Store(StoreError::RangeNotSatisfiable { size })) => {
+            return Ok(range::not_satisfiable(size));
+        }
+        other => other?,
+    };
+    let mut response = match pdf.body {
+        PdfBody::Sealed(read) if ranged => range::partial(read),
+        PdfBody::Sealed(read) => range::full(read),
+        PdfBody::Draft(bytes) => {
+            // A draft's rendering changes with its template: never cached.
+            ([(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], bytes).into_response()
+        }
+    };
     let disposition = format!("inline; filename=\"{}\"", pdf.filename);
-    let headers = [
-        (header::CONTENT_TYPE, HeaderValue::from_static("application/pdf")),
-        (header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).expect("ASCII file name")),
-        // A draft's rendering changes with its template; a sealed PDF never does.
-        (
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(if pdf.sealed {
-                "private, max-age=31536000, immutable"
-            } else {
-                "no-store"
-            }),
-        ),
-    ];
-    Ok((headers, pdf.bytes).into_response())
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).expect("ASCII file name"));
+    Ok(response)
 }
 
 /// One template, as listed by `GET /api/v1/templates`.

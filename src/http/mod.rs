@@ -7,6 +7,7 @@
 mod acts;
 pub mod error;
 mod health;
+mod range;
 mod search;
 
 use std::sync::Arc;

@@ -21,7 +21,7 @@ use tokio::sync::{Mutex, Semaphore};
 
 pub use error::{OpenError, ServiceError};
 pub use request::NewAct;
-pub use view::{ActView, CollectiviteRef, Links, Pdf};
+pub use view::{ActView, CollectiviteRef, Links, Pdf, PdfBody};
 
 use crate::act::{self, Draft, Sealed};
 use crate::assets::FileTree;
@@ -32,7 +32,7 @@ use crate::domain::{ActId, TemplateId};
 use crate::register::Registers;
 use crate::render::{Engine, RenderJob};
 use crate::search::{Results, SearchIndex};
-use crate::store::{Capabilities, Store, StoreError, keys};
+use crate::store::{Capabilities, GetRange, Store, StoreError, keys};
 
 /// Number of act locks; acts hash onto them. Bounded, unlike a lock per act.
 const ACT_LOCK_STRIPES: usize = 64;
@@ -173,20 +173,20 @@ impl Acta {
         Ok(ActView::new(&draft, self.profile_of(&draft)?, sealed.as_ref()))
     }
 
-    /// The PDF of act `id`: the stored bytes once sealed, a fresh "PROJET"
-    /// rendering while it is a draft.
-    pub async fn pdf(&self, id: &ActId) -> Result<Pdf, ServiceError> {
+    /// The PDF of act `id`: the stored bytes once sealed (or the byte `range`
+    /// of them), a fresh "PROJET" rendering while it is a draft.
+    pub async fn pdf(&self, id: &ActId, range: Option<GetRange>) -> Result<Pdf, ServiceError> {
         let draft = self.load_draft(id).await?;
         if let Some(sealed) = self.load_sealed(id).await? {
-            let bytes = self
+            let read = self
                 .store
-                .get(&keys::sealed_pdf(id))
+                .read(&keys::sealed_pdf(id), range)
                 .await?
                 .ok_or_else(|| ServiceError::Corrupt(format!("sealed PDF of {id} is missing")))?;
-            return Ok(Pdf { bytes, filename: format!("{}.pdf", sealed.number), sealed: true });
+            return Ok(Pdf { body: PdfBody::Sealed(read), filename: format!("{}.pdf", sealed.number) });
         }
         let bytes = self.render_draft(&draft, self.profile_of(&draft)?).await?;
-        Ok(Pdf { bytes: Bytes::from(bytes), filename: format!("projet-{id}.pdf"), sealed: false })
+        Ok(Pdf { body: PdfBody::Draft(Bytes::from(bytes)), filename: format!("projet-{id}.pdf") })
     }
 
     /// Full-text search.

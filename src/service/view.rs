@@ -1,6 +1,8 @@
 //! How an act is shown to API clients.
 
 use bytes::Bytes;
+
+use crate::store::ObjectRead;
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -89,12 +91,19 @@ impl ActView {
 }
 
 /// A PDF to send.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Pdf {
-    /// The bytes.
-    pub bytes: Bytes,
+    /// The bytes: streamed from the store once sealed, rendered for a draft.
+    pub body: PdfBody,
     /// File name to suggest.
     pub filename: String,
-    /// Whether these are the sealed bytes (else a draft rendering).
-    pub sealed: bool,
+}
+
+/// Where a PDF's bytes come from.
+#[derive(Debug)]
+pub enum PdfBody {
+    /// The sealed bytes (or a range of them), streamed from the store.
+    Sealed(ObjectRead),
+    /// A fresh "PROJET" rendering of a draft (ranges are not served).
+    Draft(Bytes),
 }

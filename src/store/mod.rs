@@ -17,15 +17,18 @@ pub mod keys;
 mod location;
 pub mod probe;
 
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use futures::TryStreamExt;
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
+use object_store::{GetOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 
 pub use location::{Location, S3Settings};
+pub use object_store::GetRange;
 pub use probe::{Capabilities, Support};
 
 /// A storage operation failed.
@@ -45,6 +48,12 @@ pub enum StoreError {
         /// Cause.
         source: std::io::Error,
     },
+    /// A byte range outside the object was asked for.
+    #[error("range not satisfiable (object of {size} bytes)")]
+    RangeNotSatisfiable {
+        /// Size of the object.
+        size: u64,
+    },
     /// The store does not honour conditional writes and acta was not told it
     /// is the only writer.
     #[error(
@@ -56,6 +65,22 @@ pub enum StoreError {
     /// The backend failed or is unreachable.
     #[error("object store unavailable")]
     Backend(#[from] object_store::Error),
+}
+
+/// An object being read: its total size, the range served and the bytes.
+pub struct ObjectRead {
+    /// Size of the whole object.
+    pub size: u64,
+    /// The byte range the stream carries.
+    pub range: Range<u64>,
+    /// The bytes, in chunks.
+    pub stream: BoxStream<'static, Result<Bytes, StoreError>>,
+}
+
+impl std::fmt::Debug for ObjectRead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObjectRead").field("size", &self.size).field("range", &self.range).finish()
+    }
 }
 
 /// How create-only is enforced.
@@ -150,6 +175,28 @@ impl Store {
         }
     }
 
+    /// Stream the object at `key` (or the byte `range` of it) without holding it
+    /// in memory; `None` if there is no such object. A range running past the
+    /// end is cut at the end; one starting past it is `RangeNotSatisfiable`.
+    pub async fn read(&self, key: &str, range: Option<GetRange>) -> Result<Option<ObjectRead>, StoreError> {
+        let path = ObjectPath::from(key);
+        let ranged = range.is_some();
+        let options = GetOptions { range, ..GetOptions::default() };
+        match self.inner.get_opts(&path, options).await {
+            Ok(result) => Ok(Some(ObjectRead {
+                size: result.meta.size,
+                range: result.range.clone(),
+                stream: result.into_stream().map_err(StoreError::from).boxed(),
+            })),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) if ranged => match self.inner.head(&path).await {
+                Ok(meta) => Err(StoreError::RangeNotSatisfiable { size: meta.size }),
+                Err(_) => Err(e.into()),
+            },
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Every key under `prefix` (which should end with `/`), sorted.
     pub async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
         let prefix = ObjectPath::from(prefix);
@@ -181,6 +228,13 @@ mod tests {
         assert!(caps.multi_writer_safe());
         create_twice(&store).await.unwrap();
         assert_eq!(store.get("a/none").await.unwrap(), None);
+        let part = store.read("a/b.json", Some(GetRange::Bounded(0..1))).await.unwrap().unwrap();
+        assert_eq!((part.size, part.range.clone()), (1, 0..1));
+        let bytes: Vec<Bytes> = part.stream.try_collect().await.unwrap();
+        assert_eq!(bytes.concat(), b"1");
+        let past_end = store.read("a/b.json", Some(GetRange::Offset(5))).await;
+        assert!(matches!(past_end, Err(StoreError::RangeNotSatisfiable { size: 1 })), "{past_end:?}");
+        assert!(store.read("a/none", None).await.unwrap().is_none());
         assert_eq!(store.list("a/").await.unwrap(), ["a/b.json"]);
     }
 

@@ -118,3 +118,34 @@ async fn an_interrupted_sealing_is_finished_at_the_next_start() {
     let (_, again) = app.seal(&id.to_string()).await;
     assert_eq!(again["number"], entry.number.as_str());
 }
+
+#[tokio::test]
+async fn a_sealed_pdf_is_served_by_ranges() {
+    let app = spawn_app().await;
+    let id = app.create(&fixture(T)).await["id"].as_str().unwrap().to_owned();
+    app.seal(&id).await;
+    let whole = app.pdf(&id).await;
+    let size = whole.len();
+    let url = app.url(&format!("/api/v1/acts/{id}/pdf"));
+    let get = |range: String| app.client.get(&url).header("range", range).send();
+
+    let r = get("bytes=0-4".into()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(r.headers()["content-range"], format!("bytes 0-4/{size}").as_str());
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"%PDF-");
+
+    let r = get("bytes=-10".into()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), &whole[size - 10..]);
+
+    let r = get(format!("bytes={}-", size - 3)).await.unwrap();
+    assert_eq!(r.bytes().await.unwrap().as_ref(), &whole[size - 3..]);
+
+    let r = get(format!("bytes={size}-")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(r.headers()["content-range"], format!("bytes */{size}").as_str());
+
+    let r = app.client.get(&url).send().await.unwrap();
+    assert_eq!(r.headers()["accept-ranges"], "bytes");
+    assert_eq!(r.headers()["content-length"], size.to_string().as_str());
+}
