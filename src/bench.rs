@@ -14,6 +14,59 @@ use time::OffsetDateTime;
 
 use crate::service::{Acta, ServiceError};
 
+/// Figures of one store benchmark.
+#[derive(Debug, Clone)]
+pub struct StoreReport {
+    /// Where the objects were written.
+    pub location: String,
+    /// Objects written.
+    pub count: usize,
+    /// Size of each, bytes.
+    pub size: usize,
+    /// Latency of one create-only write: median, 99th percentile (ms).
+    pub p50_ms: f64,
+    /// 99th percentile.
+    pub p99_ms: f64,
+}
+
+impl std::fmt::Display for StoreReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "store                   {}", self.location)?;
+        writeln!(f, "objects x size          {} x {:.0} KiB", self.count, self.size as f64 / 1024.0)?;
+        writeln!(f, "create-only put p50     {:.2} ms", self.p50_ms)?;
+        writeln!(f, "create-only put p99     {:.2} ms", self.p99_ms)
+    }
+}
+
+/// Write `count` objects of `size` bytes under `_bench/<run>/` (create-only,
+/// like sealed acts). They are left in place: acta never deletes.
+pub async fn store(
+    store: &crate::store::Store,
+    count: usize,
+    size: usize,
+) -> Result<StoreReport, BenchError> {
+    let run = uuid::Uuid::now_v7();
+    let payload = bytes::Bytes::from(vec![b'%'; size]);
+    let mut latencies = Vec::with_capacity(count);
+    for i in 0..count {
+        let t = Instant::now();
+        store
+            .create(&format!("{}{run}/{i:06}.pdf", crate::store::keys::BENCH_PREFIX), payload.clone())
+            .await
+            .map_err(|e| BenchError::Service(e.into()))?;
+        latencies.push(t.elapsed());
+    }
+    latencies.sort();
+    let pct = |p: f64| ms(latencies[((latencies.len() as f64 - 1.0) * p) as usize]);
+    Ok(StoreReport {
+        location: store.location().to_owned(),
+        count,
+        size,
+        p50_ms: pct(0.5),
+        p99_ms: pct(0.99),
+    })
+}
+
 /// Failure of a benchmark.
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {

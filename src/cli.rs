@@ -61,6 +61,12 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// Operate on the object store.
+    Store {
+        /// What to do.
+        #[command(subcommand)]
+        what: StoreCommand,
+    },
     /// Measure performance on this machine (figures are printed, not checked).
     Bench {
         /// What to measure.
@@ -77,6 +83,19 @@ pub enum Command {
     },
 }
 
+/// Object-store operations.
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Copy every object of the configured store to another one (e.g. local →
+    /// S3), verifying each; run it again to resume; never overwrites.
+    Copy {
+        /// Target store URL: file:///path or s3://bucket[/prefix] (S3 settings
+        /// as for the configured store: [s3] section or AWS_* variables).
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
+}
+
 /// The benchmarks.
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
@@ -89,6 +108,16 @@ pub enum BenchCommand {
         /// Documents rendered per thread configuration.
         #[arg(long, default_value_t = 500)]
         docs: usize,
+    },
+    /// Create-only writes of sealed-act-sized objects on the configured store
+    /// (`--store`): p50 / p99 latency.
+    Store {
+        /// Objects written.
+        #[arg(long, default_value_t = 500)]
+        count: usize,
+        /// Size of each object, in KiB.
+        #[arg(long, default_value_t = 40)]
+        size_kb: usize,
     },
 }
 
@@ -126,6 +155,9 @@ pub enum CliError {
     /// Serving failed.
     #[error("server error: {0}")]
     Serve(std::io::Error),
+    /// A store copy failed.
+    #[error(transparent)]
+    Copy(#[from] crate::store::copy::CopyError),
     /// A benchmark failed.
     #[error(transparent)]
     Bench(#[from] crate::bench::BenchError),
@@ -156,6 +188,13 @@ impl Cli {
                 Ok(ExitCode::SUCCESS)
             }
             Command::Render { input, out } => render(&settings, &input, &out),
+            Command::Store { what: StoreCommand::Copy { to } } => store_copy(&settings, &to).await,
+            Command::Bench { what: BenchCommand::Store { count, size_kb } } => {
+                let acta = Acta::open(&settings)?;
+                let report = crate::bench::store(acta.store(), count, size_kb * 1024).await?;
+                print!("{report}");
+                Ok(ExitCode::SUCCESS)
+            }
             Command::Bench { what: BenchCommand::Render { fixtures, docs } } => {
                 let acta = Acta::open(&settings)?;
                 let fixtures = crate::bench::load_fixtures(&fixtures)?;
@@ -176,6 +215,28 @@ impl Cli {
             }
         }
     }
+}
+
+async fn store_copy(settings: &Settings, to: &str) -> Result<ExitCode, CliError> {
+    let acta = Acta::open(settings)?;
+    let target = crate::store::Store::open(to, &settings.s3).map_err(OpenError::Store)?;
+    let (target, caps) = target.check(settings.single_writer).await.map_err(OpenError::Store)?;
+    eprintln!("{} → {to} ({caps})", acta.store().location());
+    let bar = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} objets ({eta})")
+            .expect("valid template"),
+    );
+    let progress = |done: u64, total: u64| {
+        bar.set_length(total);
+        bar.set_position(done);
+    };
+    let report = crate::store::copy::copy_all(acta.store(), &target, &progress).await?;
+    bar.finish_and_clear();
+    println!(
+        "{} objet(s) copié(s) et vérifié(s) ({} octets), {} déjà présent(s)",
+        report.copied, report.bytes, report.skipped
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn doctor(settings: &Settings) -> Result<ExitCode, CliError> {

@@ -1,7 +1,12 @@
-//! The French text analyser: split on non-alphanumerics, drop overlong tokens,
-//! lower-case, drop French stop words, fold accents ("arrêté" → "arrete") and
-//! stem ("disponibilités" → "disponibilit"). Stop words are removed *before*
-//! folding because the list is spelt with accents ("été", "où").
+//! The text analysers.
+//!
+//! `fr` (titles, content, collectivité names): split on non-alphanumerics, drop
+//! overlong tokens, lower-case, drop French stop words, fold accents ("arrêté" →
+//! "arrete") and stem ("disponibilités" → "disponibilit"). Stop words are
+//! removed *before* folding because the list is spelt with accents ("été", "où").
+//!
+//! `noms` (agents' names): the same without stop words nor stemming, so that
+//! "Le Goff" or "Des Roches" keep every word and "Martin" never finds "Martine".
 
 use tantivy::Index;
 use tantivy::tokenizer::{
@@ -9,13 +14,15 @@ use tantivy::tokenizer::{
     TextAnalyzer,
 };
 
-/// Name the analyser is registered under.
+/// Name the French analyser is registered under.
 pub const FRENCH: &str = "fr";
+/// Name the analyser of people's names is registered under.
+pub const NAMES: &str = "noms";
 /// Tokens longer than this (bytes) are dropped: they are never words.
 const MAX_TOKEN_BYTES: usize = 40;
 
-/// Register the analyser on `index`.
-pub fn register(index: &Index) {
+/// The French analyser.
+pub fn french() -> TextAnalyzer {
     let mut builder = TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
@@ -23,7 +30,26 @@ pub fn register(index: &Index) {
     if let Some(stop) = StopWordFilter::new(Language::French) {
         builder = builder.filter_dynamic(stop);
     }
-    let analyzer =
-        builder.filter_dynamic(AsciiFoldingFilter).filter_dynamic(Stemmer::new(Language::French)).build();
-    index.tokenizers().register(FRENCH, analyzer);
+    builder.filter_dynamic(AsciiFoldingFilter).filter_dynamic(Stemmer::new(Language::French)).build()
+}
+
+/// Register the analysers on `index`.
+pub fn register(index: &Index) {
+    index.tokenizers().register(FRENCH, french());
+    let names = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build();
+    index.tokenizers().register(NAMES, names);
+}
+
+/// The tokens `analyzer` makes of `text`.
+pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stream = analyzer.token_stream(text);
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
 }

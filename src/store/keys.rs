@@ -45,3 +45,6 @@ pub fn register_entry(siren: &Siren, series: &Series, year: i32, seq: u64) -> St
 
 /// Prefix of the objects the capability probe writes (never act data).
 pub const PROBE_PREFIX: &str = "_probe/";
+
+/// Prefix of the objects `acta bench store` writes (never act data).
+pub const BENCH_PREFIX: &str = "_bench/";

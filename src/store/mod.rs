@@ -13,6 +13,7 @@
 //! when told it is the single writer, and then enforces create-only with a
 //! process-wide lock (check, then write).
 
+pub mod copy;
 pub mod keys;
 mod location;
 pub mod probe;

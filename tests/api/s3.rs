@@ -174,3 +174,48 @@ async fn a_store_outage_answers_503_and_the_retried_batch_completes_without_gaps
     }
     assert_eq!(numbers, (1..=6).collect::<BTreeSet<u64>>(), "no number skipped or reused");
 }
+
+#[tokio::test]
+async fn a_local_store_is_copied_to_s3_verified_and_served_from_there() {
+    let weed = Seaweed::start(&[BUCKET]);
+    let app = crate::helpers::spawn_app().await;
+    let mut sealed = Vec::new();
+    for _ in 0..3 {
+        let id = app.create(&fixture(T)).await["id"].as_str().unwrap().to_owned();
+        let (_, act) = app.seal(&id).await;
+        sealed.push(act);
+    }
+    let copy = || {
+        Command::new(env!("CARGO_BIN_EXE_acta"))
+            .arg("--data-dir")
+            .arg(app.data_dir.path())
+            .args(["store", "copy", "--to", &format!("s3://{BUCKET}/copied")])
+            .envs(weed.env(BUCKET, "unused").into_iter().filter(|(k, _)| k != "ACTA_STORE"))
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let first = copy();
+    let text = String::from_utf8_lossy(&first.stdout);
+    assert!(first.status.success(), "{text}{}", String::from_utf8_lossy(&first.stderr));
+    // 3 drafts, 3 register entries, 3 copies of them, 3 PDFs, 3 seal records.
+    assert!(text.starts_with("15 objet(s) copié(s)"), "{text}");
+    let again = copy();
+    assert!(
+        String::from_utf8_lossy(&again.stdout)
+            .contains("0 objet(s) copié(s) et vérifié(s) (0 octets), 15 déjà présent(s)")
+    );
+
+    // A new acta on the copy serves the same sealed acts, byte for byte.
+    let dir = tempfile::tempdir().unwrap();
+    let on_s3 = TestApp::with_settings(weed.settings(dir.path(), BUCKET, "copied"), dir).await;
+    for act in &sealed {
+        let id = act["id"].as_str().unwrap();
+        let pdf = on_s3.pdf(id).await;
+        assert_eq!(hex::encode(Sha256::digest(&pdf)), act["sha256"].as_str().unwrap());
+    }
+    // And numbering continues where the local register stopped.
+    let id = on_s3.create(&fixture(T)).await["id"].as_str().unwrap().to_owned();
+    let (_, next) = on_s3.seal(&id).await;
+    assert_eq!(seq(next["number"].as_str().unwrap()), 4);
+}

@@ -1,0 +1,280 @@
+//! A search request and its parsing from `key=value` parameters (the HTTP
+//! query string, `acta search --param`), with a French message for every
+//! mistake.
+
+use std::collections::BTreeSet;
+
+use time::Date;
+use time::macros::format_description;
+
+use super::SearchError;
+use crate::domain::Siren;
+
+/// Hits returned when no limit is given.
+pub const DEFAULT_LIMIT: usize = 20;
+/// Most hits one request returns.
+pub const MAX_LIMIT: usize = 100;
+/// Deepest page: `offset + limit` may not exceed this (deep pages cost, and
+/// nobody reads them; narrow the search instead).
+pub const MAX_WINDOW: usize = 10_000;
+/// Longest query text, in bytes.
+pub const MAX_QUERY_BYTES: usize = 1_000;
+
+/// Order of the hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    /// Most relevant first.
+    #[default]
+    Relevance,
+    /// Most recent act date first.
+    DateDesc,
+    /// Oldest act date first.
+    DateAsc,
+}
+
+/// Which date a date range applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DateField {
+    /// The act's own date (decision, else séance, else sealing, else creation).
+    #[default]
+    Act,
+    /// Date of the decision.
+    Decision,
+    /// Date the act takes effect.
+    Effect,
+    /// Date of the séance.
+    Seance,
+    /// Creation of the draft.
+    Created,
+    /// Sealing.
+    Sealed,
+}
+
+impl DateField {
+    /// Its index field.
+    pub(super) fn field_name(self) -> &'static str {
+        match self {
+            Self::Act => "date",
+            Self::Decision => "decision",
+            Self::Effect => "effect",
+            Self::Seance => "seance",
+            Self::Created => "created",
+            Self::Sealed => "sealed",
+        }
+    }
+}
+
+/// Filters; each one given narrows the results (values of one filter are
+/// alternatives).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filters {
+    /// SIREN of the collectivités.
+    pub collectivites: BTreeSet<Siren>,
+    /// Kinds of act (`arrete`, `deliberation`…).
+    pub kinds: BTreeSet<String>,
+    /// Template ids.
+    pub templates: BTreeSet<String>,
+    /// @ctes matière codes ("4.1").
+    pub matieres: BTreeSet<String>,
+    /// `draft` or `sealed`.
+    pub status: Option<String>,
+    /// First year (inclusive).
+    pub year_from: Option<u64>,
+    /// Last year (inclusive).
+    pub year_to: Option<u64>,
+    /// The date the range applies to.
+    pub date_field: DateField,
+    /// First day (inclusive).
+    pub from: Option<Date>,
+    /// Last day (inclusive).
+    pub to: Option<Date>,
+}
+
+/// One search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchRequest {
+    /// Free text: words, "phrases", AND / OR / NOT, -excluded, field:value;
+    /// empty matches every act.
+    pub text: String,
+    /// Filters.
+    pub filters: Filters,
+    /// Order of the hits.
+    pub sort: Sort,
+    /// Hits to return (1–[`MAX_LIMIT`]).
+    pub limit: usize,
+    /// Hits to skip.
+    pub offset: usize,
+}
+
+impl Default for SearchRequest {
+    fn default() -> Self {
+        Self { text: String::new(), filters: Filters::default(), sort: Sort::Relevance, limit: DEFAULT_LIMIT, offset: 0 }
+    }
+}
+
+impl SearchRequest {
+    /// A request for `text` with defaults.
+    pub fn text(text: impl Into<String>) -> Self {
+        Self { text: text.into(), ..Self::default() }
+    }
+
+    /// Build a request from `key=value` parameters: `q`, `limit`, `offset`,
+    /// `sort` (`relevance`, `date_desc`, `date_asc`), `collectivite`, `kind`,
+    /// `template`, `matiere` (repeatable or comma-separated), `status`, `year`,
+    /// `year_from`, `year_to`, `date_field` (`act`, `decision`, `effect`,
+    /// `seance`, `created`, `sealed`), `from`, `to` (YYYY-MM-DD).
+    pub fn from_params<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, SearchError> {
+        let mut r = Self::default();
+        let f = &mut r.filters;
+        for (key, value) in params {
+            let value = value.trim();
+            let list = || value.split(',').map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+            match key {
+                "q" => r.text = value.to_owned(),
+                "limit" => r.limit = number(key, value)?,
+                "offset" => r.offset = number(key, value)?,
+                "sort" => {
+                    r.sort = match value {
+                        "relevance" | "" => Sort::Relevance,
+                        "date_desc" => Sort::DateDesc,
+                        "date_asc" => Sort::DateAsc,
+                        _ => return Err(invalid(format!(
+                            "tri inconnu « {value} » : les tris possibles sont relevance, date_desc et date_asc"
+                        ))),
+                    }
+                }
+                "collectivite" => {
+                    for s in list() {
+                        let siren = s.parse().map_err(|_| invalid(format!("« {s} » n'est pas un SIREN valide")))?;
+                        f.collectivites.insert(siren);
+                    }
+                }
+                "kind" => f.kinds.extend(list()),
+                "template" => f.templates.extend(list()),
+                "matiere" => f.matieres.extend(list()),
+                "status" => {
+                    f.status = match value {
+                        "draft" | "sealed" => Some(value.to_owned()),
+                        "" => None,
+                        _ => return Err(invalid(format!("statut inconnu « {value} » : draft ou sealed"))),
+                    }
+                }
+                "year" => {
+                    let y = year(key, value)?;
+                    (f.year_from, f.year_to) = (Some(y), Some(y));
+                }
+                "year_from" => f.year_from = Some(year(key, value)?),
+                "year_to" => f.year_to = Some(year(key, value)?),
+                "date_field" => {
+                    f.date_field = match value {
+                        "act" | "" => DateField::Act,
+                        "decision" => DateField::Decision,
+                        "effect" => DateField::Effect,
+                        "seance" => DateField::Seance,
+                        "created" => DateField::Created,
+                        "sealed" => DateField::Sealed,
+                        _ => return Err(invalid(format!(
+                            "date inconnue « {value} » : act, decision, effect, seance, created ou sealed"
+                        ))),
+                    }
+                }
+                "from" => f.from = Some(date(key, value)?),
+                "to" => f.to = Some(date(key, value)?),
+                _ => return Err(invalid(format!("paramètre inconnu « {key} »"))),
+            }
+        }
+        r.check()?;
+        Ok(r)
+    }
+
+    /// Refuse inconsistent requests.
+    pub fn check(&self) -> Result<(), SearchError> {
+        if self.text.len() > MAX_QUERY_BYTES {
+            return Err(invalid(format!("la requête dépasse {MAX_QUERY_BYTES} caractères")));
+        }
+        if self.limit == 0 || self.limit > MAX_LIMIT {
+            return Err(invalid(format!("limit doit être compris entre 1 et {MAX_LIMIT}")));
+        }
+        if self.offset + self.limit > MAX_WINDOW {
+            return Err(invalid(format!(
+                "offset + limit ne peut dépasser {MAX_WINDOW} : affinez la recherche plutôt que d'aller si loin"
+            )));
+        }
+        let f = &self.filters;
+        if let (Some(a), Some(b)) = (f.year_from, f.year_to)
+            && a > b
+        {
+            return Err(invalid(format!("year_from ({a}) est postérieure à year_to ({b})")));
+        }
+        if let (Some(a), Some(b)) = (f.from, f.to)
+            && a > b
+        {
+            return Err(invalid(format!("from ({a}) est postérieure à to ({b})")));
+        }
+        Ok(())
+    }
+}
+
+fn invalid(message: String) -> SearchError {
+    SearchError::InvalidQuery(message)
+}
+
+fn number(key: &str, value: &str) -> Result<usize, SearchError> {
+    value.parse().map_err(|_| invalid(format!("{key} doit être un entier positif, pas « {value} »")))
+}
+
+fn year(key: &str, value: &str) -> Result<u64, SearchError> {
+    match value.parse::<u64>() {
+        Ok(y) if (1800..=9999).contains(&y) => Ok(y),
+        _ => Err(invalid(format!("{key} doit être une année sur quatre chiffres, pas « {value} »"))),
+    }
+}
+
+fn date(key: &str, value: &str) -> Result<Date, SearchError> {
+    Date::parse(value, format_description!("[year]-[month]-[day]"))
+        .map_err(|_| invalid(format!("{key} doit être une date AAAA-MM-JJ, pas « {value} »")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(params: &[(&str, &str)]) -> String {
+        match SearchRequest::from_params(params.iter().copied()) {
+            Err(SearchError::InvalidQuery(m)) => m,
+            other => panic!("expected an invalid query, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn parameters_build_filters_and_repeat_or_split_on_commas() {
+        let r = SearchRequest::from_params([
+            ("q", "budget"),
+            ("collectivite", "216295105,216296202"),
+            ("collectivite", "216297309"),
+            ("year_from", "2020"),
+            ("year_to", "2024"),
+            ("from", "2021-03-01"),
+            ("sort", "date_desc"),
+            ("limit", "5"),
+            ("offset", "10"),
+        ])
+        .unwrap();
+        assert_eq!(r.filters.collectivites.len(), 3);
+        assert_eq!((r.filters.year_from, r.filters.year_to), (Some(2020), Some(2024)));
+        assert_eq!(r.filters.from, Some(time::macros::date!(2021 - 03 - 01)));
+        assert_eq!((r.sort, r.limit, r.offset), (Sort::DateDesc, 5, 10));
+    }
+
+    #[test]
+    fn mistakes_are_named_in_french() {
+        assert!(message(&[("from", "2021-13-01")]).contains("AAAA-MM-JJ"));
+        assert!(message(&[("sort", "pertinence")]).contains("tri inconnu"));
+        assert!(message(&[("collectivite", "123")]).contains("SIREN"));
+        assert!(message(&[("limit", "0")]).contains("limit"));
+        assert!(message(&[("limit", "abc")]).contains("entier"));
+        assert!(message(&[("year_from", "2024"), ("year_to", "2020")]).contains("postérieure"));
+        assert!(message(&[("colectivite", "1")]).contains("paramètre inconnu"));
+        assert!(message(&[("status", "brouillon")]).contains("statut"));
+    }
+}
