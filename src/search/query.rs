@@ -1,0 +1,218 @@
+//! From a [`SearchRequest`] and a [`Scope`] to one tantivy query.
+//!
+//! The free text is parsed with tantivy's grammar, then checked (only fields
+//! the scope may search), rewritten (act numbers and SIREN matched exactly,
+//! synonyms expanded) and built. Filters and the scope are ANDed around it as
+//! zero-score clauses, so they narrow without changing relevance.
+
+use std::ops::Bound;
+
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, EmptyQuery, Occur, Query, QueryParser, QueryParserError, RangeQuery,
+    TermQuery, TermSetQuery,
+};
+use tantivy::query_grammar::{Delimiter, UserInputAst, UserInputLeaf};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DateTime, Index, Term};
+
+use super::request::{Filters, SearchRequest};
+use super::schema::{Fields, PUBLIC_FIELDS, RESTRICTED_FIELDS, day};
+use super::scope::{Collectivites, Scope};
+use super::{SearchError, Synonyms};
+use crate::domain::Siren;
+
+/// The whole query of a request, scope included.
+pub(super) fn build(
+    index: &Index,
+    f: &Fields,
+    synonyms: &Synonyms,
+    req: &SearchRequest,
+    scope: &Scope,
+) -> Result<Box<dyn Query>, SearchError> {
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query(index, f, synonyms, &req.text, scope)?)];
+    clauses.push((Occur::Must, filter(scope_query(f, scope))));
+    for q in filter_queries(f, &req.filters) {
+        clauses.push((Occur::Must, filter(q)));
+    }
+    Ok(Box::new(BooleanQuery::new(clauses)))
+}
+
+/// A clause that selects without scoring.
+fn filter(q: Box<dyn Query>) -> Box<dyn Query> {
+    Box::new(ConstScoreQuery::new(q, 0.0))
+}
+
+fn scope_query(f: &Fields, scope: &Scope) -> Box<dyn Query> {
+    match scope.collectivites() {
+        Collectivites::All => Box::new(AllQuery),
+        Collectivites::Only(set) if set.is_empty() => Box::new(EmptyQuery),
+        Collectivites::Only(set) => terms(f.siren, set.iter().map(Siren::as_str)),
+    }
+}
+
+fn terms<'a>(field: Field, values: impl Iterator<Item = &'a str>) -> Box<dyn Query> {
+    let terms: Vec<Term> = values.map(|v| Term::from_field_text(field, v)).collect();
+    match terms.as_slice() {
+        [one] => Box::new(TermQuery::new(one.clone(), IndexRecordOption::Basic)),
+        _ => Box::new(TermSetQuery::new(terms)),
+    }
+}
+
+fn filter_queries(f: &Fields, filters: &Filters) -> Vec<Box<dyn Query>> {
+    let mut out = Vec::new();
+    if !filters.collectivites.is_empty() {
+        out.push(terms(f.siren, filters.collectivites.iter().map(Siren::as_str)));
+    }
+    for (field, set) in [(f.kind, &filters.kinds), (f.template, &filters.templates), (f.matiere, &filters.matieres)] {
+        if !set.is_empty() {
+            out.push(terms(field, set.iter().map(String::as_str)));
+        }
+    }
+    if let Some(s) = &filters.status {
+        out.push(terms(f.status, std::iter::once(s.as_str())));
+    }
+    if filters.year_from.is_some() || filters.year_to.is_some() {
+        let bound = |y: Option<u64>| y.map_or(Bound::Unbounded, |y| Bound::Included(Term::from_field_u64(f.year, y)));
+        out.push(Box::new(RangeQuery::new(bound(filters.year_from), bound(filters.year_to))));
+    }
+    if filters.from.is_some() || filters.to.is_some() {
+        let field = match filters.date_field.field_name() {
+            "decision" => f.decision,
+            "effect" => f.effect,
+            "seance" => f.seance,
+            "created" => f.created,
+            "sealed" => f.sealed,
+            _ => f.date,
+        };
+        let term = |d: DateTime| Term::from_field_date_for_search(field, d);
+        let lower = filters.from.map_or(Bound::Unbounded, |d| Bound::Included(term(day(d))));
+        // Inclusive last day: everything before the next midnight.
+        let upper = filters.to.map_or(Bound::Unbounded, |d| match d.next_day() {
+            Some(next) => Bound::Excluded(term(day(next))),
+            None => Bound::Unbounded,
+        });
+        out.push(Box::new(RangeQuery::new(lower, upper)));
+    }
+    out
+}
+
+fn text_query(
+    index: &Index,
+    f: &Fields,
+    synonyms: &Synonyms,
+    text: &str,
+    scope: &Scope,
+) -> Result<Box<dyn Query>, SearchError> {
+    let text = text.trim();
+    if text.is_empty() || text == "*" {
+        return Ok(Box::new(AllQuery));
+    }
+    let ast = tantivy::query_grammar::parse_query(text)
+        .map_err(|_| SearchError::InvalidQuery("syntaxe incorrecte (parenthèse ou guillemet non fermé ?)".into()))?;
+    check_fields(&ast, scope)?;
+    let ast = synonyms.expand(exact_identifiers(ast));
+    let mut default_fields = vec![f.title, f.body, f.collectivite, f.number, f.siren];
+    if scope.personal_data() {
+        default_fields.extend([f.agent, f.matricule]);
+    }
+    let mut parser = QueryParser::for_index(index, default_fields);
+    parser.set_conjunction_by_default();
+    parser.set_field_boost(f.title, 2.0);
+    parser.build_query_from_user_input_ast(ast).map_err(french)
+}
+
+/// Refuse a query naming a field the scope may not search (or that does not
+/// exist: both get the same answer, which reveals nothing).
+fn check_fields(ast: &UserInputAst, scope: &Scope) -> Result<(), SearchError> {
+    let allowed = |name: &str| {
+        PUBLIC_FIELDS.contains(&name) || (scope.personal_data() && RESTRICTED_FIELDS.contains(&name))
+    };
+    let check = |name: Option<&String>| match name {
+        Some(n) if !allowed(n) => Err(SearchError::InvalidQuery(format!("champ de recherche inconnu « {n} »"))),
+        _ => Ok(()),
+    };
+    match ast {
+        UserInputAst::Clause(items) => items.iter().try_for_each(|(_, a)| check_fields(a, scope)),
+        UserInputAst::Boost(inner, _) => check_fields(inner, scope),
+        UserInputAst::Leaf(leaf) => match leaf.as_ref() {
+            UserInputLeaf::Literal(l) => check(l.field_name.as_ref()),
+            UserInputLeaf::All => Ok(()),
+            UserInputLeaf::Range { field, .. } | UserInputLeaf::Set { field, .. } => check(field.as_ref()),
+            UserInputLeaf::Exists { field } => check(Some(field)),
+            UserInputLeaf::Regex { .. } => {
+                Err(SearchError::InvalidQuery("les expressions régulières ne sont pas acceptées".into()))
+            }
+        },
+    }
+}
+
+/// Unquoted act numbers (`2026_ARR_00001`) and SIREN search their own field
+/// exactly: a number finds that act, not every act that cites it (quote it
+/// for those).
+fn exact_identifiers(ast: UserInputAst) -> UserInputAst {
+    match ast {
+        UserInputAst::Clause(items) => {
+            UserInputAst::Clause(items.into_iter().map(|(o, a)| (o, exact_identifiers(a))).collect())
+        }
+        UserInputAst::Boost(inner, b) => UserInputAst::Boost(Box::new(exact_identifiers(*inner)), b),
+        UserInputAst::Leaf(mut leaf) => {
+            if let UserInputLeaf::Literal(l) = leaf.as_mut()
+                && l.field_name.is_none()
+                && l.delimiter == Delimiter::None
+                && !l.prefix
+            {
+                if is_act_number(&l.phrase) {
+                    l.phrase = l.phrase.to_ascii_uppercase();
+                    l.field_name = Some("number".into());
+                } else if l.phrase.parse::<Siren>().is_ok() {
+                    l.field_name = Some("siren".into());
+                }
+            }
+            UserInputAst::Leaf(leaf)
+        }
+    }
+}
+
+/// `YYYY_SERIES_SEQ`, any case.
+fn is_act_number(s: &str) -> bool {
+    let mut parts = s.split('_');
+    let (Some(y), Some(series), Some(seq), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    y.len() == 4
+        && y.bytes().all(|b| b.is_ascii_digit())
+        && !series.is_empty()
+        && series.bytes().all(|b| b.is_ascii_alphabetic())
+        && !seq.is_empty()
+        && seq.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn french(e: QueryParserError) -> SearchError {
+    use QueryParserError as E;
+    let m = match e {
+        E::SyntaxError(_) => "syntaxe incorrecte".to_owned(),
+        E::FieldDoesNotExist(f) => format!("champ de recherche inconnu « {f} »"),
+        E::ExpectedInt(_) | E::ExpectedBase64(_) | E::ExpectedFloat(_) | E::ExpectedBool(_) => {
+            "une valeur numérique est attendue pour ce champ".to_owned()
+        }
+        E::DateFormatError(_) => "date incorrecte : utilisez les filtres from et to (AAAA-MM-JJ)".to_owned(),
+        E::RangeMustNotHavePhrase => "un intervalle ne peut contenir d'expression entre guillemets".to_owned(),
+        E::AllButQueryForbidden => "une requête ne peut contenir que des exclusions".to_owned(),
+        other => format!("requête non interprétable ({other})"),
+    };
+    SearchError::InvalidQuery(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn act_numbers_are_recognised_in_any_case_but_words_are_not() {
+        assert!(is_act_number("2026_ARR_00001"));
+        assert!(is_act_number("2026_arr_00001"));
+        assert!(!is_act_number("CST"));
+        assert!(!is_act_number("2026_ARR"));
+        assert!(!is_act_number("26_ARR_1"));
+    }
+}
