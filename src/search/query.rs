@@ -192,11 +192,9 @@ fn french(e: QueryParserError) -> SearchError {
     let m = match e {
         E::SyntaxError(_) => "syntaxe incorrecte".to_owned(),
         E::FieldDoesNotExist(f) => format!("champ de recherche inconnu « {f} »"),
-        E::ExpectedInt(_) | E::ExpectedBase64(_) | E::ExpectedFloat(_) | E::ExpectedBool(_) => {
+        E::ExpectedInt(_) | E::ExpectedFloat(_) | E::ExpectedBool(_) => {
             "une valeur numérique est attendue pour ce champ".to_owned()
         }
-        E::DateFormatError(_) => "date incorrecte : utilisez les filtres from et to (AAAA-MM-JJ)".to_owned(),
-        E::RangeMustNotHavePhrase => "un intervalle ne peut contenir d'expression entre guillemets".to_owned(),
         E::AllButQueryForbidden => "une requête ne peut contenir que des exclusions".to_owned(),
         other => format!("requête non interprétable ({other})"),
     };
