@@ -13,6 +13,7 @@ use include_dir::{Dir, include_dir};
 
 static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 static SCHEMAS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/schemas");
+static LOGOS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/fixtures/logos");
 
 /// A read-only tree of files keyed by rooted path (`/a/b.typ`).
 #[derive(Debug, Clone, Default)]
@@ -35,6 +36,11 @@ impl FileTree {
     /// The built-in JSON Schemas.
     pub fn builtin_schemas() -> Self {
         Self::from_embedded(&SCHEMAS)
+    }
+
+    /// The logos of the demo collectivités.
+    pub fn builtin_logos() -> Self {
+        Self::from_embedded(&LOGOS)
     }
 
     /// `dir` when given, else `builtin()`.

@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 use serde_json::Value;
 
 use crate::config::{ConfigError, Overrides, Settings};
+use crate::search::Scope;
 use crate::service::{Acta, OpenError, ServiceError};
 use crate::startup::{Application, StartupError};
 
@@ -80,7 +81,24 @@ pub enum Command {
         /// Most hits to print.
         #[arg(long, default_value_t = 20)]
         limit: usize,
+        /// A parameter of GET /api/v1/search, e.g. `collectivite=216295105`,
+        /// `year_from=2020`, `sort=date_desc` (repeatable).
+        #[arg(long = "param", short = 'p', value_name = "KEY=VALUE")]
+        params: Vec<String>,
+        /// See only the acts of this collectivité (SIREN; repeatable), as a
+        /// caller with that scope would.
+        #[arg(long = "scope", value_name = "SIREN")]
+        scope: Vec<crate::domain::Siren>,
+        /// Search and show no personal data (agents' names, matricules).
+        #[arg(long)]
+        no_personal_data: bool,
+        /// Also print the facet counts.
+        #[arg(long)]
+        facets: bool,
     },
+    /// Rebuild the search index from the store (stop the server first: the
+    /// index has one writer).
+    Reindex,
 }
 
 /// Object-store operations.
@@ -118,6 +136,34 @@ pub enum BenchCommand {
         /// Size of each object, in KiB.
         #[arg(long, default_value_t = 40)]
         size_kb: usize,
+    },
+    /// Generate fictitious acts straight into a fresh search index (no HTTP, no
+    /// store): acts/s, peak RSS, index size.
+    Corpus {
+        /// Acts generated.
+        #[arg(long, default_value_t = 100_000)]
+        count: usize,
+        /// Index directory (emptied first).
+        #[arg(long, default_value = "bench-out/index", value_name = "DIR")]
+        index: PathBuf,
+        /// Indexing threads.
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+        /// Writer memory budget, in MB (all threads together).
+        #[arg(long, default_value_t = 128)]
+        heap_mb: usize,
+        /// Do not merge segments while indexing.
+        #[arg(long)]
+        no_merge: bool,
+    },
+    /// Time typical queries on an index made by `bench corpus`: p50 / p99.
+    Search {
+        /// Index directory.
+        #[arg(long, default_value = "bench-out/index", value_name = "DIR")]
+        index: PathBuf,
+        /// Queries timed per kind of query.
+        #[arg(long, default_value_t = 1_000)]
+        queries: usize,
     },
 }
 
@@ -195,6 +241,22 @@ impl Cli {
                 print!("{report}");
                 Ok(ExitCode::SUCCESS)
             }
+            Command::Bench { what: BenchCommand::Corpus { count, index, threads, heap_mb, no_merge } } => {
+                let options = crate::search::WriterOptions {
+                    threads,
+                    heap_bytes: heap_mb * 1_000_000,
+                    merge: !no_merge,
+                };
+                let report =
+                    crate::search::bench::corpus(&index, count, options).map_err(ServiceError::from)?;
+                print!("{report}");
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Bench { what: BenchCommand::Search { index, queries } } => {
+                let report = crate::search::bench::search(&index, queries).map_err(ServiceError::from)?;
+                print!("{report}");
+                Ok(ExitCode::SUCCESS)
+            }
             Command::Bench { what: BenchCommand::Render { fixtures, docs } } => {
                 let acta = Acta::open(&settings)?;
                 let fixtures = crate::bench::load_fixtures(&fixtures)?;
@@ -202,17 +264,11 @@ impl Cli {
                 print!("{report}");
                 Ok(ExitCode::SUCCESS)
             }
-            Command::Search { query, limit } => {
+            Command::Search { query, limit, params, scope, no_personal_data, facets } => {
                 let acta = Acta::open(&settings)?;
-                let results = acta.search(&query.join(" "), limit).await?;
-                let mut out = std::io::stdout().lock();
-                for h in &results.hits {
-                    let number = h.number.as_deref().unwrap_or("(projet)");
-                    let _ = writeln!(out, "{}\t{}\t{}\t{}", h.id, number, h.siren, h.title);
-                }
-                let _ = writeln!(out, "{} acte(s) trouvé(s)", results.total);
-                Ok(ExitCode::SUCCESS)
+                search(&acta, &query.join(" "), limit, &params, scope, no_personal_data, facets).await
             }
+            Command::Reindex => reindex(&settings).await,
         }
     }
 }
@@ -236,6 +292,56 @@ async fn store_copy(settings: &Settings, to: &str) -> Result<ExitCode, CliError>
         "{} objet(s) copié(s) et vérifié(s) ({} octets), {} déjà présent(s)",
         report.copied, report.bytes, report.skipped
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn search(
+    acta: &Acta,
+    query: &str,
+    limit: usize,
+    params: &[String],
+    scope: Vec<crate::domain::Siren>,
+    no_personal_data: bool,
+    facets: bool,
+) -> Result<ExitCode, CliError> {
+    let limit = limit.to_string();
+    let mut pairs = vec![("q", query), ("limit", limit.as_str())];
+    pairs.extend(params.iter().map(|p| p.split_once('=').unwrap_or((p.as_str(), ""))));
+    let req = crate::search::SearchRequest::from_params(pairs).map_err(ServiceError::from)?;
+    let mut scope = if scope.is_empty() { Scope::all() } else { Scope::only(scope, true) };
+    if no_personal_data {
+        scope = scope.without_personal_data();
+    }
+    let results = acta.search(req, scope).await?;
+    let mut out = std::io::stdout().lock();
+    for h in &results.hits {
+        let number = h.number.as_deref().unwrap_or("(projet)");
+        let _ = writeln!(out, "{}\t{}\t{}\t{}\t{}", h.id, number, h.siren, h.date, h.title);
+    }
+    let _ = writeln!(out, "{} acte(s) trouvé(s)", results.total);
+    if facets {
+        for (name, values) in &results.facets {
+            let counts: Vec<String> = values.iter().map(|v| format!("{}={}", v.value, v.count)).collect();
+            let _ = writeln!(out, "{name}\t{}", counts.join(" "));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn reindex(settings: &Settings) -> Result<ExitCode, CliError> {
+    let acta = Acta::open(settings)?;
+    let bar = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} actes ({per_sec}, reste {eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let n = acta
+        .reindex(&|done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })
+        .await?;
+    bar.finish();
+    println!("{n} acte(s) indexé(s)");
     Ok(ExitCode::SUCCESS)
 }
 

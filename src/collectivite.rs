@@ -66,6 +66,10 @@ pub struct Profile {
     pub convention_mpo: bool,
     /// Name of the Centre de gestion it is affiliated to.
     pub cdg: String,
+    /// File name of its logo (SVG or PNG) in the logos directory, printed in
+    /// the letterhead.
+    #[serde(default)]
+    pub logo: Option<String>,
 }
 
 /// Failure to load the profiles.
@@ -86,6 +90,14 @@ pub enum CollectiviteError {
         path: String,
         /// Cause.
         source: serde_json::Error,
+    },
+    /// A profile names a logo that is not in the logos directory.
+    #[error("the logo {logo} of collectivité {siren} is not in the logos directory")]
+    MissingLogo {
+        /// The collectivité.
+        siren: Siren,
+        /// The file name.
+        logo: String,
     },
     /// Two profiles share a SIREN.
     #[error("SIREN {0} appears twice in the collectivités file")]
@@ -123,6 +135,19 @@ impl Collectivites {
         Ok(Self(map))
     }
 
+    /// Check that every logo named by a profile is in `logos` (keyed `/<file>`)
+    /// and is a plain file name, so templates never build another path.
+    pub fn check_logos(&self, logos: &crate::assets::FileTree) -> Result<(), CollectiviteError> {
+        for p in self.0.values() {
+            let Some(logo) = &p.logo else { continue };
+            let plain = !logo.contains('/') && (logo.ends_with(".svg") || logo.ends_with(".png"));
+            if !plain || logos.get(&format!("/{logo}")).is_none() {
+                return Err(CollectiviteError::MissingLogo { siren: p.siren.clone(), logo: logo.clone() });
+            }
+        }
+        Ok(())
+    }
+
     /// The profile of `siren`, if this instance serves it.
     pub fn get(&self, siren: &Siren) -> Option<&Profile> {
         self.0.get(siren)
@@ -143,5 +168,18 @@ mod tests {
         let c = Collectivites::demo().unwrap();
         assert!(c.iter().count() >= 3);
         assert!(c.iter().all(|p| p.departement.contains("62")));
+        c.check_logos(&crate::assets::FileTree::builtin_logos()).unwrap();
+        assert!(c.iter().any(|p| p.logo.is_some()) && c.iter().any(|p| p.logo.is_none()));
+    }
+
+    #[test]
+    fn a_logo_outside_the_logos_directory_is_refused() {
+        let mut c = Collectivites::demo().unwrap();
+        let first = c.0.values_mut().next().unwrap();
+        first.logo = Some("../../etc/passwd.svg".into());
+        assert!(matches!(
+            c.check_logos(&crate::assets::FileTree::builtin_logos()),
+            Err(CollectiviteError::MissingLogo { .. })
+        ));
     }
 }

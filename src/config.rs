@@ -40,6 +40,9 @@ pub struct Settings {
     /// JSON file listing the collectivités served by this instance. `None` uses
     /// the demo collectivités built from `fixtures/collectivites.json`.
     pub collectivites_file: Option<PathBuf>,
+    /// Directory of the logos named by the collectivités' profiles. `None`
+    /// uses the demo logos of `fixtures/logos`.
+    pub logos_dir: Option<PathBuf>,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
     /// Object store URL: `file:///absolute/path` or `s3://bucket[/prefix]`.
@@ -61,6 +64,7 @@ impl Default for Settings {
             templates_dir: None,
             schemas_dir: None,
             collectivites_file: None,
+            logos_dir: None,
             max_body_bytes: 2 * 1024 * 1024,
             store: None,
             s3: S3Settings::default(),

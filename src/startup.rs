@@ -49,6 +49,14 @@ impl Application {
         if finished > 0 {
             tracing::warn!(finished, "completed sealings interrupted by a previous stop");
         }
+        // The index is derived data: acts it missed (a crash before a commit,
+        // acts sealed by another process sharing the store) are indexed now; a
+        // failure is logged and never prevents serving.
+        match acta.catch_up_index().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(indexed = n, "search index caught up with the store"),
+            Err(e) => tracing::error!(error = %e, "search index catch-up failed; run `acta reindex`"),
+        }
         let listener = TcpListener::bind(settings.listen)
             .await
             .map_err(|source| StartupError::Bind { addr: settings.listen, source })?;

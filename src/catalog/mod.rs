@@ -29,6 +29,8 @@ struct Meta {
     titre: String,
     #[serde(default)]
     sujet: Vec<String>,
+    #[serde(default)]
+    secret_medical: bool,
 }
 
 /// One template of the catalogue.
@@ -46,6 +48,9 @@ pub struct Template {
     pub nature: u8,
     /// @ctes matière code ("4.1").
     pub matiere: String,
+    /// The act's content is covered by medical secrecy (conseil médical):
+    /// it is never full-text indexed (`x-acta.secret_medical: true`).
+    pub secret_medical: bool,
     /// JSON pointers into the data whose values name the act's subject
     /// ("Mme Camille DURAND"), appended to the title.
     subject: Vec<String>,
@@ -126,6 +131,7 @@ impl Catalog {
                 nature: meta.nature,
                 matiere: meta.matiere,
                 subject: meta.sujet,
+                secret_medical: meta.secret_medical,
                 schema,
                 validator,
             };

@@ -1,30 +1,26 @@
-//! `GET /api/v1/search?q=…&limit=…`.
+//! `GET /api/v1/search?q=…&collectivite=…&year_from=…&sort=…&limit=…&offset=…`.
+//!
+//! Parameters are parsed by [`SearchRequest::from_params`], which names every
+//! mistake in French (400 `invalid_query`). The caller's [`Scope`] comes from a
+//! request extension set by authentication; until roles exist, a request
+//! without one sees everything.
 
-use axum::Json;
 use axum::extract::{Query, State};
-use serde::Deserialize;
+use axum::{Extension, Json};
 
 use super::AppState;
 use super::error::ApiError;
-use crate::search::Results;
+use crate::search::{Results, Scope, SearchRequest};
+use crate::service::ServiceError;
 
-/// Hits returned when `limit` is not given.
-const DEFAULT_LIMIT: usize = 20;
-
-/// Query-string parameters.
-#[derive(Debug, Deserialize)]
-pub struct Params {
-    /// Query text; empty matches everything.
-    #[serde(default)]
-    q: String,
-    /// Number of hits (1–100).
-    limit: Option<usize>,
-}
-
-/// Full-text search over acts.
+/// Full-text search over acts, with filters, facets and snippets.
 pub async fn search(
     State(acta): State<AppState>,
-    Query(p): Query<Params>,
+    scope: Option<Extension<Scope>>,
+    Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Json<Results>, ApiError> {
-    Ok(Json(acta.search(&p.q, p.limit.unwrap_or(DEFAULT_LIMIT)).await?))
+    let req = SearchRequest::from_params(params.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(ServiceError::from)?;
+    let scope = scope.map_or_else(Scope::all, |Extension(s)| s);
+    Ok(Json(acta.search(req, scope).await?))
 }

@@ -41,9 +41,9 @@ pub const DATA_PATH: &str = "/data.json";
 const CREATOR: &str = "acta";
 /// Evict Typst's global memoization cache every this many renders: without it
 /// the cache grows by about 1 MB per distinct document.
-const EVICT_EVERY: usize = 32;
+const EVICT_EVERY: usize = 10;
 /// Age (in evictions) of cache entries kept at each eviction.
-const EVICT_MAX_AGE: usize = 2;
+const EVICT_MAX_AGE: usize = 1;
 
 /// What to render.
 #[derive(Debug, Clone)]
@@ -112,6 +112,12 @@ impl Engine {
     /// Parse every `.typ` file of `templates` and load the embedded fonts.
     /// Other files (images such as logos) are served as bytes.
     pub fn new(templates: &FileTree) -> Result<Self, RenderError> {
+        Self::with_logos(templates, &FileTree::default())
+    }
+
+    /// Like [`Engine::new`], with the collectivités' logos served under
+    /// `/logos/<file>`.
+    pub fn with_logos(templates: &FileTree, logos: &FileTree) -> Result<Self, RenderError> {
         let embedded: Vec<_> = typst_kit::fonts::embedded().collect();
         // What the body font can print: data with other characters (emoji,
         // scripts it lacks) would come out as empty boxes, so it is refused.
@@ -133,6 +139,9 @@ impl Engine {
             } else {
                 files.insert(id, Bytes::new(bytes.to_vec()));
             }
+        }
+        for (path, bytes) in logos.iter() {
+            files.insert(file_id(&format!("/logos{path}"))?, Bytes::new(bytes.to_vec()));
         }
         Ok(Self {
             library: LazyHash::new(Library::default()),

@@ -2,54 +2,84 @@
 //!
 //! The index is *derived data*: it is fed from the structured data of each act
 //! (never from PDF text), lives on local disk under the data directory, and can
-//! be deleted and rebuilt from the store at any time. An [`Entry`] is what one
-//! act contributes; re-indexing an act replaces its previous entry (a draft
-//! becomes sealed).
+//! be deleted and rebuilt from the store at any time (`acta reindex`). An
+//! [`Entry`] is what one act contributes; re-indexing an act replaces its
+//! previous entry (a draft becomes sealed).
 //!
-//! Text fields go through the French analyser of [`analyzer`], so "arrete
-//! disponibilite" finds "arrêté … disponibilité". Act numbers and SIREN are
-//! indexed verbatim and matched exactly.
+//! - [`schema`]: the fields, public and restricted;
+//! - [`analyzer`]: French analysis ("arrete disponibilite" finds "arrêté …
+//!   disponibilité"); act numbers and SIREN are matched exactly;
+//! - [`synonyms`]: abbreviations expanded at query time ("CST" ↔ "comité
+//!   social territorial"), from `index/synonymes.txt`;
+//! - [`request`]: a [`SearchRequest`] (text, filters, sort, page);
+//! - [`scope`]: what the caller may see, ANDed into every query and facet;
+//! - [`facets`]: counts per collectivité, kind, template, status, matière, year.
+//!
+//! Writes are *group-committed*: concurrent [`SearchIndex::upsert`] calls share
+//! one commit, and each returns once its entries are visible.
 
 mod analyzer;
+pub mod bench;
+mod facets;
+mod query;
+mod request;
+mod schema;
+mod scope;
+mod synonyms;
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard};
 
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
-use tantivy::query::QueryParser;
-use tantivy::schema::{
-    Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+use tantivy::query::Query;
+use tantivy::schema::Value;
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{
+    DateTime, DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument,
+    Term,
 };
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
 
-/// Memory budget of the index writer.
-const WRITER_HEAP_BYTES: usize = 50_000_000;
-/// Most hits one query returns.
-pub const MAX_LIMIT: usize = 100;
+pub use facets::{FacetValue, Facets};
+pub use request::{DEFAULT_LIMIT, DateField, Filters, MAX_LIMIT, SearchRequest, Sort};
+pub use schema::{Dates, Entry, Person};
+pub use scope::{Collectivites, Scope};
+pub use synonyms::Synonyms;
 
-/// What one act contributes to the index.
-#[derive(Debug, Clone)]
-pub struct Entry {
-    /// Act id.
-    pub id: String,
-    /// SIREN of the collectivité.
-    pub siren: String,
-    /// Name of the collectivité.
-    pub collectivite: String,
-    /// Template id.
-    pub template: String,
-    /// "draft" or "sealed".
-    pub status: String,
-    /// Act number, once sealed.
-    pub number: Option<String>,
-    /// Title of the act.
-    pub title: String,
-    /// Every text value of the act's data, joined.
-    pub body: String,
-    /// Year of the act (creation for drafts, sealing for sealed acts).
-    pub year: u64,
+use schema::Fields;
+
+/// Longest highlighted snippet, in characters.
+const SNIPPET_CHARS: usize = 200;
+
+/// How the index writer works.
+#[derive(Debug, Clone, Copy)]
+pub struct WriterOptions {
+    /// Indexing threads.
+    pub threads: usize,
+    /// Memory budget of all threads together, in bytes.
+    pub heap_bytes: usize,
+    /// Merge segments in the background while writing (off for a bulk load
+    /// that merges once at the end).
+    pub merge: bool,
+}
+
+impl Default for WriterOptions {
+    /// What the service needs: acts arrive one by one.
+    fn default() -> Self {
+        Self { threads: 1, heap_bytes: 50_000_000, merge: true }
+    }
+}
+
+/// The agent of an individual act, shown only to a scope with personal data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Agent {
+    /// "Mme Camille Durand".
+    pub name: String,
+    /// Matricule, if known.
+    pub matricule: Option<String>,
 }
 
 /// One search result.
@@ -57,16 +87,33 @@ pub struct Entry {
 pub struct Hit {
     /// Act id.
     pub id: String,
-    /// Title of the act.
+    /// Title of the act (naming the agent only for a scope with personal data).
     pub title: String,
     /// Act number, if sealed.
     pub number: Option<String>,
     /// SIREN of the collectivité.
     pub siren: String,
+    /// Name of the collectivité.
+    pub collectivite: String,
+    /// Template id.
+    pub template: String,
+    /// Kind of act.
+    pub kind: String,
+    /// @ctes matière code.
+    pub matiere: String,
     /// "draft" or "sealed".
     pub status: String,
-    /// Relevance score.
+    /// Year of the act.
+    pub year: u64,
+    /// The act's date (YYYY-MM-DD).
+    pub date: String,
+    /// Relevance score (0 when sorted by date).
     pub score: f32,
+    /// Passage of the content around the words found, HTML-escaped, words
+    /// found in `<b>…</b>`.
+    pub snippet: Option<String>,
+    /// The agent, for individual acts and a scope with personal data.
+    pub agent: Option<Agent>,
 }
 
 /// Results of one query.
@@ -74,14 +121,18 @@ pub struct Hit {
 pub struct Results {
     /// Number of matching acts.
     pub total: usize,
-    /// The best hits, most relevant first.
+    /// Hits skipped.
+    pub offset: usize,
+    /// This page of hits.
     pub hits: Vec<Hit>,
+    /// Counts of the matching acts by facet.
+    pub facets: Facets,
 }
 
 /// A search operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
-    /// The query text cannot be parsed.
+    /// The request cannot be understood (French message for the caller).
     #[error("requête invalide : {0}")]
     InvalidQuery(String),
     /// The index is broken or its directory unusable.
@@ -90,168 +141,256 @@ pub enum SearchError {
     /// The index directory cannot be created.
     #[error("search index directory: {0}")]
     Directory(String),
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Fields {
-    id: Field,
-    siren: Field,
-    collectivite: Field,
-    template: Field,
-    status: Field,
-    number: Field,
-    title: Field,
-    body: Field,
-    year: Field,
+    /// The synonym list is unreadable or invalid.
+    #[error("synonym list {0}")]
+    Synonyms(String),
 }
 
 /// The search index; share it behind an `Arc`.
 pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
+    fields: Fields,
+    synonyms: Synonyms,
+    options: WriterOptions,
     // Opened on first write, so read-only users (`acta search` next to a running
     // server) never take the writer lock.
-    writer: Mutex<Option<IndexWriter>>,
-    fields: Fields,
+    writer: RwLock<Option<IndexWriter>>,
+    /// Batches staged so far.
+    staged: AtomicU64,
+    /// Batches known committed.
+    committed: Mutex<u64>,
 }
 
 impl std::fmt::Debug for SearchIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SearchIndex").finish_non_exhaustive()
+        f.debug_struct("SearchIndex").field("synonyms", &self.synonyms.len()).finish_non_exhaustive()
     }
-}
-
-fn schema() -> (Schema, Fields) {
-    let mut b = Schema::builder();
-    let french = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer(analyzer::FRENCH)
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-    );
-    let fields = Fields {
-        id: b.add_text_field("id", STRING | STORED),
-        siren: b.add_text_field("siren", STRING | STORED),
-        collectivite: b.add_text_field("collectivite", french.clone() | STORED),
-        template: b.add_text_field("template", STRING | STORED),
-        status: b.add_text_field("status", STRING | STORED),
-        number: b.add_text_field("number", STRING | STORED),
-        title: b.add_text_field("title", french.clone() | STORED),
-        body: b.add_text_field("body", french),
-        year: b.add_u64_field("year", INDEXED | STORED),
-    };
-    (b.build(), fields)
 }
 
 impl SearchIndex {
-    /// Open the index in `dir`, creating it if needed.
-    pub fn open(dir: &Path) -> Result<Self, SearchError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| SearchError::Directory(format!("{}: {e}", dir.display())))?;
-        let (schema, fields) = schema();
-        let mmap = MmapDirectory::open(dir)
-            .map_err(|e| SearchError::Directory(format!("{}: {e}", dir.display())))?;
-        let index = Index::open_or_create(mmap, schema)?;
+    /// Open the index in `dir` for the service, creating it if needed.
+    pub fn open(dir: &Path, synonyms: Synonyms) -> Result<Self, SearchError> {
+        Self::open_with(dir, synonyms, WriterOptions::default())
+    }
+
+    /// Open the index in `dir`, creating it if needed. An index written with
+    /// another schema (an older acta) is derived data: it is emptied, and
+    /// catching up from the store fills it again.
+    pub fn open_with(dir: &Path, synonyms: Synonyms, options: WriterOptions) -> Result<Self, SearchError> {
+        let dir_err = |e: &dyn std::fmt::Display| SearchError::Directory(format!("{}: {e}", dir.display()));
+        std::fs::create_dir_all(dir).map_err(|e| dir_err(&e))?;
+        let (schema, fields) = schema::build();
+        let mmap = MmapDirectory::open(dir).map_err(|e| dir_err(&e))?;
+        let index = match Index::open_or_create(mmap, schema.clone()) {
+            Ok(index) => index,
+            Err(tantivy::TantivyError::SchemaError(why)) => {
+                tracing::warn!(dir = %dir.display(), %why, "search index has another schema: rebuilding it");
+                std::fs::remove_dir_all(dir).map_err(|e| dir_err(&e))?;
+                std::fs::create_dir_all(dir).map_err(|e| dir_err(&e))?;
+                Index::create_in_dir(dir, schema)?
+            }
+            Err(e) => return Err(e.into()),
+        };
         analyzer::register(&index);
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(Self { index, reader, writer: Mutex::new(None), fields })
+        Ok(Self {
+            index,
+            reader,
+            fields,
+            synonyms,
+            options,
+            writer: RwLock::new(None),
+            staged: AtomicU64::new(0),
+            committed: Mutex::new(0),
+        })
     }
 
     /// Add or replace the entries of some acts, then make them visible to
-    /// searches. Blocking: call it off the async runtime.
+    /// searches (sharing the commit with concurrent callers). Blocking: call
+    /// it off the async runtime.
     pub fn upsert(&self, entries: &[Entry]) -> Result<(), SearchError> {
-        let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        if guard.is_none() {
-            *guard = Some(self.index.writer(WRITER_HEAP_BYTES)?);
-        }
-        let writer = guard.as_mut().expect("writer opened above");
-        let f = self.fields;
+        let ticket = self.stage(entries)?;
+        self.commit_up_to(ticket)
+    }
+
+    /// Add or replace entries without committing; [`Self::commit`] makes them
+    /// visible. Returns the batch's ticket.
+    pub fn stage(&self, entries: &[Entry]) -> Result<u64, SearchError> {
+        self.stage_with(entries, true)
+    }
+
+    /// Add entries known to be absent from the index (a bulk load into an
+    /// empty or [cleared](Self::clear) index) without committing. Skipping
+    /// the delete of a previous version saves a queued delete per act: a
+    /// million of them weigh about a gigabyte until the commit.
+    pub fn stage_new(&self, entries: &[Entry]) -> Result<u64, SearchError> {
+        self.stage_with(entries, false)
+    }
+
+    fn stage_with(&self, entries: &[Entry], replace: bool) -> Result<u64, SearchError> {
+        let guard = self.writer()?;
+        let writer = guard.as_ref().expect("writer() opens it");
         for e in entries {
-            writer.delete_term(Term::from_field_text(f.id, &e.id));
-            let mut d = doc!(
-                f.id => e.id.clone(),
-                f.siren => e.siren.clone(),
-                f.collectivite => e.collectivite.clone(),
-                f.template => e.template.clone(),
-                f.status => e.status.clone(),
-                f.title => e.title.clone(),
-                f.body => e.body.clone(),
-                f.year => e.year,
-            );
-            if let Some(n) = &e.number {
-                d.add_text(f.number, n);
+            if replace {
+                writer.delete_term(Term::from_field_text(self.fields.id, &e.id));
             }
-            writer.add_document(d)?;
+            writer.add_document(self.fields.document(e))?;
         }
-        writer.commit()?;
+        // Counted while the writer is shared, so a commit (which takes it
+        // exclusively) covers every ticket it reads.
+        Ok(self.staged.fetch_add(1, Ordering::SeqCst) + 1)
+    }
+
+    /// Commit everything staged and make it visible.
+    pub fn commit(&self) -> Result<(), SearchError> {
+        self.commit_up_to(u64::MAX)
+    }
+
+    fn commit_up_to(&self, ticket: u64) -> Result<(), SearchError> {
+        let mut committed = self.committed.lock().unwrap_or_else(PoisonError::into_inner);
+        if *committed >= ticket {
+            return Ok(());
+        }
+        let mut guard = self.writer.write().unwrap_or_else(PoisonError::into_inner);
+        let upto = self.staged.load(Ordering::SeqCst);
+        if let Some(w) = guard.as_mut() {
+            w.commit()?;
+        }
+        drop(guard);
+        *committed = upto;
         self.reader.reload()?;
         Ok(())
     }
 
-    /// Acts matching `query` (tantivy query syntax: words, "phrases", AND/OR,
-    /// -exclusion), best first. An empty query matches every act.
-    pub fn search(&self, query: &str, limit: usize) -> Result<Results, SearchError> {
-        self.reader.reload()?;
+    /// Remove every entry (visible at the next commit): the start of a rebuild.
+    pub fn clear(&self) -> Result<(), SearchError> {
+        let guard = self.writer()?;
+        guard.as_ref().expect("writer() opens it").delete_all_documents()?;
+        Ok(())
+    }
+
+    fn writer(&self) -> Result<RwLockReadGuard<'_, Option<IndexWriter>>, SearchError> {
+        {
+            let guard = self.writer.read().unwrap_or_else(PoisonError::into_inner);
+            if guard.is_some() {
+                return Ok(guard);
+            }
+        }
+        {
+            let mut guard = self.writer.write().unwrap_or_else(PoisonError::into_inner);
+            if guard.is_none() {
+                let w: IndexWriter =
+                    self.index.writer_with_num_threads(self.options.threads, self.options.heap_bytes)?;
+                if !self.options.merge {
+                    w.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+                }
+                *guard = Some(w);
+            }
+        }
+        Ok(self.writer.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Every act in the index: id → whether it is indexed as sealed.
+    pub fn indexed(&self) -> Result<HashMap<String, bool>, SearchError> {
         let searcher = self.reader.searcher();
+        let mut out = HashMap::new();
+        for segment in searcher.segment_readers() {
+            let fast = segment.fast_fields();
+            let (Some(ids), Some(status)) = (fast.str("id")?, fast.str("status")?) else { continue };
+            let (mut id, mut st) = (String::new(), String::new());
+            for doc in segment.doc_ids_alive() {
+                let (Some(i), Some(s)) = (ids.term_ords(doc).next(), status.term_ords(doc).next()) else {
+                    continue;
+                };
+                if ids.ord_to_str(i, &mut id).map_err(tantivy::TantivyError::from)?
+                    && status.ord_to_str(s, &mut st).map_err(tantivy::TantivyError::from)?
+                {
+                    out.insert(id.clone(), st == "sealed");
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Number of acts in the index.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Whether the index holds no act.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Acts matching `req` within `scope`: the total, one page of hits and the
+    /// facet counts, all computed from the same scoped query.
+    pub fn search(&self, req: &SearchRequest, scope: &Scope) -> Result<Results, SearchError> {
+        req.check()?;
+        let query = query::build(&self.index, &self.fields, &self.synonyms, req, scope)?;
+        let searcher = self.reader.searcher();
+        let top = TopDocs::with_limit(req.limit).and_offset(req.offset);
+        // Without words, relevance means nothing: newest first.
+        let no_text = matches!(req.text.trim(), "" | "*");
+        let sort = if no_text && req.sort == Sort::Relevance { Sort::DateDesc } else { req.sort };
+        let (page, (total, facets)): (Vec<(f32, DocAddress)>, _) = match sort {
+            Sort::Relevance => {
+                searcher.search(&query, &(top.order_by_score(), (Count, facets::FacetCollector)))?
+            }
+            Sort::DateDesc | Sort::DateAsc => {
+                let order = if sort == Sort::DateDesc { Order::Desc } else { Order::Asc };
+                let (docs, rest) = searcher.search(
+                    &query,
+                    &(top.order_by_fast_field::<DateTime>("date", order), (Count, facets::FacetCollector)),
+                )?;
+                (docs.into_iter().map(|(_, a)| (0.0, a)).collect(), rest)
+            }
+        };
+        let hits = self.hits(&searcher, query.as_ref(), &page, scope)?;
+        Ok(Results { total, offset: req.offset, hits, facets })
+    }
+
+    fn hits(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        page: &[(f32, DocAddress)],
+        scope: &Scope,
+    ) -> Result<Vec<Hit>, SearchError> {
         let f = self.fields;
-        let mut parser =
-            QueryParser::for_index(&self.index, vec![f.title, f.body, f.collectivite, f.number, f.siren]);
-        parser.set_conjunction_by_default();
-        parser.set_field_boost(f.title, 2.0);
-        let text = if query.trim().is_empty() { "*" } else { query };
-        let q = parser.parse_query(text).map_err(|e| SearchError::InvalidQuery(e.to_string()))?;
-        let limit = limit.clamp(1, MAX_LIMIT);
-        let (top, total) = searcher.search(&q, &(TopDocs::with_limit(limit).order_by_score(), Count))?;
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, addr) in top {
+        let mut snippets = SnippetGenerator::create(searcher, query, f.body)?;
+        snippets.set_max_num_chars(SNIPPET_CHARS);
+        let mut hits = Vec::with_capacity(page.len());
+        for &(score, addr) in page {
             let d: TantivyDocument = searcher.doc(addr)?;
             let text = |field| d.get_first(field).and_then(|v| v.as_str()).map(str::to_owned);
+            let u64_of = |field| d.get_first(field).and_then(|v| v.as_u64()).unwrap_or_default();
+            let date =
+                d.get_first(f.date).and_then(|v| v.as_datetime()).map(|t| t.into_utc().date().to_string());
+            let snippet = snippets.snippet_from_doc(&d);
+            let personal = scope.personal_data().then(|| text(f.person_title)).flatten();
             hits.push(Hit {
                 id: text(f.id).unwrap_or_default(),
-                title: text(f.title).unwrap_or_default(),
+                title: personal.clone().or_else(|| text(f.title)).unwrap_or_default(),
                 number: text(f.number),
                 siren: text(f.siren).unwrap_or_default(),
+                collectivite: text(f.collectivite).unwrap_or_default(),
+                template: text(f.template).unwrap_or_default(),
+                kind: text(f.kind).unwrap_or_default(),
+                matiere: text(f.matiere).unwrap_or_default(),
                 status: text(f.status).unwrap_or_default(),
+                year: u64_of(f.year),
+                date: date.unwrap_or_default(),
                 score,
+                snippet: (!snippet.fragment().is_empty()).then(|| snippet.to_html()),
+                agent: personal
+                    .and_then(|_| text(f.agent))
+                    .map(|name| Agent { name, matricule: text(f.matricule) }),
             });
         }
-        Ok(Results { total, hits })
+        Ok(hits)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn entry(id: &str, title: &str, number: Option<&str>) -> Entry {
-        Entry {
-            id: id.into(),
-            siren: "216295105".into(),
-            collectivite: "Commune d'Aubrecourt-en-Artois".into(),
-            template: "t".into(),
-            status: "sealed".into(),
-            number: number.map(Into::into),
-            title: title.into(),
-            body: String::new(),
-            year: 2026,
-        }
-    }
-
-    #[test]
-    fn accents_and_plurals_do_not_matter_and_reindexing_replaces() {
-        let dir = tempfile::tempdir().unwrap();
-        let idx = SearchIndex::open(dir.path()).unwrap();
-        idx.upsert(&[entry("a", "Arrêté portant mise en disponibilité", None)]).unwrap();
-        idx.upsert(&[entry("b", "Délibération budgétaire", Some("2026_DEL_00001"))]).unwrap();
-        assert_eq!(idx.search("arrete disponibilites", 10).unwrap().hits[0].id, "a");
-        assert_eq!(idx.search("2026_DEL_00001", 10).unwrap().hits[0].id, "b");
-        idx.upsert(&[entry("a", "Arrêté portant mise en disponibilité", Some("2026_ARR_00001"))]).unwrap();
-        assert_eq!(idx.search("", 10).unwrap().total, 2);
-    }
-
-    #[test]
-    fn a_malformed_query_is_an_invalid_query_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let idx = SearchIndex::open(dir.path()).unwrap();
-        assert!(matches!(idx.search("title:(", 10), Err(SearchError::InvalidQuery(_))));
-    }
-}
+mod tests;

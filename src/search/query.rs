@@ -8,8 +8,8 @@
 use std::ops::Bound;
 
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, EmptyQuery, Occur, Query, QueryParser, QueryParserError, RangeQuery,
-    TermQuery, TermSetQuery,
+    AllQuery, BooleanQuery, ConstScoreQuery, EmptyQuery, Occur, Query, QueryParser, QueryParserError,
+    RangeQuery, TermQuery, TermSetQuery,
 };
 use tantivy::query_grammar::{Delimiter, UserInputAst, UserInputLeaf};
 use tantivy::schema::{Field, IndexRecordOption};
@@ -29,7 +29,8 @@ pub(super) fn build(
     req: &SearchRequest,
     scope: &Scope,
 ) -> Result<Box<dyn Query>, SearchError> {
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query(index, f, synonyms, &req.text, scope)?)];
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+        vec![(Occur::Must, text_query(index, f, synonyms, &req.text, scope)?)];
     clauses.push((Occur::Must, filter(scope_query(f, scope))));
     for q in filter_queries(f, &req.filters) {
         clauses.push((Occur::Must, filter(q)));
@@ -63,7 +64,9 @@ fn filter_queries(f: &Fields, filters: &Filters) -> Vec<Box<dyn Query>> {
     if !filters.collectivites.is_empty() {
         out.push(terms(f.siren, filters.collectivites.iter().map(Siren::as_str)));
     }
-    for (field, set) in [(f.kind, &filters.kinds), (f.template, &filters.templates), (f.matiere, &filters.matieres)] {
+    for (field, set) in
+        [(f.kind, &filters.kinds), (f.template, &filters.templates), (f.matiere, &filters.matieres)]
+    {
         if !set.is_empty() {
             out.push(terms(field, set.iter().map(String::as_str)));
         }
@@ -72,7 +75,8 @@ fn filter_queries(f: &Fields, filters: &Filters) -> Vec<Box<dyn Query>> {
         out.push(terms(f.status, std::iter::once(s.as_str())));
     }
     if filters.year_from.is_some() || filters.year_to.is_some() {
-        let bound = |y: Option<u64>| y.map_or(Bound::Unbounded, |y| Bound::Included(Term::from_field_u64(f.year, y)));
+        let bound =
+            |y: Option<u64>| y.map_or(Bound::Unbounded, |y| Bound::Included(Term::from_field_u64(f.year, y)));
         out.push(Box::new(RangeQuery::new(bound(filters.year_from), bound(filters.year_to))));
     }
     if filters.from.is_some() || filters.to.is_some() {
@@ -107,10 +111,18 @@ fn text_query(
     if text.is_empty() || text == "*" {
         return Ok(Box::new(AllQuery));
     }
-    let ast = tantivy::query_grammar::parse_query(text)
-        .map_err(|_| SearchError::InvalidQuery("syntaxe incorrecte (parenthèse ou guillemet non fermé ?)".into()))?;
+    let ast = tantivy::query_grammar::parse_query(text).map_err(|_| {
+        SearchError::InvalidQuery("syntaxe incorrecte (parenthèse ou guillemet non fermé ?)".into())
+    })?;
     check_fields(&ast, scope)?;
-    let ast = synonyms.expand(exact_identifiers(ast));
+    let mut ast = synonyms.expand(exact_identifiers(ast));
+    // Only exclusions ("-budget"): everything but those.
+    if let UserInputAst::Clause(items) = &mut ast
+        && !items.is_empty()
+        && items.iter().all(|(o, _)| *o == Some(Occur::MustNot))
+    {
+        items.push((Some(Occur::Must), UserInputAst::Leaf(Box::new(UserInputLeaf::All))));
+    }
     let mut default_fields = vec![f.title, f.body, f.collectivite, f.number, f.siren];
     if scope.personal_data() {
         default_fields.extend([f.agent, f.matricule]);
@@ -128,7 +140,9 @@ fn check_fields(ast: &UserInputAst, scope: &Scope) -> Result<(), SearchError> {
         PUBLIC_FIELDS.contains(&name) || (scope.personal_data() && RESTRICTED_FIELDS.contains(&name))
     };
     let check = |name: Option<&String>| match name {
-        Some(n) if !allowed(n) => Err(SearchError::InvalidQuery(format!("champ de recherche inconnu « {n} »"))),
+        Some(n) if !allowed(n) => {
+            Err(SearchError::InvalidQuery(format!("champ de recherche inconnu « {n} »")))
+        }
         _ => Ok(()),
     };
     match ast {
@@ -138,7 +152,12 @@ fn check_fields(ast: &UserInputAst, scope: &Scope) -> Result<(), SearchError> {
             UserInputLeaf::Literal(l) => check(l.field_name.as_ref()),
             UserInputLeaf::All => Ok(()),
             UserInputLeaf::Range { field, .. } | UserInputLeaf::Set { field, .. } => check(field.as_ref()),
-            UserInputLeaf::Exists { field } => check(Some(field)),
+            UserInputLeaf::Exists { field } => {
+                check(Some(field))?;
+                Err(SearchError::InvalidQuery(format!(
+                    "« {field}:* » n'est pas accepté : cherchez des mots de ce champ"
+                )))
+            }
             UserInputLeaf::Regex { .. } => {
                 Err(SearchError::InvalidQuery("les expressions régulières ne sont pas acceptées".into()))
             }
@@ -176,7 +195,8 @@ fn exact_identifiers(ast: UserInputAst) -> UserInputAst {
 /// `YYYY_SERIES_SEQ`, any case.
 fn is_act_number(s: &str) -> bool {
     let mut parts = s.split('_');
-    let (Some(y), Some(series), Some(seq), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(y), Some(series), Some(seq), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return false;
     };
     y.len() == 4

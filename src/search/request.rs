@@ -108,7 +108,13 @@ pub struct SearchRequest {
 
 impl Default for SearchRequest {
     fn default() -> Self {
-        Self { text: String::new(), filters: Filters::default(), sort: Sort::Relevance, limit: DEFAULT_LIMIT, offset: 0 }
+        Self {
+            text: String::new(),
+            filters: Filters::default(),
+            sort: Sort::Relevance,
+            limit: DEFAULT_LIMIT,
+            offset: 0,
+        }
     }
 }
 
@@ -123,7 +129,9 @@ impl SearchRequest {
     /// `template`, `matiere` (repeatable or comma-separated), `status`, `year`,
     /// `year_from`, `year_to`, `date_field` (`act`, `decision`, `effect`,
     /// `seance`, `created`, `sealed`), `from`, `to` (YYYY-MM-DD).
-    pub fn from_params<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, SearchError> {
+    pub fn from_params<'a>(
+        params: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, SearchError> {
         let mut r = Self::default();
         let f = &mut r.filters;
         for (key, value) in params {
@@ -138,14 +146,17 @@ impl SearchRequest {
                         "relevance" | "" => Sort::Relevance,
                         "date_desc" => Sort::DateDesc,
                         "date_asc" => Sort::DateAsc,
-                        _ => return Err(invalid(format!(
-                            "tri inconnu « {value} » : les tris possibles sont relevance, date_desc et date_asc"
-                        ))),
+                        _ => {
+                            return Err(invalid(format!(
+                                "tri inconnu « {value} » : les tris possibles sont relevance, date_desc et date_asc"
+                            )));
+                        }
                     }
                 }
                 "collectivite" => {
                     for s in list() {
-                        let siren = s.parse().map_err(|_| invalid(format!("« {s} » n'est pas un SIREN valide")))?;
+                        let siren =
+                            s.parse().map_err(|_| invalid(format!("« {s} » n'est pas un SIREN valide")))?;
                         f.collectivites.insert(siren);
                     }
                 }
@@ -173,9 +184,11 @@ impl SearchRequest {
                         "seance" => DateField::Seance,
                         "created" => DateField::Created,
                         "sealed" => DateField::Sealed,
-                        _ => return Err(invalid(format!(
-                            "date inconnue « {value} » : act, decision, effect, seance, created ou sealed"
-                        ))),
+                        _ => {
+                            return Err(invalid(format!(
+                                "date inconnue « {value} » : act, decision, effect, seance, created ou sealed"
+                            )));
+                        }
                     }
                 }
                 "from" => f.from = Some(date(key, value)?),

@@ -119,8 +119,19 @@ pub(super) struct Fields {
 pub(super) const STRING_FACETS: [&str; 5] = ["siren", "kind", "template", "status", "matiere"];
 
 /// Fields anyone may name in a query (`title:budget`).
-pub(super) const PUBLIC_FIELDS: [&str; 11] =
-    ["title", "body", "collectivite", "number", "siren", "template", "kind", "nature", "matiere", "status", "year"];
+pub(super) const PUBLIC_FIELDS: [&str; 11] = [
+    "title",
+    "body",
+    "collectivite",
+    "number",
+    "siren",
+    "template",
+    "kind",
+    "nature",
+    "matiere",
+    "status",
+    "year",
+];
 /// Fields only a scope allowed to see personal data may name.
 pub(super) const RESTRICTED_FIELDS: [&str; 2] = ["agent", "matricule"];
 
@@ -149,7 +160,7 @@ pub(super) fn build() -> (Schema, Fields) {
         title: b.add_text_field("title", french.clone() | STORED),
         body: b.add_text_field("body", french | STORED),
         person_title: b.add_text_field("person_title", STORED),
-        agent: b.add_text_field("agent", text(analyzer::NAMES)),
+        agent: b.add_text_field("agent", text(analyzer::NAMES) | STORED),
         matricule: b.add_text_field("matricule", STRING | STORED),
         date: b.add_date_field("date", date.clone()),
         decision: b.add_date_field("decision", date.clone()),
@@ -194,7 +205,8 @@ impl Fields {
             }
         }
         d.add_date(self.date, DateTime::from_utc(e.dates.act()));
-        for (field, value) in [(self.decision, e.dates.decision), (self.effect, e.dates.effect), (self.seance, e.dates.seance)]
+        for (field, value) in
+            [(self.decision, e.dates.decision), (self.effect, e.dates.effect), (self.seance, e.dates.seance)]
         {
             if let Some(v) = value {
                 d.add_date(field, day(v));

@@ -44,7 +44,9 @@ impl Synonyms {
     /// `file` if it exists, else the built-in list.
     pub fn from_file_or_builtin(file: &Path) -> Result<Self, SearchError> {
         match std::fs::read_to_string(file) {
-            Ok(text) => Self::parse(&text).map_err(|e| SearchError::Synonyms(format!("{}: {e}", file.display()))),
+            Ok(text) => {
+                Self::parse(&text).map_err(|e| SearchError::Synonyms(format!("{}: {e}", file.display())))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::builtin()),
             Err(e) => Err(SearchError::Synonyms(format!("{}: {e}", file.display()))),
         }
@@ -97,7 +99,9 @@ impl Synonyms {
     fn expand_ast(&self, ast: UserInputAst, analyzer: &mut TextAnalyzer) -> UserInputAst {
         match ast {
             UserInputAst::Clause(items) => UserInputAst::Clause(self.expand_items(items, analyzer)),
-            UserInputAst::Boost(inner, boost) => UserInputAst::Boost(Box::new(self.expand_ast(*inner, analyzer)), boost),
+            UserInputAst::Boost(inner, boost) => {
+                UserInputAst::Boost(Box::new(self.expand_ast(*inner, analyzer)), boost)
+            }
             leaf @ UserInputAst::Leaf(_) => {
                 let mut items = self.expand_items(vec![(None, leaf)], analyzer);
                 match items.as_slice() {
@@ -128,6 +132,8 @@ impl Synonyms {
             }
             if pending.is_empty() {
                 match rest.next() {
+                    // A leaf here is no plain word: it stays as it is.
+                    Some((occur, leaf @ UserInputAst::Leaf(_))) => out.push((occur, leaf)),
                     Some((occur, ast)) => out.push((occur, self.expand_ast(ast, analyzer))),
                     None => break,
                 }
@@ -178,7 +184,9 @@ impl Synonyms {
                 let mut joined: Vec<&str> = Vec::new();
                 for (n, word) in words.iter().enumerate() {
                     joined.extend(word.iter().map(String::as_str));
-                    if joined.len() > form.tokens.len() || !form.tokens.iter().zip(&joined).all(|(a, b)| a == b) {
+                    if joined.len() > form.tokens.len()
+                        || !form.tokens.iter().zip(&joined).all(|(a, b)| a == b)
+                    {
                         break;
                     }
                     if joined.len() == form.tokens.len() && !word.is_empty() {

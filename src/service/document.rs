@@ -11,12 +11,14 @@
 
 use serde_json::{Value, json};
 
+use time::Date;
+
 use crate::act::{Draft, Sealed, Status};
-use crate::catalog::FieldError;
+use crate::catalog::{FieldError, Template};
 use crate::collectivite::Profile;
 use crate::domain::ActNumber;
 use crate::register::year_in_paris;
-use crate::search::Entry;
+use crate::search::{Dates, Entry, Person};
 
 /// The `/data.json` document of an act; `number` is `None` for a draft.
 pub(super) fn data(draft: &Draft, profile: &Profile, number: Option<&ActNumber>) -> Vec<u8> {
@@ -44,34 +46,139 @@ fn typographic(v: Value) -> Value {
 }
 
 /// The search-index entry of an act.
-pub(super) fn search_entry(draft: &Draft, profile: &Profile, sealed: Option<&Sealed>) -> Entry {
-    let mut body = String::new();
-    collect_text(&draft.data, &mut body);
+///
+/// Individual acts (data with an `/agent`) keep the agent out of the public
+/// fields: the public title is the template's, the agent's subtree is left out
+/// of the body and their names are masked in the remaining text; name,
+/// matricule and full title go to the restricted fields. The content of a
+/// template flagged `secret_medical` is not indexed at all.
+pub(super) fn search_entry(
+    draft: &Draft,
+    profile: &Profile,
+    template: Option<&Template>,
+    sealed: Option<&Sealed>,
+) -> Entry {
     let (status, year) = match sealed {
         Some(s) => (Status::Sealed, s.year),
         None => (Status::Draft, year_in_paris(draft.created_at)),
+    };
+    let person = person(&draft.data, &draft.title);
+    let secret = template.is_some_and(|t| t.secret_medical);
+    let mut body = String::new();
+    if !secret {
+        collect_text(&draft.data, &mut body, true);
+        if let Some(p) = &person {
+            body = mask_names(&body, &p.name);
+        }
+    }
+    let title = match (template, &person) {
+        (Some(t), Some(_)) => t.title.clone(),
+        _ => draft.title.clone(),
+    };
+    let date = |pointer: &str| {
+        draft.data.pointer(pointer).and_then(Value::as_str).and_then(|s| Date::parse(s, DAY).ok())
     };
     Entry {
         id: draft.id.to_string(),
         siren: draft.collectivite.to_string(),
         collectivite: profile.nom.clone(),
         template: draft.template.to_string(),
+        kind: template.map_or("autre", |t| kind(t.series.as_str())).to_owned(),
+        nature: template.map_or(0, |t| u64::from(t.nature)),
+        // A délibération names its own matière; other acts take the template's.
+        matiere: match (draft.data.get("matiere").and_then(Value::as_str), template) {
+            (Some(m), _) => m.to_owned(),
+            (None, Some(t)) => t.matiere.clone(),
+            (None, None) => String::new(),
+        },
         status: status.as_str().to_owned(),
         number: sealed.map(|s| s.number.to_string()),
-        title: draft.title.clone(),
+        title,
         body,
+        person,
+        dates: Dates {
+            decision: date("/date_decision"),
+            effect: date("/date_effet").or_else(|| date("/date_debut")),
+            seance: date("/seance/date"),
+            created: draft.created_at,
+            sealed: sealed.map(|s| s.sealed_at),
+        },
         year: u64::try_from(year).unwrap_or_default(),
     }
 }
 
-fn collect_text(v: &Value, out: &mut String) {
+const DAY: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+
+/// The kind of act, from its register series.
+fn kind(series: &str) -> &'static str {
+    match series {
+        "ARR" => "arrete",
+        "DEL" => "deliberation",
+        "CONV" => "convocation",
+        "PV" => "proces-verbal",
+        "LD" => "liste-deliberations",
+        "DEC" => "decision",
+        _ => "autre",
+    }
+}
+
+/// The agent of an individual act: `/agent` with at least a name.
+fn person(data: &Value, full_title: &str) -> Option<Person> {
+    let agent = data.get("agent")?;
+    let field = |k: &str| agent.get(k).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+    let nom = field("nom")?;
+    let name =
+        [field("civilite"), field("prenom"), Some(nom)].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    Some(Person { name, matricule: field("matricule").map(str::to_owned), title: full_title.to_owned() })
+}
+
+/// `text` with every word of the agent's first and family names replaced by
+/// "…" (case-insensitive), so that free text cannot leak them.
+fn mask_names(text: &str, name: &str) -> String {
+    let words: Vec<String> = name
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() > 1)
+        .map(str::to_lowercase)
+        .collect();
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if words.contains(&word.to_lowercase()) {
+            out.push('…');
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+/// Every string of `v`, one per line; at the top level, the `agent` subtree
+/// is left out (it goes to restricted fields).
+fn collect_text(v: &Value, out: &mut String, top: bool) {
     match v {
         Value::String(s) => {
             out.push_str(s);
             out.push('\n');
         }
-        Value::Array(items) => items.iter().for_each(|i| collect_text(i, out)),
-        Value::Object(map) => map.values().for_each(|i| collect_text(i, out)),
+        Value::Array(items) => items.iter().for_each(|i| collect_text(i, out, false)),
+        Value::Object(map) => {
+            for (k, i) in map {
+                if !(top && k == "agent") {
+                    collect_text(i, out, false);
+                }
+            }
+        }
         _ => {}
     }
 }
@@ -102,5 +209,80 @@ pub(super) fn unprintable(data: &Value, at: &str, can_print: &dyn Fn(char) -> bo
             })
             .collect(),
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::act::fingerprint;
+    use crate::assets::FileTree;
+    use crate::catalog::Catalog;
+    use crate::collectivite::Collectivites;
+    use crate::domain::ActId;
+
+    const T: &str = "arrete-disponibilite";
+
+    /// The built-in catalogue, or one whose template `T` is flagged
+    /// `x-acta.secret_medical`.
+    fn catalog(secret_medical: bool) -> Catalog {
+        let dir = tempfile::tempdir().unwrap();
+        let root = env!("CARGO_MANIFEST_DIR");
+        let mut schema: Value =
+            serde_json::from_slice(&std::fs::read(format!("{root}/schemas/{T}.schema.json")).unwrap())
+                .unwrap();
+        schema["x-acta"]["secret_medical"] = Value::Bool(secret_medical);
+        std::fs::write(dir.path().join(format!("{T}.schema.json")), serde_json::to_vec(&schema).unwrap())
+            .unwrap();
+        let schemas = FileTree::from_dir(dir.path()).unwrap();
+        Catalog::load(&schemas, &FileTree::builtin_templates()).unwrap()
+    }
+
+    fn entry(secret_medical: bool, extra_text: &str) -> Entry {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let request: Value =
+            serde_json::from_slice(&std::fs::read(format!("{root}/fixtures/acts/{T}.json")).unwrap())
+                .unwrap();
+        let mut data = request["data"].clone();
+        data["suivi_par"] = Value::String(extra_text.into());
+        let catalog = catalog(secret_medical);
+        let template = catalog.iter().next().unwrap();
+        let collectivites = Collectivites::demo().unwrap();
+        let siren = request["collectivite"].as_str().unwrap().parse().unwrap();
+        let draft = Draft {
+            id: ActId::generate(),
+            template: template.id.clone(),
+            collectivite: siren,
+            title: template.act_title(&data),
+            data_sha256: fingerprint(&data),
+            data,
+            created_at: time::macros::datetime!(2026-02-10 09:00 UTC),
+        };
+        search_entry(&draft, collectivites.get(&draft.collectivite).unwrap(), Some(template), None)
+    }
+
+    #[test]
+    fn the_agent_of_an_individual_act_stays_out_of_public_fields() {
+        let e = entry(false, "dossier suivi pour Mme TRONQUOY (Eulalie) par la DRH");
+        let person = e.person.as_ref().unwrap();
+        assert_eq!(person.name, "Mme Eulalie Tronquoy");
+        assert_eq!(person.matricule.as_deref(), Some("S-2207"));
+        assert!(person.title.contains("Tronquoy"));
+        for public in [&e.title, &e.body] {
+            assert!(!public.to_lowercase().contains("tronquoy"), "{public}");
+            assert!(!public.contains("Eulalie") && !public.contains("S-2207"), "{public}");
+        }
+        assert!(e.body.contains("rédacteur principal"), "{}", e.body);
+        assert_eq!((e.kind.as_str(), e.matiere.as_str(), e.nature), ("arrete", "4.1", 3));
+        assert_eq!(e.dates.decision, Some(time::macros::date!(2026 - 02 - 09)));
+        assert_eq!(e.dates.effect, Some(time::macros::date!(2026 - 05 - 01)));
+    }
+
+    #[test]
+    fn the_content_of_a_secret_medical_template_is_never_indexed() {
+        let e = entry(true, "avis du conseil médical sur l'état de santé");
+        assert!(e.body.is_empty(), "{}", e.body);
+        assert!(!e.title.contains("Tronquoy"));
+        assert!(!entry(false, "avis").body.is_empty());
     }
 }

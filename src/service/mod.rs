@@ -10,6 +10,7 @@ mod document;
 mod error;
 mod request;
 mod sealing;
+mod search;
 mod view;
 
 use std::sync::Arc;
@@ -31,7 +32,7 @@ use crate::config::Settings;
 use crate::domain::{ActId, TemplateId};
 use crate::register::Registers;
 use crate::render::{Engine, RenderJob};
-use crate::search::{Results, SearchIndex};
+use crate::search::{SearchIndex, Synonyms};
 use crate::store::{Capabilities, GetRange, Store, StoreError, keys};
 
 /// Number of act locks; acts hash onto them. Bounded, unlike a lock per act.
@@ -56,14 +57,18 @@ impl Acta {
         let templates =
             FileTree::from_dir_or(settings.templates_dir.as_deref(), FileTree::builtin_templates)?;
         let schemas = FileTree::from_dir_or(settings.schemas_dir.as_deref(), FileTree::builtin_schemas)?;
+        let logos = FileTree::from_dir_or(settings.logos_dir.as_deref(), FileTree::builtin_logos)?;
         let catalog = Catalog::load(&schemas, &templates)?;
-        let engine = Engine::new(&templates)?;
+        let engine = Engine::with_logos(&templates, &logos)?;
         let collectivites = Collectivites::load(settings.collectivites_file.as_deref())?;
+        collectivites.check_logos(&logos)?;
         let store = match &settings.store {
             Some(url) => Store::open(url, &settings.s3)?,
             None => Store::local(&settings.store_dir())?,
         };
-        let index = SearchIndex::open(&settings.index_dir())?;
+        // An instance may replace the built-in synonym list with its own.
+        let synonyms = Synonyms::from_file_or_builtin(&settings.data_dir.join(search::SYNONYMS_FILE))?;
+        let index = SearchIndex::open(&settings.index_dir(), synonyms)?;
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
         Ok(Self {
             store,
@@ -189,16 +194,6 @@ impl Acta {
         Ok(Pdf { body: PdfBody::Draft(Bytes::from(bytes)), filename: format!("projet-{id}.pdf") })
     }
 
-    /// Full-text search.
-    pub async fn search(&self, query: &str, limit: usize) -> Result<Results, ServiceError> {
-        let index = Arc::clone(&self.index);
-        let query = query.to_owned();
-        let results = tokio::task::spawn_blocking(move || index.search(&query, limit))
-            .await
-            .map_err(|e| ServiceError::Internal(format!("search task: {e}")))??;
-        Ok(results)
-    }
-
     async fn load_draft(&self, id: &ActId) -> Result<Draft, ServiceError> {
         let bytes = self.store.get(&keys::draft(id)).await?.ok_or(ServiceError::ActNotFound)?;
         serde_json::from_slice(&bytes).map_err(|e| ServiceError::Corrupt(format!("draft of {id}: {e}")))
@@ -254,12 +249,16 @@ impl Acta {
     /// again by the next reindexing.
     async fn index(&self, draft: &Draft, sealed: Option<&Sealed>) {
         let Some(profile) = self.collectivites.get(&draft.collectivite) else { return };
-        let entry = document::search_entry(draft, profile, sealed);
+        let entry = document::search_entry(draft, profile, self.catalog.get(&draft.template), sealed);
         let index = Arc::clone(&self.index);
-        match tokio::task::spawn_blocking(move || index.upsert(&[entry])).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::error!(act = %draft.id, error = %e, "indexing failed"),
-            Err(e) => tracing::error!(act = %draft.id, error = %e, "indexing task failed"),
+        let task = tokio::task::spawn_blocking(move || index.upsert(&[entry]));
+        // Normally the act is searchable when the call returns; a slow index
+        // never holds the caller longer than this (the commit goes on).
+        match tokio::time::timeout(search::INDEX_WAIT, task).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(e))) => tracing::error!(act = %draft.id, error = %e, "indexing failed"),
+            Ok(Err(e)) => tracing::error!(act = %draft.id, error = %e, "indexing task failed"),
+            Err(_) => tracing::warn!(act = %draft.id, "indexing is slow; the act will be searchable shortly"),
         }
     }
 

@@ -1,8 +1,12 @@
 //! Finding acts: French-aware full text and exact numbers.
 
-use serde_json::json;
+use std::path::Path;
+use std::process::Command;
 
-use crate::helpers::{fixture, spawn_app};
+use acta::config::Settings;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, fixture, spawn_app, test_settings};
 
 const T: &str = "arrete-avancement-echelon";
 
@@ -47,4 +51,151 @@ async fn an_invalid_query_is_a_400_problem() {
     assert_eq!(r.status(), reqwest::StatusCode::BAD_REQUEST);
     let problem: serde_json::Value = r.json().await.unwrap();
     assert_eq!(problem["code"], "invalid_query");
+}
+
+/// Issue 6 acceptance: French words without accents find the arrêté de mise
+/// en disponibilité; the long form finds an act that only says "CST".
+#[tokio::test]
+async fn french_words_and_abbreviations_find_the_acts_that_use_them() {
+    let app = spawn_app().await;
+    let dispo = app.create(&fixture("arrete-disponibilite")).await["id"].as_str().unwrap().to_owned();
+    let mut deliberation = fixture("deliberation");
+    deliberation["data"]["visas"].as_array_mut().unwrap().push(json!("l'avis du CST réuni le 2 mars 2026"));
+    let del = app.create(&deliberation).await["id"].as_str().unwrap().to_owned();
+    app.create(&fixture(T)).await;
+
+    let found = app.search("arrete disponibilite").await;
+    assert_eq!(found["total"], 1, "{found:#}");
+    assert_eq!(found["hits"][0]["id"], dispo.as_str());
+    assert_eq!(found["hits"][0]["kind"], "arrete");
+
+    let found = app.search("comité social territorial").await;
+    assert_eq!(found["total"], 1, "{found:#}");
+    assert_eq!(found["hits"][0]["id"], del.as_str());
+    assert_eq!(found["hits"][0]["matiere"], "7.10", "a délibération's own matière");
+    let snippet = found["hits"][0]["snippet"].as_str().unwrap();
+    assert!(snippet.contains("<b>CST</b>"), "{snippet}");
+}
+
+#[tokio::test]
+async fn filters_facets_sort_and_pages_over_http() {
+    let app = spawn_app().await;
+    for t in ["arrete-disponibilite", "deliberation", "arrete-nomination-stagiaire", T] {
+        app.create(&fixture(t)).await;
+    }
+    let get = |params: &'static [(&'static str, &'static str)]| {
+        let req = app.client.get(app.url("/api/v1/search")).query(params);
+        async move {
+            let r = req.send().await.unwrap();
+            assert_eq!(r.status(), reqwest::StatusCode::OK);
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let all = get(&[]).await;
+    assert_eq!(all["total"], 4, "{all:#}");
+    let collectivites = &all["facets"]["collectivite"];
+    assert_eq!(collectivites[0], json!({"value": "216297309", "count": 3}), "{collectivites:#}");
+    assert_eq!(collectivites[1], json!({"value": "216295105", "count": 1}), "{collectivites:#}");
+
+    let one = get(&[("collectivite", "216297309"), ("kind", "arrete")]).await;
+    assert_eq!(one["total"], 2, "{one:#}");
+    assert_eq!(one["facets"]["collectivite"].as_array().unwrap().len(), 1);
+    assert_eq!(one["facets"]["kind"], json!([{"value": "arrete", "count": 2}]));
+
+    let page = get(&[("sort", "date_desc"), ("limit", "1"), ("offset", "1")]).await;
+    assert_eq!((page["total"].as_u64(), page["hits"].as_array().unwrap().len()), (Some(4), 1));
+    let by_date = get(&[("sort", "date_desc")]).await;
+    let dates: Vec<&str> =
+        by_date["hits"].as_array().unwrap().iter().map(|h| h["date"].as_str().unwrap()).collect();
+    assert!(dates.windows(2).all(|w| w[0] >= w[1]), "{dates:?}");
+    assert_eq!(page["hits"][0]["id"], by_date["hits"][1]["id"]);
+
+    let decided = get(&[("date_field", "decision"), ("from", "2026-02-09"), ("to", "2026-02-09")]).await;
+    assert_eq!(decided["total"], 1, "{decided:#}");
+    assert_eq!(decided["hits"][0]["template"], "arrete-disponibilite");
+}
+
+#[tokio::test]
+async fn bad_parameters_are_400_invalid_query_with_a_french_detail() {
+    let app = spawn_app().await;
+    for (params, expected) in [
+        (vec![("from", "2026-13-01")], "AAAA-MM-JJ"),
+        (vec![("sort", "pertinence")], "tri inconnu"),
+        (vec![("limit", "1000")], "limit"),
+        (vec![("collectivite", "12")], "SIREN"),
+        (vec![("q", "nimporte:quoi")], "champ de recherche inconnu"),
+        (vec![("tri", "date")], "paramètre inconnu"),
+    ] {
+        let r = app.client.get(app.url("/api/v1/search")).query(&params).send().await.unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::BAD_REQUEST, "{params:?}");
+        let problem: Value = r.json().await.unwrap();
+        assert_eq!(problem["code"], "invalid_query");
+        assert!(problem["detail"].as_str().unwrap().contains(expected), "{params:?}: {problem:#}");
+    }
+}
+
+/// A second acta sharing the store (its own, empty index) indexes at start-up
+/// the acts the first one sealed.
+#[tokio::test]
+async fn startup_catches_up_on_acts_sealed_by_another_process() {
+    let first = spawn_app().await;
+    let id = first.create(&fixture("arrete-disponibilite")).await["id"].as_str().unwrap().to_owned();
+    first.seal(&id).await;
+    let other_dir = tempfile::tempdir().unwrap();
+    let store = format!("file://{}", first.data_dir.path().join("store").display());
+    let settings = Settings { store: Some(store), ..test_settings(other_dir.path()) };
+    let second = TestApp::with_settings(settings, other_dir).await;
+    let found = second.search("disponibilite").await;
+    assert_eq!(found["total"], 1, "{found:#}");
+    assert_eq!(found["hits"][0]["id"], id.as_str());
+    assert_eq!(found["hits"][0]["status"], "sealed");
+}
+
+fn acta(data_dir: &Path, store: &str, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_acta"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["--store", store])
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("acta runs");
+    assert!(out.status.success(), "acta {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Issue 6 acceptance: deleting the index and running `acta reindex` gives
+/// the same results as before.
+#[tokio::test]
+async fn a_deleted_index_rebuilt_by_reindex_gives_the_same_results() {
+    let app = spawn_app().await;
+    for t in
+        ["arrete-disponibilite", "deliberation", "arrete-nomination-stagiaire", T, "arrete-temps-partiel"]
+    {
+        let id = app.create(&fixture(t)).await["id"].as_str().unwrap().to_owned();
+        if t != T {
+            app.seal(&id).await;
+        }
+    }
+    let store = format!("file://{}", app.data_dir.path().join("store").display());
+    let queries: [&[&str]; 5] = [
+        &["arrete", "disponibilite"],
+        &[],
+        &["--facets", "-p", "sort=date_desc"],
+        &["conseil", "-p", "collectivite=216297309"],
+        &["--no-personal-data", "Tronquoy"],
+    ];
+    let run = |dir: &Path, q: &[&str]| acta(dir, &store, &[&["search"], q].concat());
+    let before: Vec<String> = queries.iter().map(|q| run(app.data_dir.path(), q)).collect();
+    assert!(before[1].contains("5 acte(s) trouvé(s)"), "{}", before[1]);
+    assert!(before[4].contains("0 acte(s) trouvé(s)"), "{}", before[4]);
+
+    let rebuilt = tempfile::tempdir().unwrap();
+    for _ in 0..2 {
+        let out = acta(rebuilt.path(), &store, &["reindex"]);
+        assert!(out.contains("5 acte(s) indexé(s)"), "{out}");
+        let after: Vec<String> = queries.iter().map(|q| run(rebuilt.path(), q)).collect();
+        assert_eq!(after, before);
+        std::fs::remove_dir_all(rebuilt.path().join("index")).unwrap();
+    }
 }
