@@ -123,19 +123,25 @@ impl Acta {
         Ok((template, profile))
     }
 
-    /// Validate a request body and store it as a new draft.
-    pub async fn create_draft(&self, body: &Value) -> Result<ActView, ServiceError> {
+    /// Parse and check a request body into a draft created at `at` (not stored).
+    fn new_draft(&self, body: &Value, at: OffsetDateTime) -> Result<(Draft, &Profile), ServiceError> {
         let req = NewAct::parse(body).map_err(ServiceError::Invalid)?;
         let (template, profile) = self.check(&req)?;
         let draft = Draft {
             id: ActId::generate(),
-            template: req.template.clone(),
-            collectivite: req.collectivite.clone(),
             title: template.act_title(&req.data),
             data_sha256: act::fingerprint(&req.data),
+            template: req.template,
+            collectivite: req.collectivite,
             data: req.data,
-            created_at: now(),
+            created_at: at,
         };
+        Ok((draft, profile))
+    }
+
+    /// Validate a request body and store it as a new draft.
+    pub async fn create_draft(&self, body: &Value) -> Result<ActView, ServiceError> {
+        let (draft, profile) = self.new_draft(body, now())?;
         // Render once now, so that a draft that cannot be rendered is refused
         // instead of failing at sealing time.
         self.render_draft(&draft, profile).await?;
@@ -148,17 +154,7 @@ impl Acta {
     /// Render a request as a draft PDF ("PROJET", no number) without storing
     /// anything. `at` is the date written in the PDF metadata.
     pub fn preview(&self, body: &Value, at: OffsetDateTime) -> Result<Vec<u8>, ServiceError> {
-        let req = NewAct::parse(body).map_err(ServiceError::Invalid)?;
-        let (template, profile) = self.check(&req)?;
-        let draft = Draft {
-            id: ActId::generate(),
-            template: req.template.clone(),
-            collectivite: req.collectivite.clone(),
-            title: template.act_title(&req.data),
-            data_sha256: act::fingerprint(&req.data),
-            data: req.data,
-            created_at: at,
-        };
+        let (draft, profile) = self.new_draft(body, at)?;
         let data = document::data(&draft, profile, None);
         // The ident is the data fingerprint, not the throw-away id, so that the
         // same request always gives the same bytes.
