@@ -16,6 +16,22 @@ async fn health_answers_ok() {
 }
 
 #[tokio::test]
+async fn every_response_has_security_headers_and_a_request_id() {
+    let app = spawn_app().await;
+    for path in ["/health", "/api/v1/nowhere", "/api/v1/acts/x"] {
+        let r = app.client.get(app.url(path)).send().await.unwrap();
+        let h = r.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+        assert!(h["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
+        assert_eq!(h["x-request-id"].to_str().unwrap().len(), 36, "{path}: a UUID");
+    }
+    let r = app.client.get(app.url("/health")).header("x-request-id", "ticket-42").send().await.unwrap();
+    assert_eq!(r.headers()["x-request-id"], "ticket-42", "a caller's id is kept");
+}
+
+#[tokio::test]
 async fn a_valid_request_becomes_a_draft_with_links() {
     let app = spawn_app().await;
     let r = app.client.post(app.url("/api/v1/acts")).json(&fixture(T)).send().await.unwrap();
