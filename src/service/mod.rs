@@ -49,6 +49,9 @@ pub struct Acta {
     registers: Registers,
     render_slots: Semaphore,
     act_locks: Vec<Mutex<()>>,
+    /// Numbers taken by sealings that have not reached their seal record yet
+    /// (see `sealing.rs`): a retry in this process reuses them.
+    pending: std::sync::Mutex<std::collections::HashMap<ActId, crate::register::Entry>>,
 }
 
 impl Acta {
@@ -79,6 +82,7 @@ impl Acta {
             registers: Registers::default(),
             render_slots: Semaphore::new(cpus),
             act_locks: (0..ACT_LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
+            pending: std::sync::Mutex::default(),
         })
     }
 

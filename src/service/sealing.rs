@@ -25,12 +25,21 @@ impl Acta {
             return Ok(ActView::new(&draft, profile, Some(&sealed)));
         }
         // A previous attempt may have taken a number and failed before the
-        // seal record (store down, crash): finish with that number.
-        if let Some(bytes) = self.store.get(&keys::act_register_entry(id)).await? {
-            let entry: Entry = serde_json::from_slice(&bytes)
-                .map_err(|e| ServiceError::Corrupt(format!("register entry copy of {id}: {e}")))?;
+        // seal record (store down, crash): finish with that number. It is
+        // found in the store, or in memory when even its copy could not be
+        // written.
+        let earlier = match self.store.get(&keys::act_register_entry(id)).await? {
+            Some(bytes) => Some(
+                serde_json::from_slice::<Entry>(&bytes)
+                    .map_err(|e| ServiceError::Corrupt(format!("register entry copy of {id}: {e}")))?,
+            ),
+            None => self.pending_entry(id),
+        };
+        if let Some(entry) = earlier {
+            self.keep_entry_copy(&entry).await?;
             let pdf = self.render_final(&draft, &entry.number, entry.sealed_at).await?;
             let sealed = self.commit(&draft, &entry, pdf).await?;
+            self.forget_pending(id);
             return Ok(ActView::new(&draft, profile, Some(&sealed)));
         }
         let template = self
@@ -55,17 +64,34 @@ impl Acta {
             .registers
             .allocate(&self.store, &draft.collectivite, &template.series, draft.id, sealed_at)
             .await?;
-        let copy = serde_json::to_vec(&entry).expect("entries serialise");
-        match self.store.create(&keys::act_register_entry(id), Bytes::from(copy)).await {
-            Ok(()) | Err(StoreError::AlreadyExists(_)) => {}
-            Err(e) => return Err(e.into()),
-        }
+        // From here the number is this act's: remember it until the seal
+        // record exists, so that a retry after a failure reuses it.
+        self.pending.lock().unwrap_or_else(|p| p.into_inner()).insert(entry.act_id, entry.clone());
+        self.keep_entry_copy(&entry).await?;
         let pdf = match rendered {
             Some((number, pdf)) if number == entry.number => pdf,
             _ => self.render_final(&draft, &entry.number, sealed_at).await?,
         };
         let sealed = self.commit(&draft, &entry, pdf).await?;
+        self.forget_pending(id);
         Ok(ActView::new(&draft, profile, Some(&sealed)))
+    }
+
+    fn pending_entry(&self, id: &ActId) -> Option<Entry> {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner()).get(id).cloned()
+    }
+
+    fn forget_pending(&self, id: &ActId) {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
+    }
+
+    /// Write the act's copy of its register entry (idempotent).
+    async fn keep_entry_copy(&self, entry: &Entry) -> Result<(), ServiceError> {
+        let copy = serde_json::to_vec(entry).expect("entries serialise");
+        match self.store.create(&keys::act_register_entry(&entry.act_id), Bytes::from(copy)).await {
+            Ok(()) | Err(StoreError::AlreadyExists(_)) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Finish every act whose number was allocated but whose sealing did not
