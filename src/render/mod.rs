@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use typst::foundations::{Bytes, Datetime, Smart};
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
-use typst::text::{Coverage, FontBook};
+use typst::text::FontBook;
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt};
 use typst_kit::fonts::FontStore;
@@ -94,7 +94,7 @@ pub struct Engine {
     files: HashMap<FileId, Bytes>,
     data_id: FileId,
     renders: AtomicUsize,
-    printable: Vec<Coverage>,
+    printable: Vec<u32>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -121,11 +121,16 @@ impl Engine {
         let embedded: Vec<_> = typst_kit::fonts::embedded().collect();
         // What the body font can print: data with other characters (emoji,
         // scripts it lacks) would come out as empty boxes, so it is refused.
-        let printable: Vec<Coverage> = embedded
+        // Sorted code points, for a binary search per character (a Coverage
+        // lookup walks its runs linearly: too slow for every character of
+        // every request).
+        let mut printable: Vec<u32> = embedded
             .iter()
             .filter(|(_, info)| info.family == BODY_FONT)
-            .map(|(_, info)| info.coverage.clone())
+            .flat_map(|(_, info)| info.coverage.iter())
             .collect();
+        printable.sort_unstable();
+        printable.dedup();
         let mut fonts = FontStore::new();
         fonts.extend(embedded);
         let mut sources = HashMap::new();
@@ -156,7 +161,7 @@ impl Engine {
 
     /// Whether the body font has a glyph for `c` (white space always passes).
     pub fn can_print(&self, c: char) -> bool {
-        c.is_whitespace() || self.printable.iter().any(|cov| cov.contains(u32::from(c)))
+        c.is_whitespace() || self.printable.binary_search(&u32::from(c)).is_ok()
     }
 
     /// Whether `template` has a source.
