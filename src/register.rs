@@ -111,10 +111,13 @@ impl Registers {
         }
     }
 
-    /// The number `seq` of a register would get if it were allocated now.
-    pub fn predicted(&self, siren: &Siren, series: &Series, at: OffsetDateTime) -> Option<u64> {
-        let prefix = keys::register_prefix(siren, series, year_in_paris(at));
-        self.next.lock().unwrap_or_else(|p| p.into_inner()).get(&prefix).copied()
+    /// The number an act of this register would get if it were allocated at
+    /// `at`, when this process has already allocated in it (else unknown).
+    pub fn predicted(&self, siren: &Siren, series: &Series, at: OffsetDateTime) -> Option<ActNumber> {
+        let year = year_in_paris(at);
+        let prefix = keys::register_prefix(siren, series, year);
+        let seq = self.next.lock().unwrap_or_else(|p| p.into_inner()).get(&prefix).copied()?;
+        ActNumber::compose(year, series, seq).ok()
     }
 }
 

@@ -164,11 +164,6 @@ impl Engine {
         c.is_whitespace() || self.printable.binary_search(&u32::from(c)).is_ok()
     }
 
-    /// Whether `template` has a source.
-    pub fn has_template(&self, template: &TemplateId) -> bool {
-        file_id(&format!("/{template}.typ")).is_ok_and(|id| self.sources.contains_key(&id))
-    }
-
     /// Render one document to PDF/A-2b.
     pub fn render(&self, job: &RenderJob<'_>) -> Result<Vec<u8>, RenderError> {
         let main = file_id(&format!("/{}.typ", job.template))?;

@@ -51,12 +51,8 @@ impl Acta {
         // template failure cannot leave a number allocated but unusable; in the
         // common case the expected number is the one we get and the rendering is
         // reused.
-        let predicted = self.registers.predicted(&draft.collectivite, &template.series, sealed_at);
         let mut rendered = None;
-        if let Some(seq) = predicted {
-            let year = register::year_in_paris(sealed_at);
-            let number = ActNumber::compose(year, &template.series, seq)
-                .map_err(|e| ServiceError::Register(e.into()))?;
+        if let Some(number) = self.registers.predicted(&draft.collectivite, &template.series, sealed_at) {
             let pdf = self.render_final(&draft, &number, sealed_at).await?;
             rendered = Some((number, pdf));
         }

@@ -3,11 +3,6 @@
 
 use crate::domain::{ActId, Series, Siren};
 
-/// Prefix of everything about one act.
-pub fn act_prefix(id: &ActId) -> String {
-    format!("acts/{id}/")
-}
-
 /// The draft record (request, metadata) of an act.
 pub fn draft(id: &ActId) -> String {
     format!("acts/{id}/draft.json")
