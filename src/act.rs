@@ -50,6 +50,21 @@ pub struct Sealed {
     /// Digests and size of the stored PDF.
     #[serde(flatten)]
     pub hashes: Hashes,
+    /// Index of the act's leaf in the register log.
+    #[serde(default)]
+    pub leaf: Option<u64>,
+    /// The electronic seal embedded in the PDF.
+    #[serde(default)]
+    pub seal: Option<SealInfo>,
+}
+
+/// What seals a sealed PDF.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealInfo {
+    /// SHA-256 of the seal certificate (the same value is in the log leaf).
+    pub certificate_sha256: Sha256Digest,
+    /// Whether the seal carries an RFC 3161 timestamp (PAdES B-T) or not (B-B).
+    pub timestamped: bool,
 }
 
 /// Where an act stands.

@@ -54,6 +54,52 @@ pub struct Settings {
     /// create-only in this process. Only safe when no other acta process writes
     /// to the same store.
     pub single_writer: bool,
+    /// The electronic seal and the register log's keys.
+    pub seal: SealSettings,
+}
+
+/// Keys of the electronic seal (PAdES) and of the register log.
+///
+/// With nothing configured, acta runs on a *test* PKI generated in
+/// `<data_dir>/keys` at first start (the same files `acta keys init` writes):
+/// fine for trying acta, never for real acts. Production sets `p12` (a seal
+/// certificate from a qualified provider) and `tsa_url`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SealSettings {
+    /// Directory of the generated keys; `None` is `<data_dir>/keys`. Processes
+    /// sharing one store must share these keys (the log key above all).
+    pub keys_dir: Option<PathBuf>,
+    /// PKCS#12 file holding the seal key and its certificate chain. `None`
+    /// uses (and if needed generates) the test PKI of `keys_dir`.
+    pub p12: Option<PathBuf>,
+    /// Password of `p12`.
+    pub p12_password: Option<Secret>,
+    /// RFC 3161 timestamping service: seals are PAdES B-T when set, B-B otherwise.
+    pub tsa_url: Option<String>,
+    /// PEM file of the certificates `acta verify` trusts as roots; `None` is
+    /// `keys_dir/root.pem`.
+    pub trust_roots: Option<PathBuf>,
+    /// Ed25519 key signing the register log's checkpoints (signed-note private
+    /// key format); `None` is `keys_dir/log.key`.
+    pub log_key: Option<PathBuf>,
+    /// Name of the register log, the first line of every checkpoint. Changing
+    /// it starts a new log identity: set it once.
+    pub log_origin: String,
+}
+
+impl Default for SealSettings {
+    fn default() -> Self {
+        Self {
+            keys_dir: None,
+            p12: None,
+            p12_password: None,
+            tsa_url: None,
+            trust_roots: None,
+            log_key: None,
+            log_origin: "acta.localhost/registre/v1".to_owned(),
+        }
+    }
 }
 
 impl Default for Settings {
@@ -69,6 +115,7 @@ impl Default for Settings {
             store: None,
             s3: S3Settings::default(),
             single_writer: false,
+            seal: SealSettings::default(),
         }
     }
 }
@@ -144,6 +191,11 @@ impl Settings {
     /// Where the search index lives (derived data: it can be deleted and rebuilt).
     pub fn index_dir(&self) -> PathBuf {
         self.data_dir.join("index")
+    }
+
+    /// Where the seal and log keys live by default.
+    pub fn keys_dir(&self) -> PathBuf {
+        self.seal.keys_dir.clone().unwrap_or_else(|| self.data_dir.join("keys"))
     }
 }
 

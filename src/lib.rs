@@ -13,6 +13,7 @@
 
 pub mod act;
 pub mod assets;
+pub mod auth;
 pub mod bench;
 pub mod catalog;
 pub mod cli;
@@ -20,6 +21,7 @@ pub mod collectivite;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod keys;
 pub mod register;
 pub mod render;
 pub mod seal;
@@ -29,3 +31,4 @@ pub mod service;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod tlog;

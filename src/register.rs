@@ -40,6 +40,11 @@ pub struct Entry {
     /// same document.
     #[serde(with = "time::serde::rfc3339")]
     pub sealed_at: OffsetDateTime,
+    /// Size of the register log when the number was taken: the act's leaf,
+    /// appended later, has an index at least this, which bounds the search
+    /// for it when an interrupted sealing is finished.
+    #[serde(default)]
+    pub log_from: u64,
 }
 
 /// A numbering operation failed.
@@ -79,6 +84,7 @@ impl Registers {
         series: &Series,
         act_id: ActId,
         sealed_at: OffsetDateTime,
+        log_from: u64,
     ) -> Result<Entry, RegisterError> {
         let year = year_in_paris(sealed_at);
         let prefix = keys::register_prefix(siren, series, year);
@@ -96,6 +102,7 @@ impl Registers {
                 series: series.clone(),
                 year,
                 sealed_at,
+                log_from,
             };
             let key = keys::register_entry(siren, series, year, seq);
             let body = serde_json::to_vec(&entry).expect("entries always serialise");
@@ -128,6 +135,45 @@ async fn last_seq(store: &Store, prefix: &str) -> Result<u64, RegisterError> {
 
 fn seq_of(key: &str) -> Option<u64> {
     key.rsplit('/').next()?.strip_suffix(".json")?.parse().ok()
+}
+
+/// Why a number was declared void.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Void {
+    /// The entry declared void.
+    pub entry: Entry,
+    /// The number its act kept instead.
+    pub kept: ActNumber,
+    /// When it was declared.
+    #[serde(with = "time::serde::rfc3339")]
+    pub declared_at: OffsetDateTime,
+}
+
+/// Declare `entry` void because its act kept `kept` (idempotent).
+///
+/// This happens only when two processes seal the same draft at the same
+/// instant, or when a process dies between taking a number and recording it
+/// on the act and another one then seals that act: the act keeps one number,
+/// the other is kept in the register as void rather than silently skipped.
+pub async fn declare_void(store: &Store, entry: &Entry, kept: &ActNumber) -> Result<(), RegisterError> {
+    let void = Void { entry: entry.clone(), kept: kept.clone(), declared_at: OffsetDateTime::now_utc() };
+    let key = keys::void_entry(&entry.siren, &entry.series, entry.year, entry.seq);
+    match store.create(&key, Bytes::from(serde_json::to_vec(&void).expect("voids serialise"))).await {
+        Ok(()) | Err(StoreError::AlreadyExists(_)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Every void number (for audits and recovery).
+pub async fn all_voids(store: &Store) -> Result<Vec<Void>, RegisterError> {
+    let mut out = Vec::new();
+    for key in store.list(keys::VOIDS).await? {
+        let Some(bytes) = store.get(&key).await? else { continue };
+        let void = serde_json::from_slice(&bytes)
+            .map_err(|e| RegisterError::Corrupt { key: key.clone(), message: e.to_string() })?;
+        out.push(void);
+    }
+    Ok(out)
 }
 
 /// Every entry of every register (for recovery and audits).
@@ -201,7 +247,7 @@ mod tests {
         let mut numbers = Vec::new();
         for i in 0..6 {
             let r = if i % 2 == 0 { &a } else { &b };
-            let e = r.allocate(&store, &siren, &series, ActId::generate(), at).await.unwrap();
+            let e = r.allocate(&store, &siren, &series, ActId::generate(), at, 0).await.unwrap();
             numbers.push(e.seq);
         }
         numbers.sort();

@@ -49,6 +49,12 @@ impl Application {
         if finished > 0 {
             tracing::warn!(finished, "completed sealings interrupted by a previous stop");
         }
+        // Leaves appended before a stop are integrated into the signed tree
+        // now; new ones by the background integrator.
+        let checkpoint = acta.integrate_log().await?;
+        tracing::info!(size = checkpoint.size, vkey = acta.log_verifier_key(), "register log checkpoint");
+        acta.spawn_log_integrator();
+        acta.start_following_log().await?;
         // The index is derived data: acts it missed (a crash before a commit,
         // acts sealed by another process sharing the store) are indexed now; a
         // failure is logged and never prevents serving.
@@ -57,6 +63,7 @@ impl Application {
             Ok(n) => tracing::info!(indexed = n, "search index caught up with the store"),
             Err(e) => tracing::error!(error = %e, "search index catch-up failed; run `acta reindex`"),
         }
+        acta.spawn_index_follower();
         let listener = TcpListener::bind(settings.listen)
             .await
             .map_err(|source| StartupError::Bind { addr: settings.listen, source })?;

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// One faulty field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     /// JSON pointer of the field in the request body (`/data/agent/nom`).
     pub path: String,

@@ -1,44 +1,55 @@
 //! `/api/v1/acts…` and `/api/v1/templates`.
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde_json::Value;
 
 use super::AppState;
-use super::error::ApiError;
+use super::access::Audited;
+use super::error::{ApiError, Problem};
+use super::input::JsonBody;
 use super::range;
 use crate::domain::ActId;
 use crate::service::{ActView, PdfBody, ServiceError};
 use crate::store::StoreError;
 
 /// `POST /api/v1/acts`: validate and store a draft; 201 with the act.
-pub async fn create(
-    State(acta): State<AppState>,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
-    let body = json_body(body)?;
+#[utoipa::path(post, path = "/api/v1/acts", tag = "acts",
+    request_body(content = Object, description = "`{\"template\", \"collectivite\", \"data\"}`"),
+    responses((status = 201, description = "the draft", body = Object),
+              (status = 400, body = Problem), (status = 404, body = Problem),
+              (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub async fn create(State(acta): State<AppState>, JsonBody(body): JsonBody) -> Result<Response, ApiError> {
     let act = acta.create_draft(&body).await?;
     let location = HeaderValue::from_str(&act.links.this).expect("ids are header-safe");
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(act)).into_response())
+    let audited = Audited { act: Some(act.id), ..Audited::default() };
+    let mut resp = (StatusCode::CREATED, [(header::LOCATION, location)], Json(act)).into_response();
+    resp.extensions_mut().insert(audited);
+    Ok(resp)
 }
 
 /// `GET /api/v1/acts/{id}`.
+#[utoipa::path(get, path = "/api/v1/acts/{id}", tag = "acts", params(("id" = String, Path)),
+    responses((status = 200, description = "the act", body = Object), (status = 404, body = Problem)))]
 pub async fn get(State(acta): State<AppState>, Path(id): Path<String>) -> Result<Json<ActView>, ApiError> {
     Ok(Json(acta.get(&act_id(&id)?).await?))
 }
 
 /// `POST /api/v1/acts/{id}/seal`: number, render, hash, store; idempotent.
+#[utoipa::path(post, path = "/api/v1/acts/{id}/seal", tag = "acts", params(("id" = String, Path)),
+    responses((status = 200, description = "the sealed act", body = Object), (status = 404, body = Problem)))]
 pub async fn seal(State(acta): State<AppState>, Path(id): Path<String>) -> Result<Json<ActView>, ApiError> {
     Ok(Json(acta.seal(&act_id(&id)?).await?))
 }
 
 /// `GET /api/v1/acts/{id}/pdf`: the sealed PDF, streamed, with HTTP range
 /// support (`Range: bytes=…`); or a "PROJET" rendering of a draft.
+#[utoipa::path(get, path = "/api/v1/acts/{id}/pdf", tag = "acts", params(("id" = String, Path)),
+    responses((status = 200, content_type = "application/pdf", description = "the PDF"),
+              (status = 206, content_type = "application/pdf", description = "a byte range"),
+              (status = 404, body = Problem), (status = 416, description = "range outside the file")))]
 pub async fn pdf(
     State(acta): State<AppState>,
     Path(id): Path<String>,
@@ -68,7 +79,7 @@ pub async fn pdf(
 }
 
 /// One template, as listed by `GET /api/v1/templates`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TemplateInfo {
     id: String,
     description: String,
@@ -77,6 +88,7 @@ pub struct TemplateInfo {
 }
 
 /// `GET /api/v1/templates`.
+#[utoipa::path(get, path = "/api/v1/templates", tag = "acts", responses((status = 200, body = Vec<TemplateInfo>)))]
 pub async fn templates(State(acta): State<AppState>) -> Json<Vec<TemplateInfo>> {
     Json(
         acta.catalog()
@@ -95,12 +107,4 @@ pub async fn templates(State(acta): State<AppState>) -> Json<Vec<TemplateInfo>> 
 /// cannot be probed and path tricks never reach the store.
 fn act_id(raw: &str) -> Result<ActId, ApiError> {
     raw.parse().map_err(|_| ServiceError::ActNotFound.into())
-}
-
-fn json_body(body: Result<Bytes, BytesRejection>) -> Result<Value, ApiError> {
-    let bytes = body.map_err(|r| match r.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
-        _ => ApiError::MalformedJson(r.body_text()),
-    })?;
-    serde_json::from_slice(&bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))
 }

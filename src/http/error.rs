@@ -10,6 +10,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use super::input::InputError;
+use crate::auth::AuthError;
 use crate::catalog::FieldError;
 use crate::service::ServiceError;
 use crate::store::StoreError;
@@ -18,7 +20,7 @@ use crate::store::StoreError;
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// An error answer.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     /// URI naming the error kind: `urn:acta:problem:<code>`.
     #[serde(rename = "type")]
@@ -68,6 +70,22 @@ pub enum ApiError {
     MalformedJson(String),
     /// The body is larger than allowed.
     PayloadTooLarge,
+    /// The body exceeds a structural limit (see [`super::input`]).
+    Input(InputError),
+    /// Authentication failed, or a token operation was refused.
+    Auth(AuthError),
+    /// The caller's role does not allow this action.
+    Forbidden,
+    /// The path exists, not with this method.
+    MethodNotAllowed,
+    /// A query parameter is invalid (French reason naming it).
+    InvalidParameter(String),
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        Self::Auth(e)
+    }
 }
 
 impl From<ServiceError> for ApiError {
@@ -78,7 +96,20 @@ impl From<ServiceError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        problem(self).into_response()
+        let mut resp = match self {
+            Self::Auth(e) => super::access_problems::auth(e),
+            Self::Input(e) => super::access_problems::input(e),
+            Self::Forbidden => super::access_problems::forbidden(),
+            Self::MethodNotAllowed => super::access_problems::method_not_allowed(),
+            Self::InvalidParameter(why) => super::access_problems::invalid_parameter(why),
+            other => problem(other),
+        }
+        .into_response();
+        if resp.status() == StatusCode::UNAUTHORIZED {
+            let value = header::HeaderValue::from_static("Bearer realm=\"acta\"");
+            resp.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+        }
+        resp
     }
 }
 
@@ -102,6 +133,7 @@ fn problem(e: ApiError) -> Problem {
             );
         }
         ApiError::Service(e) => e,
+        other => return super::access_problems::unexpected(other),
     };
     match e {
         ServiceError::Invalid(errors) => {
@@ -140,7 +172,20 @@ fn problem(e: ApiError) -> Problem {
             "Recherche invalide",
             format!("la requête de recherche ne peut pas être interprétée ({why})"),
         ),
-        ServiceError::Store(StoreError::Backend(cause)) => {
+        ServiceError::NotSealed => Problem::new(
+            S::CONFLICT,
+            "act_not_sealed",
+            "Acte non scellé",
+            "cette opération ne concerne que les actes scellés ; celui-ci est encore un projet".into(),
+        ),
+        ServiceError::BadReplacement => Problem::new(
+            S::UNPROCESSABLE_ENTITY,
+            "bad_replacement",
+            "Acte de remplacement invalide",
+            "l'acte de remplacement doit être un autre acte scellé de la même collectivité".into(),
+        ),
+        // A lost compare-and-swap is transient too: retrying later succeeds.
+        ServiceError::Store(cause @ (StoreError::Backend(_) | StoreError::Conflict(_))) => {
             tracing::error!(error = %cause, "object store unavailable");
             Problem::new(
                 S::SERVICE_UNAVAILABLE,

@@ -3,19 +3,29 @@
 //! Handlers are thin: extract and parse, call [`crate::service::Acta`], map the
 //! result. Every error leaves as `application/problem+json` (RFC 9457) with a
 //! stable `code` (see [`error`] and `docs/errors.md`).
+//!
+//! Who may call what is declared in one table ([`routes`]) and enforced by one
+//! middleware ([`access`]); JSON bodies are checked against the limits of
+//! [`input`] before anything reads them.
 
+pub mod access;
+mod access_problems;
 mod acts;
+mod admin;
 pub mod error;
 mod health;
+pub mod input;
+pub mod openapi;
 mod range;
+mod register;
+pub mod routes;
 mod search;
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Request, header};
-use axum::routing::{get, post};
+use axum::{Extension, Router};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -27,18 +37,20 @@ pub type AppState = Arc<Acta>;
 
 /// The whole router. `max_body_bytes` bounds request bodies.
 pub fn router(acta: AppState, max_body_bytes: usize) -> Router {
-    let api = Router::new()
-        .route("/acts", post(acts::create))
-        .route("/acts/{id}", get(acts::get))
-        .route("/acts/{id}/seal", post(acts::seal))
-        .route("/acts/{id}/pdf", get(acts::pdf))
-        .route("/search", get(search::search))
-        .route("/templates", get(acts::templates));
+    let table = routes::table();
+    let rules = access::Rules::new(table.iter().map(|(r, _)| (r.method.clone(), r.path, r.access)));
+    let gate = Arc::new(access::Gate::new(Arc::clone(&acta), rules, max_body_bytes));
+    let mut router = Router::new();
+    for (route, handler) in table {
+        router = router.route(route.path, handler);
+    }
     let request_id = HeaderName::from_static(REQUEST_ID);
-    let mut router = Router::new()
-        .route("/health", get(health::health))
-        .nest("/api/v1", api)
+    // `Router::layer` wraps each route after routing, so the gate sees the
+    // matched path and finds the route's rule.
+    let mut router = router
         .fallback(error::not_found)
+        .layer(axum::middleware::from_fn_with_state(Arc::clone(&gate), access::gate))
+        .layer(Extension(gate))
         .layer(DefaultBodyLimit::max(max_body_bytes));
     for (name, value) in SECURITY_HEADERS {
         router = router.layer(SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value)));

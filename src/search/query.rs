@@ -32,6 +32,9 @@ pub(super) fn build(
     let mut clauses: Vec<(Occur, Box<dyn Query>)> =
         vec![(Occur::Must, text_query(index, f, synonyms, &req.text, scope)?)];
     clauses.push((Occur::Must, filter(scope_query(f, scope))));
+    if !scope.drafts() {
+        clauses.push((Occur::Must, filter(terms(f.status, std::iter::once("sealed")))));
+    }
     for q in filter_queries(f, &req.filters) {
         clauses.push((Occur::Must, filter(q)));
     }

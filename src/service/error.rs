@@ -8,8 +8,10 @@ use crate::collectivite::CollectiviteError;
 use crate::domain::{Siren, TemplateId};
 use crate::register::RegisterError;
 use crate::render::RenderError;
+use crate::seal::SealError;
 use crate::search::SearchError;
 use crate::store::StoreError;
+use crate::tlog::LogError;
 
 /// A use case failed.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +32,12 @@ pub enum ServiceError {
     /// The search query cannot be parsed.
     #[error("invalid query: {0}")]
     InvalidQuery(String),
+    /// The operation needs a sealed act and this one is a draft.
+    #[error("the act is not sealed")]
+    NotSealed,
+    /// The act named as replacement is not a sealed act of the same collectivité.
+    #[error("the replacement is not a sealed act of the same collectivité")]
+    BadReplacement,
 
     // ---- ours ----
     /// Rendering failed although the data was valid (a template bug).
@@ -44,6 +52,12 @@ pub enum ServiceError {
     /// The search index failed.
     #[error("search index failure: {0}")]
     Search(SearchError),
+    /// The electronic seal could not be applied.
+    #[error(transparent)]
+    Seal(#[from] SealError),
+    /// The register log failed.
+    #[error(transparent)]
+    Log(LogError),
     /// Stored data is inconsistent (a record is missing or unreadable).
     #[error("corrupt store: {0}")]
     Corrupt(String),
@@ -69,6 +83,15 @@ impl From<SearchError> for ServiceError {
         match e {
             SearchError::InvalidQuery(q) => Self::InvalidQuery(q),
             other => Self::Search(other),
+        }
+    }
+}
+
+impl From<LogError> for ServiceError {
+    fn from(e: LogError) -> Self {
+        match e {
+            LogError::Store(s) => Self::Store(s),
+            other => Self::Log(other),
         }
     }
 }
@@ -103,4 +126,7 @@ pub enum OpenError {
     /// The search index could not be opened.
     #[error(transparent)]
     Search(#[from] SearchError),
+    /// The seal or log keys could not be loaded.
+    #[error(transparent)]
+    Keys(#[from] crate::keys::KeyError),
 }

@@ -6,23 +6,31 @@
 //! pool; renders are further limited to one per CPU so that a burst of
 //! requests queues instead of thrashing.
 
+mod audit;
 mod document;
 mod error;
+mod log;
 mod request;
 mod sealing;
 mod search;
+mod verify;
 mod view;
+mod withdraw;
 
 use std::sync::Arc;
 
 use bytes::Bytes;
 use serde_json::Value;
 use time::OffsetDateTime;
-use tokio::sync::{Mutex, Semaphore};
+use tokio::sync::{Mutex, Notify, Semaphore};
 
+pub use audit::{AuditReport, Finding};
 pub use error::{OpenError, ServiceError};
+pub use log::Proof;
 pub use request::NewAct;
+pub use verify::{LogCheck, Problem, PublicAct, SealCheck, Verdict};
 pub use view::{ActView, CollectiviteRef, Links, Pdf, PdfBody};
+pub use withdraw::Withdrawal;
 
 use crate::act::{self, Draft, Sealed};
 use crate::assets::FileTree;
@@ -30,10 +38,13 @@ use crate::catalog::{Catalog, Template};
 use crate::collectivite::{Collectivites, Profile};
 use crate::config::Settings;
 use crate::domain::{ActId, TemplateId};
+use crate::keys::TrustRoots;
 use crate::register::Registers;
 use crate::render::{Engine, RenderJob};
+use crate::seal::Sealer;
 use crate::search::{SearchIndex, Synonyms};
 use crate::store::{Capabilities, GetRange, Store, StoreError, keys};
+use crate::tlog::Log;
 
 /// Number of act locks; acts hash onto them. Bounded, unlike a lock per act.
 const ACT_LOCK_STRIPES: usize = 64;
@@ -47,6 +58,18 @@ pub struct Acta {
     catalog: Catalog,
     collectivites: Collectivites,
     registers: Registers,
+    sealer: Arc<Sealer>,
+    trust: TrustRoots,
+    log: Log,
+    log_signer: crate::tlog::NoteSigner,
+    /// The log's verifier key (signed-note vkey), published.
+    log_vkey: String,
+    /// Woken when leaves were appended, for the background integrator.
+    log_pending: Arc<Notify>,
+    /// Where [`Acta::follow_log`] resumes.
+    follow_cursor: Mutex<u64>,
+    /// Acts this process indexed as sealed, not yet passed by the follower.
+    indexed_here: std::sync::Mutex<std::collections::HashSet<ActId>>,
     render_slots: Semaphore,
     act_locks: Vec<Mutex<()>>,
     /// Numbers taken by sealings that have not reached their seal record yet
@@ -72,14 +95,26 @@ impl Acta {
         // An instance may replace the built-in synonym list with its own.
         let synonyms = Synonyms::from_file_or_builtin(&settings.data_dir.join(search::SYNONYMS_FILE))?;
         let index = SearchIndex::open(&settings.index_dir(), synonyms)?;
+        let keys = crate::keys::load(settings)?;
+        if keys.test_pki {
+            tracing::warn!("sealing with the TEST PKI: configure seal.p12 for real acts");
+        }
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
         Ok(Self {
-            store,
+            store: store.clone(),
             index: Arc::new(index),
             engine: Arc::new(engine),
             catalog,
             collectivites,
             registers: Registers::default(),
+            sealer: keys.sealer,
+            log: Log::new(store.clone(), keys.log_signer.clone()),
+            trust: keys.trust,
+            log_vkey: keys.log_signer.verifier().vkey(),
+            log_signer: keys.log_signer,
+            log_pending: Arc::new(Notify::new()),
+            follow_cursor: Mutex::new(0),
+            indexed_here: std::sync::Mutex::default(),
             render_slots: Semaphore::new(cpus),
             act_locks: (0..ACT_LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
             pending: std::sync::Mutex::default(),
@@ -91,7 +126,27 @@ impl Acta {
     pub async fn check_store(&mut self, single_writer: bool) -> Result<Capabilities, StoreError> {
         let (store, caps) = self.store.clone().check(single_writer).await?;
         self.store = store;
+        // The log writes through the probed store too (its write mode).
+        self.log = Log::new(self.store.clone(), self.log_signer.clone());
         Ok(caps)
+    }
+
+    /// The sealer (for benchmarks).
+    pub fn sealer(&self) -> &Sealer {
+        &self.sealer
+    }
+
+    /// The stored bytes of sealed act `id`.
+    pub async fn sealed_bytes(&self, id: &ActId) -> Result<Bytes, ServiceError> {
+        self.store
+            .get(&keys::sealed_pdf(id))
+            .await?
+            .ok_or_else(|| ServiceError::Corrupt(format!("sealed PDF of {id} is missing")))
+    }
+
+    /// The register log's verifier key, to publish (signed-note `vkey`).
+    pub fn log_verifier_key(&self) -> &str {
+        &self.log_vkey
     }
 
     /// The store.
@@ -192,6 +247,14 @@ impl Acta {
         }
         let bytes = self.render_draft(&draft, self.profile_of(&draft)?).await?;
         Ok(Pdf { body: PdfBody::Draft(Bytes::from(bytes)), filename: format!("projet-{id}.pdf") })
+    }
+
+    /// The collectivité of act `id` and whether it is sealed, without
+    /// rendering anything: what access checks need.
+    pub async fn owner(&self, id: &ActId) -> Result<(crate::domain::Siren, bool), ServiceError> {
+        let draft = self.load_draft(id).await?;
+        let sealed = self.store.get(&keys::sealed_record(id)).await?.is_some();
+        Ok((draft.collectivite, sealed))
     }
 
     async fn load_draft(&self, id: &ActId) -> Result<Draft, ServiceError> {

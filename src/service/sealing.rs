@@ -1,19 +1,32 @@
-//! Sealing an act: number → final rendering → seal → store → index.
+//! Sealing an act: number → final rendering → electronic seal → store → log →
+//! index.
 //!
 //! The register entry is the commit point. Before it, nothing is visible and a
 //! failure leaves the act a draft. After it, the act *will* be sealed: if the
 //! process dies before the seal record is written, [`Acta::recover`] finishes
 //! it from the entry at the next start, rendering the same document (same
-//! number, same date), so no number is ever skipped.
+//! number, same date), so no number is ever skipped. Every later step is
+//! idempotent: the sealed PDF and the log leaf are written once and found
+//! again by a retry (see [`Acta::commit`]).
 
 use bytes::Bytes;
 
 use super::{ActView, Acta, ServiceError, document, now};
-use crate::act::{Draft, Sealed};
+use crate::act::{Draft, SealInfo, Sealed};
 use crate::domain::{ActId, ActNumber};
 use crate::register::{self, Entry};
 use crate::seal;
 use crate::store::{StoreError, keys};
+
+/// Whether an earlier attempt may have done part of a sealing's steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Attempt {
+    /// The number was taken by this very call: nothing after it exists yet.
+    First,
+    /// A retry, a recovery, or another process's number: look for the work
+    /// already done before doing it.
+    Retry,
+}
 
 impl Acta {
     /// Seal the draft `id`. Sealing an already sealed act returns it unchanged.
@@ -28,17 +41,14 @@ impl Acta {
         // seal record (store down, crash): finish with that number. It is
         // found in the store, or in memory when even its copy could not be
         // written.
-        let earlier = match self.store.get(&keys::act_register_entry(id)).await? {
-            Some(bytes) => Some(
-                serde_json::from_slice::<Entry>(&bytes)
-                    .map_err(|e| ServiceError::Corrupt(format!("register entry copy of {id}: {e}")))?,
-            ),
+        let earlier = match self.entry_copy(id).await? {
+            Some(entry) => Some(entry),
             None => self.pending_entry(id),
         };
         if let Some(entry) = earlier {
-            self.keep_entry_copy(&entry).await?;
+            let entry = self.keep_entry_copy(&entry).await?;
             let pdf = self.render_final(&draft, &entry.number, entry.sealed_at).await?;
-            let sealed = self.commit(&draft, &entry, pdf).await?;
+            let sealed = self.commit(&draft, &entry, pdf, Attempt::Retry).await?;
             self.forget_pending(id);
             return Ok(ActView::new(&draft, profile, Some(&sealed)));
         }
@@ -56,19 +66,22 @@ impl Acta {
             let pdf = self.render_final(&draft, &number, sealed_at).await?;
             rendered = Some((number, pdf));
         }
+        let log_from = self.log.size_hint().await?;
         let entry = self
             .registers
-            .allocate(&self.store, &draft.collectivite, &template.series, draft.id, sealed_at)
+            .allocate(&self.store, &draft.collectivite, &template.series, draft.id, sealed_at, log_from)
             .await?;
         // From here the number is this act's: remember it until the seal
         // record exists, so that a retry after a failure reuses it.
         self.pending.lock().unwrap_or_else(|p| p.into_inner()).insert(entry.act_id, entry.clone());
-        self.keep_entry_copy(&entry).await?;
+        let kept = self.keep_entry_copy(&entry).await?;
+        // Another process numbered this act first: finish with its number.
+        let attempt = if kept == entry { Attempt::First } else { Attempt::Retry };
         let pdf = match rendered {
-            Some((number, pdf)) if number == entry.number => pdf,
-            _ => self.render_final(&draft, &entry.number, sealed_at).await?,
+            Some((number, pdf)) if number == kept.number => pdf,
+            _ => self.render_final(&draft, &kept.number, kept.sealed_at).await?,
         };
-        let sealed = self.commit(&draft, &entry, pdf).await?;
+        let sealed = self.commit(&draft, &kept, pdf, attempt).await?;
         self.forget_pending(id);
         Ok(ActView::new(&draft, profile, Some(&sealed)))
     }
@@ -81,11 +94,32 @@ impl Acta {
         self.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
     }
 
-    /// Write the act's copy of its register entry (idempotent).
-    async fn keep_entry_copy(&self, entry: &Entry) -> Result<(), ServiceError> {
+    async fn entry_copy(&self, id: &ActId) -> Result<Option<Entry>, ServiceError> {
+        let Some(bytes) = self.store.get(&keys::act_register_entry(id)).await? else { return Ok(None) };
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| ServiceError::Corrupt(format!("register entry copy of {id}: {e}")))
+    }
+
+    /// Record on the act the number it keeps, and return it. The copy is
+    /// create-only, so when two processes sealed the same draft at the same
+    /// instant (or one died before this step and another sealed the act
+    /// since), the first copy wins and the other number is declared void.
+    async fn keep_entry_copy(&self, entry: &Entry) -> Result<Entry, ServiceError> {
         let copy = serde_json::to_vec(entry).expect("entries serialise");
         match self.store.create(&keys::act_register_entry(&entry.act_id), Bytes::from(copy)).await {
-            Ok(()) | Err(StoreError::AlreadyExists(_)) => Ok(()),
+            Ok(()) => Ok(entry.clone()),
+            Err(StoreError::AlreadyExists(_)) => {
+                let kept = self.entry_copy(&entry.act_id).await?.ok_or_else(|| {
+                    ServiceError::Corrupt(format!("register entry copy of {} vanished", entry.act_id))
+                })?;
+                if kept != *entry {
+                    register::declare_void(&self.store, entry, &kept.number).await?;
+                    tracing::warn!(act = %entry.act_id, void = %entry.number, kept = %kept.number,
+                        "the act was numbered twice; the second number is declared void");
+                }
+                Ok(kept)
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -93,15 +127,32 @@ impl Acta {
     /// Finish every act whose number was allocated but whose sealing did not
     /// complete (the process died in between). Returns how many were finished.
     pub async fn recover(&self) -> Result<usize, ServiceError> {
+        let voids: std::collections::HashSet<_> =
+            register::all_voids(&self.store).await?.into_iter().map(|v| v.entry.number).collect();
         let mut finished = 0;
         for entry in register::all_entries(&self.store).await? {
-            if self.store.get(&keys::sealed_record(&entry.act_id)).await?.is_some() {
+            if voids.contains(&entry.number) {
                 continue;
             }
+            match self.load_sealed(&entry.act_id).await? {
+                Some(sealed) if sealed.number == entry.number => continue,
+                // Sealed under another number since this one was taken.
+                Some(sealed) => {
+                    register::declare_void(&self.store, &entry, &sealed.number).await?;
+                    tracing::warn!(act = %entry.act_id, void = %entry.number, kept = %sealed.number,
+                        "the act was numbered twice; the other number is declared void");
+                    continue;
+                }
+                None => {}
+            }
             let _guard = self.act_lock(&entry.act_id).lock().await;
+            let kept = self.keep_entry_copy(&entry).await?;
+            if kept != entry {
+                continue; // declared void: its act is sealed (or finished) under `kept`
+            }
             let draft = self.load_draft(&entry.act_id).await?;
             let pdf = self.render_final(&draft, &entry.number, entry.sealed_at).await?;
-            self.commit(&draft, &entry, pdf).await?;
+            self.commit(&draft, &entry, pdf, Attempt::Retry).await?;
             tracing::warn!(act = %entry.act_id, number = %entry.number, "finished an interrupted sealing");
             finished += 1;
         }
@@ -118,23 +169,52 @@ impl Acta {
         self.render(draft.template.clone(), data, at, number.to_string()).await
     }
 
-    /// Seal, store and index the final PDF of a numbered act.
-    async fn commit(&self, draft: &Draft, entry: &Entry, pdf: Vec<u8>) -> Result<Sealed, ServiceError> {
-        let (bytes, hashes) = seal::apply(pdf);
+    /// Seal, store, log and index the final PDF of a numbered act.
+    ///
+    /// Each step is idempotent so that a retry (or recovery) after a failure at
+    /// any point converges: the PDF is stored create-only and an existing one
+    /// is kept when it is the same document (a B-T seal's timestamp differs
+    /// between attempts, nothing else may); the log leaf is found again rather
+    /// than appended twice.
+    async fn commit(
+        &self,
+        draft: &Draft,
+        entry: &Entry,
+        pdf: Vec<u8>,
+        attempt: Attempt,
+    ) -> Result<Sealed, ServiceError> {
+        let reason = format!("Scellement de l'acte n° {}", entry.number);
+        let bytes = self.sealer.seal(pdf, entry.sealed_at, &reason).await?;
         let key = keys::sealed_pdf(&draft.id);
-        match self.store.create(&key, Bytes::from(bytes)).await {
-            Ok(()) => {}
+        let (bytes, seal_info) = match self.store.create(&key, Bytes::from(bytes.clone())).await {
+            Ok(()) => (
+                bytes,
+                SealInfo {
+                    certificate_sha256: self.sealer.certificate_sha256(),
+                    timestamped: self.sealer.timestamped(),
+                },
+            ),
             // A previous attempt stored the PDF before dying: keep it if it is
             // the same document, never overwrite it.
             Err(StoreError::AlreadyExists(_)) => {
-                let existing = self.store.get(&key).await?.unwrap_or_default();
-                if seal::Hashes::of(&existing) != hashes {
+                let existing = self.store.get(&key).await?.unwrap_or_default().to_vec();
+                let report = seal::verify(&existing).ok().filter(|_| seal::same_document(&existing, &bytes));
+                let Some(report) = report else {
                     return Err(ServiceError::Corrupt(format!(
                         "{key} exists with other content than the sealing of {} renders",
                         entry.number
                     )));
-                }
+                };
+                let info =
+                    SealInfo { certificate_sha256: report.signer_sha256, timestamped: report.timestamped };
+                (existing, info)
             }
+            Err(e) => return Err(e.into()),
+        };
+        let hashes = seal::Hashes::of(&bytes);
+        let leaf = self.append_leaf(draft, entry, &hashes, &seal_info, attempt).await?;
+        match self.store.create(&keys::by_sha256(&hashes.sha256), Bytes::from(draft.id.to_string())).await {
+            Ok(()) | Err(StoreError::AlreadyExists(_)) => {}
             Err(e) => return Err(e.into()),
         }
         let sealed = Sealed {
@@ -144,12 +224,16 @@ impl Acta {
             year: entry.year,
             sealed_at: entry.sealed_at,
             hashes,
+            leaf: Some(leaf),
+            seal: Some(seal_info),
         };
         let record = serde_json::to_vec(&sealed).expect("seal records serialise");
         match self.store.create(&keys::sealed_record(&draft.id), Bytes::from(record)).await {
             Ok(()) | Err(StoreError::AlreadyExists(_)) => {}
             Err(e) => return Err(e.into()),
         }
+        self.log_pending.notify_one();
+        self.indexed_here.lock().unwrap_or_else(|p| p.into_inner()).insert(draft.id);
         self.index(draft, Some(&sealed)).await;
         Ok(sealed)
     }

@@ -72,6 +72,23 @@ impl Acta {
         Ok(n)
     }
 
+    /// Index these acts now and commit.
+    /// (A plain loop: few acts at a time, and a future that background tasks
+    /// can hold, which the buffered stream of `index_acts` is not.)
+    pub(super) async fn index_sealed(&self, acts: &[ActId]) -> Result<usize, ServiceError> {
+        let mut entries = Vec::with_capacity(acts.len());
+        for id in acts {
+            entries.extend(self.entry_of(id).await?);
+        }
+        let n = entries.len();
+        let index = Arc::clone(&self.index);
+        tokio::task::spawn_blocking(move || index.stage(&entries))
+            .await
+            .map_err(|e| ServiceError::Internal(format!("indexing task: {e}")))??;
+        self.commit_index().await?;
+        Ok(n)
+    }
+
     /// Every act of the store: id → whether it is sealed.
     async fn stored_acts(&self) -> Result<BTreeMap<ActId, bool>, ServiceError> {
         let mut acts = BTreeMap::new();

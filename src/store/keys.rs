@@ -1,7 +1,7 @@
 //! The key layout. Keys are built here only, from parsed identifiers, so no
 //! request can name an arbitrary key.
 
-use crate::domain::{ActId, Series, Siren};
+use crate::domain::{ActId, Series, Sha256Digest, Siren};
 
 /// The draft record (request, metadata) of an act.
 pub fn draft(id: &ActId) -> String {
@@ -24,6 +24,37 @@ pub fn act_register_entry(id: &ActId) -> String {
 pub fn sealed_record(id: &ActId) -> String {
     format!("acts/{id}/sealed.json")
 }
+
+/// Where an act's leaf sits in the register log (its index), written once the
+/// leaf is appended so that a retry never appends a second leaf.
+pub fn act_leaf(id: &ActId) -> String {
+    format!("acts/{id}/leaf.json")
+}
+
+/// The withdrawal record of a sealed act (the tombstone leaf's index, reason).
+pub fn act_withdrawal(id: &ActId) -> String {
+    format!("acts/{id}/withdrawn.json")
+}
+
+/// A withdrawal in progress: written before its tombstone leaf is appended.
+pub fn act_withdrawal_intent(id: &ActId) -> String {
+    format!("acts/{id}/withdrawing.json")
+}
+
+/// Which act a sealed PDF is: the lookup `acta verify` starts from.
+pub fn by_sha256(sha256: &Sha256Digest) -> String {
+    format!("hashes/sha256/{sha256}.json")
+}
+
+/// A number of a register declared void: it was allocated twice to one act
+/// (two processes sealing the same draft at the same instant), the act kept
+/// the other one. Voids are listed by audits, so the number is not a silent gap.
+pub fn void_entry(siren: &Siren, series: &Series, year: i32, seq: u64) -> String {
+    format!("voids/{siren}/{series}/{year:04}/{seq:010}.json")
+}
+
+/// Prefix of every void number.
+pub const VOIDS: &str = "voids/";
 
 /// Prefix of one register (a collectivité's series for a year).
 pub fn register_prefix(siren: &Siren, series: &Series, year: i32) -> String {

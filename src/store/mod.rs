@@ -26,7 +26,7 @@ use bytes::Bytes;
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path as ObjectPath;
-use object_store::{GetOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
+use object_store::{GetOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion};
 
 pub use location::{Location, S3Settings};
 pub use object_store::GetRange;
@@ -63,10 +63,20 @@ pub enum StoreError {
          `single_writer = true` if this process is the only one writing to it"
     )]
     UnsafeForMultiWriter(Capabilities),
+    /// A conditional update ([`Store::put_if`]) lost: the object was
+    /// created or changed since it was read. Re-read it and retry.
+    #[error("object {0} was changed by another writer")]
+    Conflict(String),
     /// The backend failed or is unreachable.
     #[error("object store unavailable")]
     Backend(#[from] object_store::Error),
 }
+
+/// The version of an object as read by [`Store::get_versioned`]: opaque, only
+/// good for handing back to [`Store::put_if`]. It wraps the backend's ETag
+/// and/or version id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version(UpdateVersion);
 
 /// An object being read: its total size, the range served and the bytes.
 pub struct ObjectRead {
@@ -98,6 +108,9 @@ enum WriteMode {
 pub struct Store {
     inner: Arc<dyn ObjectStore>,
     mode: Arc<WriteMode>,
+    /// Serialises the emulated compare-and-swap of [`Store::put_if`] on
+    /// backends that refuse `PutMode::Update` (the local file system).
+    emulated_cas: Arc<tokio::sync::Mutex<()>>,
     location: String,
 }
 
@@ -115,7 +128,12 @@ impl Store {
 
     /// Wrap any backend (tests use in-memory or misbehaving ones).
     pub fn from_backend(inner: Arc<dyn ObjectStore>, location: String) -> Self {
-        Self { inner, mode: Arc::new(WriteMode::Conditional), location }
+        Self {
+            inner,
+            mode: Arc::new(WriteMode::Conditional),
+            emulated_cas: Arc::new(tokio::sync::Mutex::new(())),
+            location,
+        }
     }
 
     /// The URL this store was opened from.
@@ -174,6 +192,81 @@ impl Store {
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// The object at `key` with its current version, or `None` if there is
+    /// none: the first half of a compare-and-swap (see [`Store::put_if`]).
+    pub async fn get_versioned(&self, key: &str) -> Result<Option<(Bytes, Version)>, StoreError> {
+        match self.inner.get(&ObjectPath::from(key)).await {
+            Ok(r) => {
+                let version =
+                    Version(UpdateVersion { e_tag: r.meta.e_tag.clone(), version: r.meta.version.clone() });
+                Ok(Some((r.bytes().await?, version)))
+            }
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Conditional write: with `expected = None`, create `key` only if it does
+    /// not exist; with `Some(v)`, replace it only if it is still at version `v`
+    /// (as read by [`Store::get_versioned`]). Losing either race is
+    /// [`StoreError::Conflict`]. Returns the version written.
+    ///
+    /// Where the backend refuses `If-Match` (the local file system) or ignores
+    /// conditions (single-writer mode), the check-then-write is done under a
+    /// process-wide lock: exact within this process only. Callers that share
+    /// such a store between processes must tolerate a lost update (the register
+    /// log does: it only ever moves its checkpoint forward and re-checks).
+    pub async fn put_if(
+        &self,
+        key: &str,
+        bytes: Bytes,
+        expected: Option<&Version>,
+    ) -> Result<Version, StoreError> {
+        let path = ObjectPath::from(key);
+        if let WriteMode::SingleWriter(lock) = self.mode.as_ref() {
+            let _guard = lock.lock().await;
+            return self.emulated_put_if(&path, key, bytes, expected).await;
+        }
+        let mode = match expected {
+            None => PutMode::Create,
+            Some(v) => PutMode::Update(v.0.clone()),
+        };
+        let opts = PutOptions { mode, ..PutOptions::default() };
+        match self.inner.put_opts(&path, PutPayload::from(bytes.clone()), opts).await {
+            Ok(r) => Ok(Version(r.into())),
+            Err(object_store::Error::AlreadyExists { .. } | object_store::Error::Precondition { .. }) => {
+                Err(StoreError::Conflict(key.to_owned()))
+            }
+            Err(object_store::Error::NotImplemented { .. }) if expected.is_some() => {
+                let _guard = self.emulated_cas.lock().await;
+                self.emulated_put_if(&path, key, bytes, expected).await
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// [`Store::put_if`] by reading the current version then overwriting;
+    /// the caller holds the lock that makes this atomic in the process.
+    async fn emulated_put_if(
+        &self,
+        path: &ObjectPath,
+        key: &str,
+        bytes: Bytes,
+        expected: Option<&Version>,
+    ) -> Result<Version, StoreError> {
+        let current = match self.inner.head(path).await {
+            Ok(meta) => Some(UpdateVersion { e_tag: meta.e_tag, version: meta.version }),
+            Err(object_store::Error::NotFound { .. }) => None,
+            Err(e) => return Err(e.into()),
+        };
+        if current.as_ref() != expected.map(|v| &v.0) {
+            return Err(StoreError::Conflict(key.to_owned()));
+        }
+        let opts = PutOptions { mode: PutMode::Overwrite, ..PutOptions::default() };
+        let written = self.inner.put_opts(path, PutPayload::from(bytes), opts).await?;
+        Ok(Version(written.into()))
     }
 
     /// Stream the object at `key` (or the byte `range` of it) without holding it
@@ -237,6 +330,56 @@ mod tests {
         assert!(matches!(past_end, Err(StoreError::RangeNotSatisfiable { size: 1 })), "{past_end:?}");
         assert!(store.read("a/none", None).await.unwrap().is_none());
         assert_eq!(store.list("a/").await.unwrap(), ["a/b.json"]);
+    }
+
+    async fn compare_and_swap(store: &Store) {
+        let key = "log/checkpoint";
+        assert!(store.get_versioned(key).await.unwrap().is_none());
+        let v1 = store.put_if(key, Bytes::from_static(b"1"), None).await.unwrap();
+        let again = store.put_if(key, Bytes::from_static(b"x"), None).await;
+        assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+        let (bytes, read) = store.get_versioned(key).await.unwrap().unwrap();
+        assert_eq!((bytes.as_ref(), &read), (&b"1"[..], &v1));
+        let v2 = store.put_if(key, Bytes::from_static(b"2"), Some(&read)).await.unwrap();
+        assert_ne!(v1, v2);
+        // The version read before the swap is now stale.
+        let stale = store.put_if(key, Bytes::from_static(b"3"), Some(&read)).await;
+        assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+        assert_eq!(store.get(key).await.unwrap().unwrap(), Bytes::from_static(b"2"));
+        store.put_if(key, Bytes::from_static(b"4"), Some(&v2)).await.unwrap();
+        assert_eq!(store.get(key).await.unwrap().unwrap(), Bytes::from_static(b"4"));
+        // Replacing an object that does not exist is a conflict too.
+        let (_, v) = store.get_versioned(key).await.unwrap().unwrap();
+        let missing = store.put_if("log/none", Bytes::from_static(b"5"), Some(&v)).await;
+        assert!(matches!(missing, Err(StoreError::Conflict(_))), "{missing:?}");
+    }
+
+    #[tokio::test]
+    async fn compare_and_swap_on_every_backend() {
+        let dir = tempfile::tempdir().unwrap();
+        compare_and_swap(&Store::local(dir.path()).unwrap()).await;
+        let memory = Store::from_backend(Arc::new(object_store::memory::InMemory::new()), "memory://".into());
+        compare_and_swap(&memory).await;
+        let backend = Arc::new(probe::testing::IgnoresConditions::default());
+        let (single, _) = Store::from_backend(backend, "memory://".into()).check(true).await.unwrap();
+        compare_and_swap(&single).await;
+    }
+
+    #[tokio::test]
+    async fn concurrent_swaps_on_the_local_store_never_both_win() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::local(dir.path()).unwrap();
+        store.put_if("c", Bytes::from_static(b"0"), None).await.unwrap();
+        let (_, v) = store.get_versioned("c").await.unwrap().unwrap();
+        let tries = (0..8).map(|i| {
+            let (store, v) = (store.clone(), v.clone());
+            tokio::spawn(
+                async move { store.put_if("c", Bytes::from(vec![b'a' + i]), Some(&v)).await.is_ok() },
+            )
+        });
+        let wins =
+            futures::future::join_all(tries).await.into_iter().filter(|r| *r.as_ref().unwrap()).count();
+        assert_eq!(wins, 1);
     }
 
     #[tokio::test]

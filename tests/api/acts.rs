@@ -121,6 +121,7 @@ async fn an_interrupted_sealing_is_finished_at_the_next_start() {
             &"ARR".parse().unwrap(),
             id,
             time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap(),
+            0,
         )
         .await
         .unwrap();
@@ -133,6 +134,42 @@ async fn an_interrupted_sealing_is_finished_at_the_next_start() {
     // Sealing it again through the API keeps that number.
     let (_, again) = app.seal(&id.to_string()).await;
     assert_eq!(again["number"], entry.number.as_str());
+}
+
+#[tokio::test]
+async fn a_number_taken_by_a_dead_process_for_an_act_sealed_since_is_declared_void_not_lost() {
+    // Process A takes number 1 for the draft and dies before recording it on
+    // the act; process B then seals the same draft (number 2). At A's restart
+    // number 1 must not be silently skipped: it is declared void, and the
+    // audit, which would report a gap otherwise, is clean.
+    let app = spawn_app().await;
+    let draft = app.create(&fixture(T)).await;
+    let id: acta::domain::ActId = draft["id"].as_str().unwrap().parse().unwrap();
+    let store = acta::store::Store::local(&app.data_dir.path().join("store")).unwrap();
+    let at = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let dead = acta::register::Registers::default()
+        .allocate(&store, &"216295105".parse().unwrap(), &"ARR".parse().unwrap(), id, at, 0)
+        .await
+        .unwrap();
+    let (status, sealed) = app.seal(&id.to_string()).await;
+    assert_eq!(status, StatusCode::OK, "{sealed:#}");
+    assert_ne!(sealed["number"], dead.number.as_str());
+
+    let base = spawn_on(app.data_dir.path()).await;
+    let act: serde_json::Value =
+        app.client.get(format!("{base}/api/v1/acts/{id}")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(act["number"], sealed["number"], "the act keeps the number it was sealed with");
+    let voids = acta::register::all_voids(&store).await.unwrap();
+    assert_eq!(voids.len(), 1);
+    assert_eq!(voids[0].entry.number, dead.number);
+    let out = crate::helpers::acta_command()
+        .arg("--data-dir")
+        .arg(app.data_dir.path())
+        .arg("audit")
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
 }
 
 #[tokio::test]

@@ -1,12 +1,12 @@
 //! The real `acta` binary.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use crate::helpers::{fixture, repo_path, spawn_app};
 
 fn acta(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_acta"))
+    crate::helpers::acta_command()
         .arg("--data-dir")
         .arg(data_dir)
         .args(args)

@@ -1,10 +1,16 @@
 //! `spawn_app()` and typed request helpers.
+//!
+//! Every `TestApp` holds an administrator token, created through the library
+//! in the server's store, and its `client` sends it with every request; tests
+//! of access rules make other tokens with [`token_for`] and [`client_with`].
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use acta::auth::{Role, TokenRequest, Tokens};
 use acta::config::Settings;
 use acta::startup::Application;
+use acta::store::Store;
 use reqwest::StatusCode;
 use serde_json::Value;
 use tempfile::TempDir;
@@ -12,20 +18,48 @@ use tempfile::TempDir;
 /// A running acta and its data directory (deleted when dropped).
 pub struct TestApp {
     pub base: String,
+    /// Sends an administrator token.
     pub client: reqwest::Client,
     pub data_dir: TempDir,
+    /// The server's store, to make more tokens.
+    pub store: Store,
 }
 
-/// Settings for a test: temporary data directory, random port.
+/// Settings for a test: temporary data directory, random port, the test
+/// binary's keys (so that servers sharing a store share the log key, as
+/// production processes must).
 pub fn test_settings(data_dir: &Path) -> Settings {
-    Settings { data_dir: data_dir.to_owned(), listen: "127.0.0.1:0".parse().unwrap(), ..Settings::default() }
+    let mut settings = Settings {
+        data_dir: data_dir.to_owned(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        ..Settings::default()
+    };
+    settings.seal.keys_dir = Some(test_keys().to_owned());
+    settings
+}
+
+/// The real `acta` binary, with the test run's keys (see [`test_keys`]).
+pub fn acta_command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_acta"));
+    command.env("ACTA_SEAL__KEYS_DIR", test_keys());
+    command
+}
+
+/// A test PKI and log key made once per test run by `acta::keys::init`.
+pub fn test_keys() -> &'static Path {
+    static KEYS: std::sync::OnceLock<TempDir> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        acta::keys::init(dir.path(), &acta::config::SealSettings::default().log_origin).unwrap();
+        dir
+    })
+    .path()
 }
 
 /// Start a server on a fresh data directory.
 pub async fn spawn_app() -> TestApp {
     let data_dir = tempfile::tempdir().unwrap();
-    let base = spawn_on(data_dir.path()).await;
-    TestApp { base, client: reqwest::Client::new(), data_dir }
+    TestApp::with_settings(test_settings(data_dir.path()), data_dir).await
 }
 
 /// Start a server on an existing data directory; returns its base URL.
@@ -35,21 +69,52 @@ pub async fn spawn_on(data_dir: &Path) -> String {
 
 /// Start a server with the given settings; returns its base URL.
 pub async fn spawn_with(settings: Settings) -> String {
+    start(settings).await.0
+}
+
+async fn start(settings: Settings) -> (String, Store) {
     if std::env::var_os("TEST_LOG").is_some() {
         acta::telemetry::init("debug");
     }
     let app = Application::build(settings).await.expect("application builds");
     let base = format!("http://{}", app.local_addr());
+    let store = app.acta().store().clone();
     tokio::spawn(app.run_until_stopped());
-    base
+    (base, store)
 }
 
 impl TestApp {
     /// A server with the given settings (whose data directory is `data_dir`).
     pub async fn with_settings(settings: Settings, data_dir: TempDir) -> Self {
-        let base = spawn_with(settings).await;
-        Self { base, client: reqwest::Client::new(), data_dir }
+        let (base, store) = start(settings).await;
+        let token = token_for(&store, Role::Admin, &[]).await;
+        Self { base, client: client_with(&token), data_dir, store }
     }
+
+    /// A token of `role` for `collectivites` in this server's store.
+    pub async fn token(&self, role: Role, collectivites: &[&str]) -> String {
+        token_for(&self.store, role, collectivites).await
+    }
+}
+
+/// A token valid for a day, created through the library in `store`.
+pub async fn token_for(store: &Store, role: Role, collectivites: &[&str]) -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let req = TokenRequest {
+        role,
+        collectivites: collectivites.iter().map(|s| s.parse().unwrap()).collect(),
+        expires_at: now + time::Duration::days(1),
+    };
+    let (_, token) = Tokens::new(store.clone()).create(&req, |_| true, now).await.unwrap();
+    token.expose()
+}
+
+/// A client sending `token` with every request.
+pub fn client_with(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).unwrap();
+    headers.insert(reqwest::header::AUTHORIZATION, value);
+    reqwest::Client::builder().default_headers(headers).build().unwrap()
 }
 
 /// The fixture request body of a template.

@@ -5,15 +5,25 @@
 //!
 //! Where to put a new test: with the capability it checks (`acts` for the act
 //! lifecycle, `validation` for refused input, `pdf` for what the document
-//! says and is, `search`, `cli`).
+//! says and is, `search`, `cli`; `access` for who may call which route,
+//! `tenancy` for what a scoped token never sees, `fuzz` for hostile bodies,
+//! `openapi` for the API description).
 
+mod access;
 mod acts;
 mod cli;
+mod crash;
+mod fuzz;
 mod helpers;
+mod openapi;
 mod pdf;
+mod register;
 mod s3;
+mod seal;
 mod search;
 mod seaweed;
 mod seda;
 mod templates;
+mod tenancy;
+mod tlog;
 mod validation;

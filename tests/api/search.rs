@@ -1,7 +1,6 @@
 //! Finding acts: French-aware full text and exact numbers.
 
 use std::path::Path;
-use std::process::Command;
 
 use acta::config::Settings;
 use serde_json::{Value, json};
@@ -152,7 +151,7 @@ async fn startup_catches_up_on_acts_sealed_by_another_process() {
 }
 
 fn acta(data_dir: &Path, store: &str, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_acta"))
+    let out = crate::helpers::acta_command()
         .arg("--data-dir")
         .arg(data_dir)
         .args(["--store", store])

@@ -1,10 +1,14 @@
 //! Benchmarks run by `acta bench …` on the machine at hand; figures are printed,
-//! never asserted (speed is measured, not tested).
+//! never asserted (speed is measured, not tested). `seal` is in [`seal`].
 //!
 //! `render`: every fixture of `fixtures/acts/` rendered as a draft, first
 //! cold (first render in the process), then warm on 1 and 2 threads. Each
 //! render is a distinct document (a fresh act id is printed in it), as in real
 //! use, so Typst's memoization cannot serve a whole document from cache.
+
+mod seal;
+
+pub use seal::{SealReport, seal};
 
 use std::path::Path;
 use std::time::{Duration, Instant};

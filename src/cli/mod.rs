@@ -1,4 +1,5 @@
-//! The command line: `acta serve | templates | render | search`.
+//! The command line: `acta serve | doctor | templates | render | search | reindex |
+//! verify | audit | keys | store | bench`.
 //!
 //! Each command is a thin call into the library; errors travel up as
 //! [`CliError`] and `main` prints them with their causes.
@@ -12,9 +13,14 @@ use clap::{Parser, Subcommand};
 use serde_json::Value;
 
 use crate::config::{ConfigError, Overrides, Settings};
-use crate::search::Scope;
 use crate::service::{Acta, OpenError, ServiceError};
 use crate::startup::{Application, StartupError};
+
+mod ops;
+mod seal;
+mod tokens;
+
+use ops::{doctor, reindex, search, store_copy};
 
 /// acta — official acts of French local government: generate, seal, index,
 /// store and archive arrêtés, délibérations, convocations and procès-verbaux.
@@ -99,6 +105,45 @@ pub enum Command {
     /// Rebuild the search index from the store (stop the server first: the
     /// index has one writer).
     Reindex,
+    /// Verify a PDF: its electronic seal, the act it is and its inscription in
+    /// the register log. Prints the verdict in French (stderr) and as JSON
+    /// (stdout); exit code 0 only when the document is a genuine sealed act.
+    Verify {
+        /// The PDF to verify.
+        file: PathBuf,
+    },
+    /// Check the whole store: every register number present, every sealed PDF
+    /// unaltered and validly sealed, every act in the register log, the log
+    /// consistent with every checkpoint kept. Exit code 0 only if all hold.
+    Audit {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Manage the seal and register-log keys.
+    Keys {
+        /// What to do.
+        #[command(subcommand)]
+        what: KeysCommand,
+    },
+    /// Manage API tokens (create, list, revoke), kept in the object store.
+    Tokens {
+        /// What to do.
+        #[command(subcommand)]
+        what: tokens::TokensCommand,
+    },
+}
+
+/// Key management.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Generate a *test* PKI (root CA, seal certificate in a PKCS#12 file,
+    /// timestamping certificate) and a register-log key; never overwrites.
+    Init {
+        /// Directory [default: the configured keys directory, DATA_DIR/keys]
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Object-store operations.
@@ -156,6 +201,19 @@ pub enum BenchCommand {
         #[arg(long)]
         no_merge: bool,
     },
+    /// The seal step (PAdES B-B, hashes, log append, batched integration) and
+    /// a verification, in a throw-away data directory.
+    Seal {
+        /// Acts sealed.
+        #[arg(long, default_value_t = 1_000)]
+        count: usize,
+        /// Leaves per log integration.
+        #[arg(long, default_value_t = 100)]
+        batch: usize,
+        /// The request body rendered once and sealed `count` times.
+        #[arg(long, default_value = "fixtures/acts/arrete-avancement-echelon.json", value_name = "FILE")]
+        fixture: PathBuf,
+    },
     /// Time typical queries on an index made by `bench corpus`: p50 / p99.
     Search {
         /// Index directory.
@@ -207,6 +265,12 @@ pub enum CliError {
     /// A benchmark failed.
     #[error(transparent)]
     Bench(#[from] crate::bench::BenchError),
+    /// Keys could not be generated or loaded.
+    #[error(transparent)]
+    Keys(#[from] crate::keys::KeyError),
+    /// A token operation failed.
+    #[error(transparent)]
+    Auth(#[from] crate::auth::AuthError),
 }
 
 impl Cli {
@@ -252,6 +316,15 @@ impl Cli {
                 print!("{report}");
                 Ok(ExitCode::SUCCESS)
             }
+            Command::Bench { what: BenchCommand::Seal { count, batch, fixture } } => {
+                let text = std::fs::read(&fixture)
+                    .map_err(|source| CliError::File { path: fixture.clone(), source })?;
+                let body: Value = serde_json::from_slice(&text)
+                    .map_err(|source| CliError::Json { path: fixture.clone(), source })?;
+                let report = crate::bench::seal(&settings, &body, count, batch).await?;
+                print!("{report}");
+                Ok(ExitCode::SUCCESS)
+            }
             Command::Bench { what: BenchCommand::Search { index, queries } } => {
                 let report = crate::search::bench::search(&index, queries).map_err(ServiceError::from)?;
                 print!("{report}");
@@ -269,103 +342,11 @@ impl Cli {
                 search(&acta, &query.join(" "), limit, &params, scope, no_personal_data, facets).await
             }
             Command::Reindex => reindex(&settings).await,
+            Command::Verify { file } => seal::verify(&settings, &file).await,
+            Command::Audit { json } => seal::audit(&settings, json).await,
+            Command::Keys { what: KeysCommand::Init { dir } } => seal::keys_init(&settings, dir),
+            Command::Tokens { what } => tokens::run(&settings, what).await,
         }
-    }
-}
-
-async fn store_copy(settings: &Settings, to: &str) -> Result<ExitCode, CliError> {
-    let acta = Acta::open(settings)?;
-    let target = crate::store::Store::open(to, &settings.s3).map_err(OpenError::Store)?;
-    let (target, caps) = target.check(settings.single_writer).await.map_err(OpenError::Store)?;
-    eprintln!("{} → {to} ({caps})", acta.store().location());
-    let bar = indicatif::ProgressBar::new(0).with_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} objets ({eta})")
-            .expect("valid template"),
-    );
-    let progress = |done: u64, total: u64| {
-        bar.set_length(total);
-        bar.set_position(done);
-    };
-    let report = crate::store::copy::copy_all(acta.store(), &target, &progress).await?;
-    bar.finish_and_clear();
-    println!(
-        "{} objet(s) copié(s) et vérifié(s) ({} octets), {} déjà présent(s)",
-        report.copied, report.bytes, report.skipped
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-async fn search(
-    acta: &Acta,
-    query: &str,
-    limit: usize,
-    params: &[String],
-    scope: Vec<crate::domain::Siren>,
-    no_personal_data: bool,
-    facets: bool,
-) -> Result<ExitCode, CliError> {
-    let limit = limit.to_string();
-    let mut pairs = vec![("q", query), ("limit", limit.as_str())];
-    pairs.extend(params.iter().map(|p| p.split_once('=').unwrap_or((p.as_str(), ""))));
-    let req = crate::search::SearchRequest::from_params(pairs).map_err(ServiceError::from)?;
-    let mut scope = if scope.is_empty() { Scope::all() } else { Scope::only(scope, true) };
-    if no_personal_data {
-        scope = scope.without_personal_data();
-    }
-    let results = acta.search(req, scope).await?;
-    let mut out = std::io::stdout().lock();
-    for h in &results.hits {
-        let number = h.number.as_deref().unwrap_or("(projet)");
-        let _ = writeln!(out, "{}\t{}\t{}\t{}\t{}", h.id, number, h.siren, h.date, h.title);
-    }
-    let _ = writeln!(out, "{} acte(s) trouvé(s)", results.total);
-    if facets {
-        for (name, values) in &results.facets {
-            let counts: Vec<String> = values.iter().map(|v| format!("{}={}", v.value, v.count)).collect();
-            let _ = writeln!(out, "{name}\t{}", counts.join(" "));
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-async fn reindex(settings: &Settings) -> Result<ExitCode, CliError> {
-    let acta = Acta::open(settings)?;
-    let bar = indicatif::ProgressBar::new(0).with_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} actes ({per_sec}, reste {eta})")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let n = acta
-        .reindex(&|done, total| {
-            bar.set_length(total);
-            bar.set_position(done);
-        })
-        .await?;
-    bar.finish();
-    println!("{n} acte(s) indexé(s)");
-    Ok(ExitCode::SUCCESS)
-}
-
-async fn doctor(settings: &Settings) -> Result<ExitCode, CliError> {
-    let mut acta = Acta::open(settings)?;
-    println!("templates        {}", acta.catalog().iter().count());
-    println!("collectivités    {}", acta.collectivites().iter().count());
-    println!("search index     {}", settings.index_dir().display());
-    println!("object store     {}", acta.store().location());
-    match acta.check_store(settings.single_writer).await {
-        Ok(caps) => {
-            println!("store behaviour  {caps}");
-            if caps.multi_writer_safe() {
-                println!("verdict          OK: several acta processes may share this store");
-            } else {
-                println!("verdict          SINGLE-WRITER MODE: only this process may write to this store");
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e @ crate::store::StoreError::UnsafeForMultiWriter(_)) => {
-            println!("verdict          REFUSED: {e}");
-            Ok(ExitCode::FAILURE)
-        }
-        Err(e) => Err(CliError::Open(OpenError::Store(e))),
     }
 }
 

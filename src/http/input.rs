@@ -1,0 +1,148 @@
+//! Hostile input: limits checked on every JSON body before anything else
+//! reads it (schema validation, templates, the store).
+//!
+//! The body size is bounded by `max_body_bytes`; then the nesting depth is
+//! measured on the raw bytes (so that a deeply nested body is refused before
+//! a parser recurses into it), then, once parsed, every string's length and
+//! every array's or object's number of items. Each limit has its own stable
+//! error code (see `docs/errors.md`).
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use serde_json::Value;
+
+use super::error::ApiError;
+
+/// Deepest nesting of arrays and objects accepted.
+pub const MAX_DEPTH: usize = 32;
+/// Longest string accepted (characters), member names included.
+pub const MAX_STRING_CHARS: usize = 65_536;
+/// Most items accepted in one array or members in one object.
+pub const MAX_ITEMS: usize = 5_000;
+
+/// Which limit a body exceeds, and where (a JSON pointer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputError {
+    /// Nested deeper than [`MAX_DEPTH`].
+    TooDeep,
+    /// A string longer than [`MAX_STRING_CHARS`], at this pointer.
+    StringTooLong(String),
+    /// An array or object with more than [`MAX_ITEMS`] items, at this pointer.
+    TooManyItems(String),
+}
+
+/// Parse a JSON body within the limits.
+pub fn parse(bytes: &[u8]) -> Result<Value, ApiError> {
+    if depth(bytes) > MAX_DEPTH {
+        return Err(ApiError::Input(InputError::TooDeep));
+    }
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    check(&value, &mut String::new()).map_err(ApiError::Input)?;
+    Ok(value)
+}
+
+/// The deepest nesting of `[`/`{` outside strings (malformed JSON is left to
+/// the parser).
+fn depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+fn check(v: &Value, path: &mut String) -> Result<(), InputError> {
+    let long = |s: &str| s.len() > MAX_STRING_CHARS && s.chars().count() > MAX_STRING_CHARS;
+    match v {
+        Value::String(s) if long(s) => Err(InputError::StringTooLong(path.clone())),
+        Value::Array(items) if items.len() > MAX_ITEMS => Err(InputError::TooManyItems(path.clone())),
+        Value::Object(map) if map.len() > MAX_ITEMS => Err(InputError::TooManyItems(path.clone())),
+        Value::Array(items) => items.iter().enumerate().try_for_each(|(i, item)| {
+            let len = path.len();
+            path.push_str(&format!("/{i}"));
+            let r = check(item, path);
+            path.truncate(len);
+            r
+        }),
+        Value::Object(map) => map.iter().try_for_each(|(k, item)| {
+            let len = path.len();
+            path.push('/');
+            path.push_str(&k.replace('~', "~0").replace('/', "~1"));
+            let r = if long(k) { Err(InputError::StringTooLong(path.clone())) } else { check(item, path) };
+            path.truncate(len);
+            r
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The JSON body of a request, within the limits. On a route whose access
+/// gate already read the body (to find the collectivité it names), that
+/// checked body is taken over instead of read again.
+#[derive(Debug, Clone)]
+pub struct JsonBody(pub Value);
+
+/// A body read and checked by the access gate, handed over to [`JsonBody`].
+#[derive(Debug, Clone)]
+pub(super) struct CheckedBody(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(mut req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(CheckedBody(v)) = req.extensions_mut().remove::<CheckedBody>() {
+            return Ok(Self(v));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|r| match r.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+            _ => ApiError::MalformedJson(r.body_text()),
+        })?;
+        parse(&bytes).map(Self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_ignores_brackets_inside_strings() {
+        assert_eq!(depth(br#"{"a":[1,{"b":"[[[{{{\"]]"}]}"#), 3);
+        let deep = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
+        assert!(matches!(parse(deep.as_bytes()), Err(ApiError::Input(InputError::TooDeep))));
+    }
+
+    #[test]
+    fn limits_name_the_faulty_member() {
+        let long = "é".repeat(MAX_STRING_CHARS + 1);
+        let body = serde_json::json!({ "data": { "a/b": [0, long] } }).to_string();
+        match parse(body.as_bytes()) {
+            Err(ApiError::Input(InputError::StringTooLong(p))) => assert_eq!(p, "/data/a~1b/1"),
+            other => panic!("{other:?}"),
+        }
+        let many = serde_json::json!({ "items": vec![0; MAX_ITEMS + 1] }).to_string();
+        assert!(
+            matches!(parse(many.as_bytes()), Err(ApiError::Input(InputError::TooManyItems(p))) if p == "/items")
+        );
+        let just_right = "x".repeat(MAX_STRING_CHARS);
+        assert!(parse(serde_json::json!({ "s": just_right }).to_string().as_bytes()).is_ok());
+    }
+}

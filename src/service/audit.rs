@@ -1,0 +1,191 @@
+//! `acta audit`: walk the whole store and prove (or disprove) that nothing was
+//! silently altered or removed.
+//!
+//! Checked: every number of every register, from 1 to the last, is present
+//! (or declared void); every numbered act is sealed; every sealed PDF's bytes
+//! match its recorded hashes and carry a valid seal; every sealed act has its
+//! leaf in the log, with the same hash; the log itself (tiles, root, every
+//! checkpoint kept) is consistent ([`crate::tlog::Log::audit`]).
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::Serialize;
+
+use super::{Acta, ServiceError};
+use crate::domain::ActId;
+use crate::register;
+use crate::seal::{self, Hashes};
+use crate::store::keys;
+use crate::tlog::SealLeaf;
+
+/// What an audit found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AuditReport {
+    /// Register entries checked.
+    pub entries: usize,
+    /// Sealed PDFs whose bytes were re-hashed.
+    pub sealed: usize,
+    /// Leaves in the log.
+    pub log_size: u64,
+    /// Every problem, precisely.
+    pub problems: Vec<Finding>,
+}
+
+/// One problem.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Finding {
+    /// Stable code.
+    pub code: &'static str,
+    /// The object or act concerned.
+    pub subject: String,
+    /// What is wrong (English, for operators).
+    pub message: String,
+}
+
+impl AuditReport {
+    fn problem(&mut self, code: &'static str, subject: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Finding { code, subject: subject.into(), message: message.into() });
+    }
+}
+
+impl Acta {
+    /// Audit the whole store. Problems are reported, never repaired.
+    pub async fn audit(&self) -> Result<AuditReport, ServiceError> {
+        let mut report = AuditReport::default();
+        let voids: HashSet<_> =
+            register::all_voids(&self.store).await?.into_iter().map(|v| v.entry.number).collect();
+        let mut registers: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+        let mut logged: HashSet<ActId> = HashSet::new();
+        let mut numbered: HashSet<(String, String)> = HashSet::new();
+        for entry in register::all_entries(&self.store).await? {
+            report.entries += 1;
+            numbered.insert((entry.siren.to_string(), entry.number.to_string()));
+            registers
+                .entry(keys::register_prefix(&entry.siren, &entry.series, entry.year))
+                .or_default()
+                .push(entry.seq);
+            if voids.contains(&entry.number) {
+                continue;
+            }
+            let id = entry.act_id;
+            let Some(sealed) = self.load_sealed(&id).await? else {
+                report.problem(
+                    "unfinished",
+                    entry.number.to_string(),
+                    format!(
+                        "number allocated to act {id} but the act is not sealed (start acta to finish it)"
+                    ),
+                );
+                continue;
+            };
+            if sealed.number != entry.number {
+                report.problem(
+                    "number_mismatch",
+                    entry.number.to_string(),
+                    format!(
+                        "act {id} is sealed as {} but the register gives it {}",
+                        sealed.number, entry.number
+                    ),
+                );
+            }
+            let key = keys::sealed_pdf(&id);
+            match self.store.get(&key).await? {
+                None => report.problem(
+                    "pdf_missing",
+                    &key,
+                    format!("the sealed PDF of {} is missing", entry.number),
+                ),
+                Some(bytes) => {
+                    report.sealed += 1;
+                    if Hashes::of(&bytes) != sealed.hashes {
+                        report.problem("pdf_altered", &key, format!(
+                            "the stored PDF of {} does not match its recorded SHA-256 {} (replaced or altered)",
+                            entry.number, sealed.hashes.sha256
+                        ));
+                    } else if let Err(e) = seal::verify(&bytes) {
+                        report.problem(
+                            "seal_invalid",
+                            &key,
+                            format!("the seal of {} does not verify: {e}", entry.number),
+                        );
+                    }
+                }
+            }
+            let Some(index) = sealed.leaf else {
+                report.problem(
+                    "not_logged",
+                    entry.number.to_string(),
+                    format!("act {id} has no leaf in the register log"),
+                );
+                continue;
+            };
+            match self.log.leaf(index).await? {
+                None => report.problem(
+                    "leaf_missing",
+                    entry.number.to_string(),
+                    format!("leaf {index} of the log is missing"),
+                ),
+                Some(bytes) => match SealLeaf::parse(&bytes) {
+                    Ok(leaf)
+                        if leaf.id == id
+                            && leaf.sha256 == sealed.hashes.sha256
+                            && leaf.acte == sealed.number =>
+                    {
+                        logged.insert(id);
+                    }
+                    _ => report.problem(
+                        "leaf_mismatch",
+                        entry.number.to_string(),
+                        format!(
+                            "leaf {index} of the log does not describe act {id} with SHA-256 {}",
+                            sealed.hashes.sha256
+                        ),
+                    ),
+                },
+            }
+        }
+        for (prefix, mut seqs) in registers {
+            seqs.sort_unstable();
+            let mut expected = 1;
+            for seq in seqs {
+                if seq > expected {
+                    let missing = if seq - expected == 1 {
+                        format!("{expected}")
+                    } else {
+                        format!("{expected}–{}", seq - 1)
+                    };
+                    report.problem(
+                        "register_gap",
+                        &prefix,
+                        format!("entries {missing} of the register are missing"),
+                    );
+                }
+                expected = seq + 1;
+            }
+        }
+        // Every sealing the log records must be in its register: a number
+        // removed from a register is caught here even if it was the last one.
+        let mut index = 0;
+        while let Some(bytes) = self.log.leaf(index).await? {
+            if let Ok(leaf) = SealLeaf::parse(&bytes)
+                && !numbered.contains(&(leaf.collectivite.to_string(), leaf.acte.to_string()))
+            {
+                report.problem(
+                    "unregistered",
+                    leaf.acte.to_string(),
+                    format!(
+                        "leaf {index} of the log records act {} of {} but its register has no entry for it",
+                        leaf.id, leaf.collectivite
+                    ),
+                );
+            }
+            index += 1;
+        }
+        let log = self.log.audit().await?;
+        report.log_size = log.leaves;
+        for problem in log.problems {
+            report.problem("log_inconsistent", "log/", problem.to_string());
+        }
+        Ok(report)
+    }
+}
