@@ -31,6 +31,34 @@ pub struct Draft {
     /// When the draft was created (UTC, whole seconds).
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// The sealed act this one corrects, if it is a rectificatif or a retrait.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrects: Option<Correction>,
+}
+
+/// A sealed act is never changed: a correction is a new act that names the
+/// one it corrects (printed under its title, kept in its record).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Correction {
+    /// What the new act does to the old one.
+    pub nature: CorrectionKind,
+    /// The corrected act.
+    pub act: ActId,
+    /// Its number.
+    pub number: ActNumber,
+    /// When it was sealed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub sealed_at: OffsetDateTime,
+}
+
+/// Kinds of correction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CorrectionKind {
+    /// Corrects an error in the act (it stays in force as corrected).
+    Rectificatif,
+    /// Withdraws the act (retrait).
+    Retrait,
 }
 
 /// The record that makes an act sealed.

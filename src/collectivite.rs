@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::Siren;
+use crate::domain::{NumberFormat, Siren};
 
 /// The demo collectivités (fictitious communes of Pas-de-Calais).
 const DEMO: &str = include_str!("../fixtures/collectivites.json");
@@ -70,6 +70,10 @@ pub struct Profile {
     /// the letterhead.
     #[serde(default)]
     pub logo: Option<String>,
+    /// Shape of its act numbers (default `{AAAA}_{SERIE}_{N:5}`), see
+    /// [`NumberFormat`].
+    #[serde(default)]
+    pub format_numero: NumberFormat,
 }
 
 /// Failure to load the profiles.

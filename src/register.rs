@@ -18,7 +18,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use time::{Date, Month, OffsetDateTime, UtcOffset, Weekday};
 
-use crate::domain::{ActId, ActNumber, ActNumberError, Series, Siren};
+use crate::domain::{ActId, ActNumber, ActNumberError, NumberFormat, Series, Siren};
 use crate::store::{Store, StoreError, keys};
 
 /// One number handed out.
@@ -66,6 +66,17 @@ pub enum RegisterError {
     },
 }
 
+/// Which register, and how its numbers look.
+#[derive(Debug, Clone, Copy)]
+pub struct Numbering<'a> {
+    /// Collectivité.
+    pub siren: &'a Siren,
+    /// Series.
+    pub series: &'a Series,
+    /// Shape of the numbers (the collectivité's).
+    pub format: &'a NumberFormat,
+}
+
 /// Hands out numbers. Keeps, per register, the next number it expects to be
 /// free, so allocation is one create-only write in the common case.
 #[derive(Debug, Default)]
@@ -80,12 +91,12 @@ impl Registers {
     pub async fn allocate(
         &self,
         store: &Store,
-        siren: &Siren,
-        series: &Series,
+        numbering: Numbering<'_>,
         act_id: ActId,
         sealed_at: OffsetDateTime,
         log_from: u64,
     ) -> Result<Entry, RegisterError> {
+        let Numbering { siren, series, format } = numbering;
         let year = year_in_paris(sealed_at);
         let prefix = keys::register_prefix(siren, series, year);
         let hinted = self.next.lock().unwrap_or_else(|p| p.into_inner()).get(&prefix).copied();
@@ -95,7 +106,7 @@ impl Registers {
         };
         loop {
             let entry = Entry {
-                number: ActNumber::compose(year, series, seq)?,
+                number: format.compose(year, series, seq)?,
                 seq,
                 act_id,
                 siren: siren.clone(),
@@ -120,11 +131,12 @@ impl Registers {
 
     /// The number an act of this register would get if it were allocated at
     /// `at`, when this process has already allocated in it (else unknown).
-    pub fn predicted(&self, siren: &Siren, series: &Series, at: OffsetDateTime) -> Option<ActNumber> {
+    pub fn predicted(&self, numbering: Numbering<'_>, at: OffsetDateTime) -> Option<ActNumber> {
+        let Numbering { siren, series, format } = numbering;
         let year = year_in_paris(at);
         let prefix = keys::register_prefix(siren, series, year);
         let seq = self.next.lock().unwrap_or_else(|p| p.into_inner()).get(&prefix).copied()?;
-        ActNumber::compose(year, series, seq).ok()
+        format.compose(year, series, seq).ok()
     }
 }
 
@@ -195,6 +207,11 @@ pub fn year_in_paris(t: OffsetDateTime) -> i32 {
     t.to_offset(paris_offset(t)).year()
 }
 
+/// The civil day in metropolitan France at instant `t`.
+pub fn day_in_paris(t: OffsetDateTime) -> Date {
+    t.to_offset(paris_offset(t)).date()
+}
+
 /// UTC+1, or UTC+2 from the last Sunday of March 01:00 UTC to the last Sunday
 /// of October 01:00 UTC (the EU rule since 1996).
 fn paris_offset(t: OffsetDateTime) -> UtcOffset {
@@ -242,12 +259,14 @@ mod tests {
         let siren: Siren = "216295105".parse().unwrap();
         let series: Series = "ARR".parse().unwrap();
         let at = datetime!(2026-06-01 10:00 UTC);
+        let format = NumberFormat::default();
+        let numbering = Numbering { siren: &siren, series: &series, format: &format };
         // Two independent allocators on one store stand for two processes.
         let (a, b) = (Registers::default(), Registers::default());
         let mut numbers = Vec::new();
         for i in 0..6 {
             let r = if i % 2 == 0 { &a } else { &b };
-            let e = r.allocate(&store, &siren, &series, ActId::generate(), at, 0).await.unwrap();
+            let e = r.allocate(&store, numbering, ActId::generate(), at, 0).await.unwrap();
             numbers.push(e.seq);
         }
         numbers.sort();

@@ -11,7 +11,7 @@ mod siren;
 mod template_id;
 
 pub use act_id::{ActId, ActIdError};
-pub use act_number::{ActNumber, ActNumberError, Series, SeriesError};
+pub use act_number::{ActNumber, ActNumberError, NumberFormat, NumberFormatError, Series, SeriesError};
 pub use digest::{DigestError, Sha256Digest, Sha512Digest};
 pub use siren::{Siren, SirenError};
 pub use template_id::{TemplateId, TemplateIdError};

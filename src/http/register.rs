@@ -2,17 +2,19 @@
 //! log's checkpoint and tiles under `/api/v1/log/…`, an act's inclusion
 //! proof, and withdrawals.
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde::Deserialize;
 
 use super::AppState;
+use super::access::Audited;
 use super::error::ApiError;
+use super::input::JsonBody;
 use crate::domain::{ActId, Sha256Digest};
-use crate::service::{Proof, ServiceError, Verdict, Withdrawal};
+use crate::service::{Proof, ServiceError, Verdict};
 use crate::tlog::WithdrawReason;
 
 /// `POST /api/v1/verify`: a PDF (`Content-Type: application/pdf`), or JSON
@@ -83,8 +85,8 @@ pub struct WithdrawBody {
 pub async fn withdraw(
     State(acta): State<AppState>,
     Path(id): Path<String>,
-    Json(body): Json<WithdrawBody>,
-) -> Result<Json<Withdrawal>, ApiError> {
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
     let id: ActId = id.parse().map_err(|_| ApiError::Service(ServiceError::ActNotFound))?;
     let field = |path: &str, message: String| {
         ApiError::Service(ServiceError::Invalid(vec![crate::catalog::FieldError {
@@ -92,6 +94,8 @@ pub async fn withdraw(
             message,
         }]))
     };
+    let body: WithdrawBody = serde_json::from_value(body)
+        .map_err(|e| field("", format!("attendu {{\"motif\": …, \"remplacement\": …}} ({e})")))?;
     let reason: WithdrawReason = body.motif.parse().map_err(|_| {
         field("/motif", "motif inconnu : annulment, withdrawal, redaction, publication-ended ou error".into())
     })?;
@@ -101,7 +105,9 @@ pub async fn withdraw(
             r.parse::<ActId>().map_err(|_| field("/remplacement", "identifiant d'acte invalide".into()))?,
         ),
     };
-    Ok(Json(acta.withdraw(&id, reason, replacement).await?))
+    let withdrawal = acta.withdraw(&id, reason, replacement).await?;
+    let audited = Audited { action: Some("act.withdraw"), act: Some(id), ..Audited::default() };
+    Ok((Extension(audited), Json(withdrawal)).into_response())
 }
 
 /// `GET /api/v1/log/checkpoint`: the latest signed checkpoint (signed note).

@@ -12,8 +12,7 @@ use std::collections::{BTreeMap, HashSet};
 use serde::Serialize;
 
 use super::{Acta, ServiceError};
-use crate::domain::ActId;
-use crate::register;
+use crate::register::{self, Entry};
 use crate::seal::{self, Hashes};
 use crate::store::keys;
 use crate::tlog::SealLeaf;
@@ -55,7 +54,6 @@ impl Acta {
         let voids: HashSet<_> =
             register::all_voids(&self.store).await?.into_iter().map(|v| v.entry.number).collect();
         let mut registers: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-        let mut logged: HashSet<ActId> = HashSet::new();
         let mut numbered: HashSet<(String, String)> = HashSet::new();
         for entry in register::all_entries(&self.store).await? {
             report.entries += 1;
@@ -64,128 +62,113 @@ impl Acta {
                 .entry(keys::register_prefix(&entry.siren, &entry.series, entry.year))
                 .or_default()
                 .push(entry.seq);
-            if voids.contains(&entry.number) {
-                continue;
-            }
-            let id = entry.act_id;
-            let Some(sealed) = self.load_sealed(&id).await? else {
-                report.problem(
-                    "unfinished",
-                    entry.number.to_string(),
-                    format!(
-                        "number allocated to act {id} but the act is not sealed (start acta to finish it)"
-                    ),
-                );
-                continue;
-            };
-            if sealed.number != entry.number {
-                report.problem(
-                    "number_mismatch",
-                    entry.number.to_string(),
-                    format!(
-                        "act {id} is sealed as {} but the register gives it {}",
-                        sealed.number, entry.number
-                    ),
-                );
-            }
-            let key = keys::sealed_pdf(&id);
-            match self.store.get(&key).await? {
-                None => report.problem(
-                    "pdf_missing",
-                    &key,
-                    format!("the sealed PDF of {} is missing", entry.number),
-                ),
-                Some(bytes) => {
-                    report.sealed += 1;
-                    if Hashes::of(&bytes) != sealed.hashes {
-                        report.problem("pdf_altered", &key, format!(
-                            "the stored PDF of {} does not match its recorded SHA-256 {} (replaced or altered)",
-                            entry.number, sealed.hashes.sha256
-                        ));
-                    } else if let Err(e) = seal::verify(&bytes) {
-                        report.problem(
-                            "seal_invalid",
-                            &key,
-                            format!("the seal of {} does not verify: {e}", entry.number),
-                        );
-                    }
-                }
-            }
-            let Some(index) = sealed.leaf else {
-                report.problem(
-                    "not_logged",
-                    entry.number.to_string(),
-                    format!("act {id} has no leaf in the register log"),
-                );
-                continue;
-            };
-            match self.log.leaf(index).await? {
-                None => report.problem(
-                    "leaf_missing",
-                    entry.number.to_string(),
-                    format!("leaf {index} of the log is missing"),
-                ),
-                Some(bytes) => match SealLeaf::parse(&bytes) {
-                    Ok(leaf)
-                        if leaf.id == id
-                            && leaf.sha256 == sealed.hashes.sha256
-                            && leaf.acte == sealed.number =>
-                    {
-                        logged.insert(id);
-                    }
-                    _ => report.problem(
-                        "leaf_mismatch",
-                        entry.number.to_string(),
-                        format!(
-                            "leaf {index} of the log does not describe act {id} with SHA-256 {}",
-                            sealed.hashes.sha256
-                        ),
-                    ),
-                },
+            if !voids.contains(&entry.number) {
+                self.audit_entry(&entry, &mut report).await?;
             }
         }
-        for (prefix, mut seqs) in registers {
-            seqs.sort_unstable();
-            let mut expected = 1;
-            for seq in seqs {
-                if seq > expected {
-                    let missing = if seq - expected == 1 {
-                        format!("{expected}")
-                    } else {
-                        format!("{expected}–{}", seq - 1)
-                    };
-                    report.problem(
-                        "register_gap",
-                        &prefix,
-                        format!("entries {missing} of the register are missing"),
-                    );
-                }
-                expected = seq + 1;
-            }
+        for (prefix, seqs) in registers {
+            gaps(&prefix, seqs, &mut report);
         }
-        // Every sealing the log records must be in its register: a number
-        // removed from a register is caught here even if it was the last one.
-        let mut index = 0;
-        while let Some(bytes) = self.log.leaf(index).await? {
-            if let Ok(leaf) = SealLeaf::parse(&bytes)
-                && !numbered.contains(&(leaf.collectivite.to_string(), leaf.acte.to_string()))
-            {
-                report.problem(
-                    "unregistered",
-                    leaf.acte.to_string(),
-                    format!(
-                        "leaf {index} of the log records act {} of {} but its register has no entry for it",
-                        leaf.id, leaf.collectivite
-                    ),
-                );
-            }
-            index += 1;
-        }
+        self.audit_leaves(&numbered, &mut report).await?;
         let log = self.log.audit().await?;
         report.log_size = log.leaves;
         for problem in log.problems {
             report.problem("log_inconsistent", "log/", problem.to_string());
         }
         Ok(report)
+    }
+
+    /// A numbered act: sealed under that number, its PDF intact and validly
+    /// sealed, its leaf describing it.
+    async fn audit_entry(&self, entry: &Entry, report: &mut AuditReport) -> Result<(), ServiceError> {
+        let (id, number) = (entry.act_id, entry.number.to_string());
+        let Some(sealed) = self.load_sealed(&id).await? else {
+            let message =
+                format!("number allocated to act {id} but the act is not sealed (start acta to finish it)");
+            report.problem("unfinished", number, message);
+            return Ok(());
+        };
+        if sealed.number != entry.number {
+            let message =
+                format!("act {id} is sealed as {} but the register gives it {number}", sealed.number);
+            report.problem("number_mismatch", &number, message);
+        }
+        let key = keys::sealed_pdf(&id);
+        match self.store.get(&key).await? {
+            None => report.problem("pdf_missing", &key, format!("the sealed PDF of {number} is missing")),
+            Some(bytes) => {
+                report.sealed += 1;
+                if Hashes::of(&bytes) != sealed.hashes {
+                    let message = format!(
+                        "the stored PDF of {number} does not match its recorded SHA-256 {} (replaced or altered)",
+                        sealed.hashes.sha256
+                    );
+                    report.problem("pdf_altered", &key, message);
+                } else if let Err(e) = seal::verify(&bytes) {
+                    report.problem(
+                        "seal_invalid",
+                        &key,
+                        format!("the seal of {number} does not verify: {e}"),
+                    );
+                }
+            }
+        }
+        let Some(index) = sealed.leaf else {
+            report.problem("not_logged", number, format!("act {id} has no leaf in the register log"));
+            return Ok(());
+        };
+        match self.log.leaf(index).await? {
+            None => report.problem("leaf_missing", number, format!("leaf {index} of the log is missing")),
+            Some(bytes) => {
+                let describes = SealLeaf::parse(&bytes).is_ok_and(|leaf| {
+                    leaf.id == id && leaf.sha256 == sealed.hashes.sha256 && leaf.acte == sealed.number
+                });
+                if !describes {
+                    let message = format!(
+                        "leaf {index} of the log does not describe act {id} with SHA-256 {}",
+                        sealed.hashes.sha256
+                    );
+                    report.problem("leaf_mismatch", number, message);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every sealing the log records must be in its register: a number
+    /// removed from a register is caught here even if it was the last one.
+    async fn audit_leaves(
+        &self,
+        numbered: &HashSet<(String, String)>,
+        report: &mut AuditReport,
+    ) -> Result<(), ServiceError> {
+        let mut index = 0;
+        while let Some(bytes) = self.log.leaf(index).await? {
+            if let Ok(leaf) = SealLeaf::parse(&bytes)
+                && !numbered.contains(&(leaf.collectivite.to_string(), leaf.acte.to_string()))
+            {
+                let message = format!(
+                    "leaf {index} of the log records act {} of {} but its register has no entry for it",
+                    leaf.id, leaf.collectivite
+                );
+                report.problem("unregistered", leaf.acte.to_string(), message);
+            }
+            index += 1;
+        }
+        Ok(())
+    }
+}
+
+/// Report the ranks missing from a register (1 to its last entry).
+fn gaps(prefix: &str, mut seqs: Vec<u64>, report: &mut AuditReport) {
+    seqs.sort_unstable();
+    let mut expected = 1;
+    for seq in seqs {
+        if seq > expected {
+            let missing =
+                if seq - expected == 1 { format!("{expected}") } else { format!("{expected}–{}", seq - 1) };
+            report.problem("register_gap", prefix, format!("entries {missing} of the register are missing"));
+        }
+        expected = seq + 1;
     }
 }

@@ -3,6 +3,7 @@
 //! Templates read one JSON document, `/data.json`:
 //! ```json
 //! { "acte": { "id", "numero" (null for a draft), "projet", "titre", "empreinte" },
+//!   (and "corrige": { "nature", "numero", "date" } for a rectificatif or retrait),
 //!   "collectivite": { …profile… },
 //!   "donnees": { …the request's data… } }
 //! ```
@@ -29,11 +30,22 @@ pub(super) fn data(draft: &Draft, profile: &Profile, number: Option<&ActNumber>)
             "projet": number.is_none(),
             "titre": draft.title,
             "empreinte": draft.data_sha256.as_str(),
+            "corrige": draft.corrects.as_ref().map(|c| json!({
+                "nature": c.nature,
+                "numero": c.number.as_str(),
+                "date": french_day(c.sealed_at),
+            })),
         },
         "collectivite": typographic(serde_json::to_value(profile).expect("profiles serialise")),
         "donnees": typographic(draft.data.clone()),
     });
     serde_json::to_vec(&doc).expect("JSON values serialise")
+}
+
+/// `29/11/2026`: the day, in Paris, an act was sealed.
+fn french_day(t: time::OffsetDateTime) -> String {
+    let day = crate::register::day_in_paris(t);
+    format!("{:02}/{:02}/{}", day.day(), u8::from(day.month()), day.year())
 }
 
 fn typographic(v: Value) -> Value {
@@ -257,6 +269,7 @@ mod tests {
             data_sha256: fingerprint(&data),
             data,
             created_at: time::macros::datetime!(2026-02-10 09:00 UTC),
+            corrects: None,
         };
         search_entry(&draft, collectivites.get(&draft.collectivite).unwrap(), Some(template), None)
     }

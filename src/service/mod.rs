@@ -32,7 +32,7 @@ pub use verify::{LogCheck, Problem, PublicAct, SealCheck, Verdict};
 pub use view::{ActView, CollectiviteRef, Links, Pdf, PdfBody};
 pub use withdraw::Withdrawal;
 
-use crate::act::{self, Draft, Sealed};
+use crate::act::{self, Correction, CorrectionKind, Draft, Sealed};
 use crate::assets::FileTree;
 use crate::catalog::{Catalog, Template};
 use crate::collectivite::{Collectivites, Profile};
@@ -45,6 +45,9 @@ use crate::seal::Sealer;
 use crate::search::{SearchIndex, Synonyms};
 use crate::store::{Capabilities, GetRange, Store, StoreError, keys};
 use crate::tlog::Log;
+
+/// The `corrige` member of a request: the act to correct, and how.
+type Correcting = (ActId, CorrectionKind);
 
 /// Number of act locks; acts hash onto them. Bounded, unlike a lock per act.
 const ACT_LOCK_STRIPES: usize = 64;
@@ -183,9 +186,15 @@ impl Acta {
     }
 
     /// Parse and check a request body into a draft created at `at` (not stored).
-    fn new_draft(&self, body: &Value, at: OffsetDateTime) -> Result<(Draft, &Profile), ServiceError> {
+    /// A `corrige` member is returned unresolved (see [`Acta::create_draft`]).
+    fn new_draft(
+        &self,
+        body: &Value,
+        at: OffsetDateTime,
+    ) -> Result<(Draft, &Profile, Option<Correcting>), ServiceError> {
         let req = NewAct::parse(body).map_err(ServiceError::Invalid)?;
         let (template, profile) = self.check(&req)?;
+        let corrects = req.corrects;
         let draft = Draft {
             id: ActId::generate(),
             title: template.act_title(&req.data),
@@ -194,13 +203,42 @@ impl Acta {
             collectivite: req.collectivite,
             data: req.data,
             created_at: at,
+            corrects: None,
         };
-        Ok((draft, profile))
+        Ok((draft, profile, corrects))
+    }
+
+    /// The correction a new act of `collectivite` makes to the sealed act
+    /// `act`: refused unless that act is sealed and of the same collectivité.
+    async fn correction(
+        &self,
+        collectivite: &crate::domain::Siren,
+        act: ActId,
+        nature: CorrectionKind,
+    ) -> Result<Correction, ServiceError> {
+        let refused = || {
+            ServiceError::Invalid(vec![crate::catalog::FieldError {
+                path: "/corrige/acte".into(),
+                message: "l'acte corrigé doit être un acte scellé de la même collectivité".into(),
+            }])
+        };
+        let draft = match self.load_draft(&act).await {
+            Err(ServiceError::ActNotFound) => return Err(refused()),
+            other => other?,
+        };
+        let sealed = self.load_sealed(&act).await?.ok_or_else(refused)?;
+        if draft.collectivite != *collectivite {
+            return Err(refused());
+        }
+        Ok(Correction { nature, act, number: sealed.number, sealed_at: sealed.sealed_at })
     }
 
     /// Validate a request body and store it as a new draft.
     pub async fn create_draft(&self, body: &Value) -> Result<ActView, ServiceError> {
-        let (draft, profile) = self.new_draft(body, now())?;
+        let (mut draft, profile, corrects) = self.new_draft(body, now())?;
+        if let Some((act, nature)) = corrects {
+            draft.corrects = Some(self.correction(&draft.collectivite, act, nature).await?);
+        }
         // Render once now, so that a draft that cannot be rendered is refused
         // instead of failing at sealing time.
         self.render_draft(&draft, profile).await?;
@@ -213,7 +251,9 @@ impl Acta {
     /// Render a request as a draft PDF ("PROJET", no number) without storing
     /// anything. `at` is the date written in the PDF metadata.
     pub fn preview(&self, body: &Value, at: OffsetDateTime) -> Result<Vec<u8>, ServiceError> {
-        let (draft, profile) = self.new_draft(body, at)?;
+        // A `corrige` member is not resolved here (no store access): the
+        // preview shows the act without its correction line.
+        let (draft, profile, _) = self.new_draft(body, at)?;
         let data = document::data(&draft, profile, None);
         // The ident is the data fingerprint, not the throw-away id, so that the
         // same request always gives the same bytes.

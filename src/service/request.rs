@@ -1,15 +1,18 @@
 //! The body of `POST /api/v1/acts` (and the input of `acta render`):
-//! `{ "template": "<id>", "collectivite": "<SIREN>", "data": { … } }`.
+//! `{ "template": "<id>", "collectivite": "<SIREN>", "data": { … } }`, plus
+//! `"corrige": { "acte": "<id>", "nature": "rectificatif" | "retrait" }` for an
+//! act that corrects a sealed one.
 //! Parsed by hand rather than by serde so that *every* problem of the envelope
 //! is reported at once, with its JSON pointer and a French message.
 
 use serde_json::Value;
 
+use crate::act::CorrectionKind;
 use crate::catalog::FieldError;
-use crate::domain::{Siren, TemplateId};
+use crate::domain::{ActId, Siren, TemplateId};
 
 /// Members the envelope may have.
-const MEMBERS: [&str; 3] = ["template", "collectivite", "data"];
+const MEMBERS: [&str; 4] = ["template", "collectivite", "data", "corrige"];
 
 /// A request for a new act, with a well-formed envelope (the data itself is
 /// checked against the template's schema later).
@@ -21,6 +24,8 @@ pub struct NewAct {
     pub collectivite: Siren,
     /// The act's data (a JSON object).
     pub data: Value,
+    /// `corrige`: the sealed act this one corrects, and how.
+    pub corrects: Option<(ActId, CorrectionKind)>,
 }
 
 impl NewAct {
@@ -63,9 +68,37 @@ impl NewAct {
                 None
             }
         };
+        let corrects = match obj.get("corrige") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(c)) => {
+                let act = c.get("acte").and_then(Value::as_str).and_then(|s| s.parse::<ActId>().ok());
+                let kind = match c.get("nature").and_then(Value::as_str) {
+                    Some("rectificatif") => Some(CorrectionKind::Rectificatif),
+                    Some("retrait") => Some(CorrectionKind::Retrait),
+                    _ => None,
+                };
+                if act.is_none() {
+                    errors.push(err(
+                        "/corrige/acte",
+                        "identifiant de l'acte corrigé manquant ou invalide".into(),
+                    ));
+                }
+                if kind.is_none() {
+                    errors.push(err("/corrige/nature", "doit valoir « rectificatif » ou « retrait »".into()));
+                }
+                if let Some(k) = c.keys().find(|k| !["acte", "nature"].contains(&k.as_str())) {
+                    errors.push(err(&format!("/corrige/{k}"), "champ inconnu".into()));
+                }
+                act.zip(kind)
+            }
+            Some(_) => {
+                errors.push(err("/corrige", "doit être un objet { acte, nature }".into()));
+                None
+            }
+        };
         match (template, collectivite, data) {
             (Some(template), Some(collectivite), Some(data)) if errors.is_empty() => {
-                Ok(Self { template, collectivite, data })
+                Ok(Self { template, collectivite, data, corrects })
             }
             _ => Err(errors),
         }

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use super::{ActView, Acta, ServiceError, document, now};
 use crate::act::{Draft, SealInfo, Sealed};
 use crate::domain::{ActId, ActNumber};
-use crate::register::{self, Entry};
+use crate::register::{self, Entry, Numbering};
 use crate::seal;
 use crate::store::{StoreError, keys};
 
@@ -62,15 +62,17 @@ impl Acta {
         // common case the expected number is the one we get and the rendering is
         // reused.
         let mut rendered = None;
-        if let Some(number) = self.registers.predicted(&draft.collectivite, &template.series, sealed_at) {
+        let numbering = Numbering {
+            siren: &draft.collectivite,
+            series: &template.series,
+            format: &profile.format_numero,
+        };
+        if let Some(number) = self.registers.predicted(numbering, sealed_at) {
             let pdf = self.render_final(&draft, &number, sealed_at).await?;
             rendered = Some((number, pdf));
         }
         let log_from = self.log.size_hint().await?;
-        let entry = self
-            .registers
-            .allocate(&self.store, &draft.collectivite, &template.series, draft.id, sealed_at, log_from)
-            .await?;
+        let entry = self.registers.allocate(&self.store, numbering, draft.id, sealed_at, log_from).await?;
         // From here the number is this act's: remember it until the seal
         // record exists, so that a retry after a failure reuses it.
         self.pending.lock().unwrap_or_else(|p| p.into_inner()).insert(entry.act_id, entry.clone());

@@ -115,14 +115,7 @@ async fn an_interrupted_sealing_is_finished_at_the_next_start() {
     let store = acta::store::Store::local(&app.data_dir.path().join("store")).unwrap();
     let registers = acta::register::Registers::default();
     let entry = registers
-        .allocate(
-            &store,
-            &"216295105".parse().unwrap(),
-            &"ARR".parse().unwrap(),
-            id,
-            time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap(),
-            0,
-        )
+        .allocate(&store, numbering(), id, time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap(), 0)
         .await
         .unwrap();
 
@@ -147,10 +140,7 @@ async fn a_number_taken_by_a_dead_process_for_an_act_sealed_since_is_declared_vo
     let id: acta::domain::ActId = draft["id"].as_str().unwrap().parse().unwrap();
     let store = acta::store::Store::local(&app.data_dir.path().join("store")).unwrap();
     let at = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
-    let dead = acta::register::Registers::default()
-        .allocate(&store, &"216295105".parse().unwrap(), &"ARR".parse().unwrap(), id, at, 0)
-        .await
-        .unwrap();
+    let dead = acta::register::Registers::default().allocate(&store, numbering(), id, at, 0).await.unwrap();
     let (status, sealed) = app.seal(&id.to_string()).await;
     assert_eq!(status, StatusCode::OK, "{sealed:#}");
     assert_ne!(sealed["number"], dead.number.as_str());
@@ -201,4 +191,13 @@ async fn a_sealed_pdf_is_served_by_ranges() {
     let r = app.client.get(&url).send().await.unwrap();
     assert_eq!(r.headers()["accept-ranges"], "bytes");
     assert_eq!(r.headers()["content-length"], size.to_string().as_str());
+}
+
+/// The numbering of the fixtures' register (Aubrecourt's arrêtés).
+fn numbering() -> acta::register::Numbering<'static> {
+    use std::sync::LazyLock;
+    static SIREN: LazyLock<acta::domain::Siren> = LazyLock::new(|| "216295105".parse().unwrap());
+    static SERIES: LazyLock<acta::domain::Series> = LazyLock::new(|| "ARR".parse().unwrap());
+    static FORMAT: LazyLock<acta::domain::NumberFormat> = LazyLock::new(Default::default);
+    acta::register::Numbering { siren: &SIREN, series: &SERIES, format: &FORMAT }
 }

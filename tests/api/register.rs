@@ -248,3 +248,38 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[tokio::test]
+async fn a_correction_is_a_new_act_that_names_the_sealed_act_it_corrects() {
+    let app = spawn_app().await;
+    let (id, act) = sealed(&app).await;
+    let mut body = fixture(T);
+    body["corrige"] = json!({"acte": id, "nature": "rectificatif"});
+    let (status, draft) = app.post_act(&body).await;
+    assert_eq!(status, StatusCode::CREATED, "{draft:#}");
+    let new_id = draft["id"].as_str().unwrap().to_owned();
+    let (status, rectificatif) = app.seal(&new_id).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = crate::helpers::pdf_text(&app.pdf(&new_id).await);
+    let number = act["number"].as_str().unwrap();
+    assert!(text.contains(&format!("rectifiant l’acte n° {number} du")), "{text}");
+    assert_ne!(rectificatif["number"], act["number"]);
+    // The corrected act is unchanged.
+    assert_eq!(app.get_json(&format!("/api/v1/acts/{id}")).await.1["sha256"], act["sha256"]);
+
+    // Only a sealed act of the same collectivité can be corrected.
+    let draft_only = app.create(&fixture(T)).await["id"].as_str().unwrap().to_owned();
+    let mut foreign = fixture("arrete-nomination-stagiaire");
+    foreign["collectivite"] = json!("216296202");
+    let other = app.create(&foreign).await["id"].as_str().unwrap().to_owned();
+    app.seal(&other).await;
+    for (target, nature) in
+        [(draft_only.as_str(), "retrait"), (other.as_str(), "retrait"), (id.as_str(), "abrogation")]
+    {
+        let mut body = fixture(T);
+        body["corrige"] = json!({"acte": target, "nature": nature});
+        let (status, problem) = app.post_act(&body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem:#}");
+        assert!(problem["errors"][0]["path"].as_str().unwrap().starts_with("/corrige/"), "{problem:#}");
+    }
+}
