@@ -40,6 +40,10 @@ pub struct Settings {
     /// JSON file listing the collectivités served by this instance. `None` uses
     /// the demo collectivités built from `fixtures/collectivites.json`.
     pub collectivites_file: Option<PathBuf>,
+    /// JSON file of the archiving configuration (SEDA profile, management
+    /// rules, agencies per collectivité; see docs/seda.md). `None` uses the
+    /// built-in rules and placeholder agencies.
+    pub archive_file: Option<PathBuf>,
     /// Directory of the logos named by the collectivités' profiles. `None`
     /// uses the demo logos of `fixtures/logos`.
     pub logos_dir: Option<PathBuf>,
@@ -110,6 +114,7 @@ impl Default for Settings {
             templates_dir: None,
             schemas_dir: None,
             collectivites_file: None,
+            archive_file: None,
             logos_dir: None,
             max_body_bytes: 2 * 1024 * 1024,
             store: None,

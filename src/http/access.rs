@@ -37,6 +37,7 @@ use crate::auth::{AuditEntry, AuditLog, AuthError, Caller, Permission, Tokens};
 use crate::domain::{ActId, Siren};
 use crate::search::Scope;
 use crate::service::ServiceError;
+use crate::service::archive::TransferId;
 
 /// The access rule of a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +52,9 @@ pub enum Access {
     /// The permission on the collectivité named by the JSON body's
     /// `collectivite` member (a body without one is left to validation).
     BodyCollectivite(Permission),
+    /// The permission on the transfer named by the `{id}` path segment: its
+    /// collectivité must be in scope, else 404 `transfer_not_found`.
+    Transfer(Permission),
 }
 
 impl Access {
@@ -58,7 +62,7 @@ impl Access {
     pub fn permission(self) -> Option<Permission> {
         match self {
             Self::Public => None,
-            Self::Role(p) | Self::Act(p) | Self::BodyCollectivite(p) => Some(p),
+            Self::Role(p) | Self::Act(p) | Self::BodyCollectivite(p) | Self::Transfer(p) => Some(p),
         }
     }
 }
@@ -194,6 +198,12 @@ impl Gate {
                 parts.extensions.insert(CheckedBody(value));
                 Body::empty()
             }
+            Access::Transfer(_) => {
+                let (id, owner) = self.transfer_in_scope(&mut parts, &caller).await?;
+                subject.target = Some(id.to_string());
+                subject.collectivite = Some(owner);
+                body
+            }
             Access::Public | Access::Role(_) => body,
         };
         let request_id = parts.headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -225,6 +235,25 @@ impl Gate {
         let (owner, sealed) = self.acta.owner(&id).await?;
         if !caller.sees_act(&owner, sealed) {
             return Err(ServiceError::ActNotFound.into());
+        }
+        Ok((id, owner))
+    }
+
+    /// The transfer `{id}` and its collectivité, if the caller acts for it.
+    async fn transfer_in_scope(
+        &self,
+        parts: &mut Parts,
+        caller: &Caller,
+    ) -> Result<(TransferId, Siren), ApiError> {
+        let params = RawPathParams::from_request_parts(parts, &())
+            .await
+            .map_err(|_| ServiceError::Internal("a transfer route without path parameters".into()))?;
+        let raw = params.iter().find(|(k, _)| *k == "id").map(|(_, v)| v.to_owned());
+        let raw = raw.ok_or_else(|| ServiceError::Internal("a transfer route without {id}".into()))?;
+        let id: TransferId = raw.parse().map_err(|_| ServiceError::TransferNotFound)?;
+        let owner = self.acta.transfer_owner(&id).await?;
+        if !caller.acts_for(&owner) {
+            return Err(ServiceError::TransferNotFound.into());
         }
         Ok((id, owner))
     }

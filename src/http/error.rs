@@ -166,6 +166,12 @@ fn problem(e: ApiError) -> Problem {
             "Acte introuvable",
             "aucun acte ne porte cet identifiant".into(),
         ),
+        ServiceError::TransferNotFound => Problem::new(
+            S::NOT_FOUND,
+            "transfer_not_found",
+            "Transfert introuvable",
+            "aucun transfert d'archivage ne porte cet identifiant".into(),
+        ),
         ServiceError::InvalidQuery(why) => Problem::new(
             S::BAD_REQUEST,
             "invalid_query",

@@ -20,6 +20,7 @@ mod range;
 mod register;
 pub mod routes;
 mod search;
+mod transfers;
 
 use std::sync::Arc;
 

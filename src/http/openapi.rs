@@ -13,7 +13,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement
 
 use super::access::Access;
 use super::routes::routes;
-use super::{acts, admin, error, health, register, search};
+use super::{acts, admin, error, health, register, search, transfers};
 use crate::auth::{AuditEntry, Role, TokenInfo, TokenRequest};
 
 /// Name of the bearer-token security scheme.
@@ -41,6 +41,10 @@ const BEARER: &str = "bearer";
         register::key,
         register::tile,
         search::search,
+        transfers::create,
+        transfers::get,
+        transfers::sip,
+        transfers::reply,
         admin::audit,
         admin::list_tokens,
         admin::create_token,
@@ -55,7 +59,13 @@ const BEARER: &str = "bearer";
         TokenRequest,
         admin::NewToken,
         AuditEntry,
-        admin::AuditPage
+        admin::AuditPage,
+        crate::service::archive::TransferSpec,
+        crate::service::archive::TransferView,
+        crate::service::archive::TransferLinks,
+        crate::service::archive::TransferStatus,
+        crate::service::archive::SipInfo,
+        crate::service::archive::OutcomeRecord
     ))
 )]
 struct ApiDoc;
@@ -94,6 +104,7 @@ fn describe_access(op: &mut Operation, access: Access) {
         Access::Role(p) => format!("role:{p:?}"),
         Access::Act(p) => format!("act:{p:?}"),
         Access::BodyCollectivite(p) => format!("body-collectivite:{p:?}"),
+        Access::Transfer(p) => format!("transfer:{p:?}"),
     };
     if access != Access::Public {
         op.security = Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);

@@ -19,7 +19,7 @@ use axum::http::Method;
 use axum::routing::{MethodRouter, get, post};
 
 use super::access::Access;
-use super::{AppState, acts, admin, health, openapi, register, search};
+use super::{AppState, acts, admin, health, openapi, register, search, transfers};
 use crate::auth::Permission as P;
 
 /// A route: method, full path (axum syntax, `{id}` for parameters), rule.
@@ -52,6 +52,10 @@ pub(super) fn table() -> Vec<(Route, MethodRouter<AppState>)> {
         (r(M::GET, "/api/v1/log/key", Access::Public), get(register::key)),
         (r(M::GET, "/api/v1/log/tile/{*path}", Access::Public), get(register::tile)),
         (r(M::GET, "/api/v1/search", Access::Role(P::Search)), get(search::search)),
+        (r(M::POST, "/api/v1/transfers", Access::BodyCollectivite(P::Export)), post(transfers::create)),
+        (r(M::GET, "/api/v1/transfers/{id}", Access::Transfer(P::Export)), get(transfers::get)),
+        (r(M::GET, "/api/v1/transfers/{id}/sip", Access::Transfer(P::Export)), get(transfers::sip)),
+        (r(M::POST, "/api/v1/transfers/{id}/reply", Access::Transfer(P::IngestReplies)), post(transfers::reply)),
         (r(M::GET, "/api/v1/audit", Access::Role(P::ReadAudit)), get(admin::audit)),
         (r(M::GET, "/api/v1/tokens", Access::Role(P::ManageTokens)), get(admin::list_tokens)),
         (r(M::POST, "/api/v1/tokens", Access::Role(P::ManageTokens)), post(admin::create_token)),

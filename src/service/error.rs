@@ -35,6 +35,9 @@ pub enum ServiceError {
     /// The operation needs a sealed act and this one is a draft.
     #[error("the act is not sealed")]
     NotSealed,
+    /// No transfer with this id (or not one the caller may see).
+    #[error("transfer not found")]
+    TransferNotFound,
     /// The act named as replacement is not a sealed act of the same collectivité.
     #[error("the replacement is not a sealed act of the same collectivité")]
     BadReplacement,
@@ -129,4 +132,7 @@ pub enum OpenError {
     /// The seal or log keys could not be loaded.
     #[error(transparent)]
     Keys(#[from] crate::keys::KeyError),
+    /// The archiving configuration is unusable.
+    #[error(transparent)]
+    Archive(#[from] super::archive::ArchiveConfigError),
 }

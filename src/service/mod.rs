@@ -6,6 +6,7 @@
 //! pool; renders are further limited to one per CPU so that a burst of
 //! requests queues instead of thrashing.
 
+pub mod archive;
 mod audit;
 mod document;
 mod error;
@@ -67,6 +68,8 @@ pub struct Acta {
     log_signer: crate::tlog::NoteSigner,
     /// The log's verifier key (signed-note vkey), published.
     log_vkey: String,
+    /// SEDA transfers: profile, management rules, agencies.
+    archive: archive::ArchiveConfig,
     /// Woken when leaves were appended, for the background integrator.
     log_pending: Arc<Notify>,
     /// Where [`Acta::follow_log`] resumes.
@@ -90,6 +93,7 @@ impl Acta {
         let catalog = Catalog::load(&schemas, &templates)?;
         let engine = Engine::with_logos(&templates, &logos)?;
         let collectivites = Collectivites::load(settings.collectivites_file.as_deref())?;
+        let archive = archive::ArchiveConfig::load(settings.archive_file.as_deref())?;
         collectivites.check_logos(&logos)?;
         let store = match &settings.store {
             Some(url) => Store::open(url, &settings.s3)?,
@@ -114,6 +118,7 @@ impl Acta {
             log: Log::new(store.clone(), keys.log_signer.clone()),
             trust: keys.trust,
             log_vkey: keys.log_signer.verifier().vkey(),
+            archive,
             log_signer: keys.log_signer,
             log_pending: Arc::new(Notify::new()),
             follow_cursor: Mutex::new(0),

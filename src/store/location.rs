@@ -20,6 +20,7 @@ use object_store::{BackoffConfig, ClientOptions, ObjectStore, RetryConfig};
 use serde::{Deserialize, Serialize};
 
 use super::StoreError;
+use super::bucket::Bucket;
 use crate::config::Secret;
 
 /// A transient S3 failure is retried this many times…
@@ -91,20 +92,24 @@ impl Location {
         Err(bad("expected file:///path or s3://bucket[/prefix]"))
     }
 
-    /// Open the backend.
-    pub(super) fn open(&self, s3: &S3Settings) -> Result<Arc<dyn ObjectStore>, StoreError> {
+    /// Open the backend, and for S3 the bucket behind it (for the requests
+    /// `object_store` does not make, see [`Bucket`]).
+    pub(super) fn open(&self, s3: &S3Settings) -> Result<(Arc<dyn ObjectStore>, Option<Bucket>), StoreError> {
         match self {
             Self::Local(dir) => {
                 std::fs::create_dir_all(dir)
                     .map_err(|source| StoreError::Open { path: dir.display().to_string(), source })?;
-                Ok(Arc::new(LocalFileSystem::new_with_prefix(dir)?))
+                Ok((Arc::new(LocalFileSystem::new_with_prefix(dir)?), None))
             }
             Self::S3 { bucket, prefix } => {
-                let s3_store = s3_builder(bucket, s3).build()?;
-                Ok(match prefix {
+                let builder = s3_builder(bucket, s3);
+                let s3_store = builder.clone().build()?;
+                let raw = Bucket::new(&builder, s3_store.clone(), prefix.clone())?;
+                let store: Arc<dyn ObjectStore> = match prefix {
                     Some(p) => Arc::new(PrefixStore::new(s3_store, p.as_str())),
                     None => Arc::new(s3_store),
-                })
+                };
+                Ok((store, Some(raw)))
             }
         }
     }

@@ -13,10 +13,13 @@
 //! when told it is the single writer, and then enforces create-only with a
 //! process-wide lock (check, then write).
 
+mod bucket;
 pub mod copy;
 pub mod keys;
 mod location;
+pub mod lock;
 pub mod probe;
+mod upload;
 
 use std::ops::Range;
 use std::path::Path;
@@ -30,7 +33,9 @@ use object_store::{GetOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions,
 
 pub use location::{Location, S3Settings};
 pub use object_store::GetRange;
+pub use lock::ObjectLock;
 pub use probe::{Capabilities, Support};
+pub use upload::{PART_SIZE, Transferred};
 
 /// A storage operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +75,17 @@ pub enum StoreError {
     /// The backend failed or is unreachable.
     #[error("object store unavailable")]
     Backend(#[from] object_store::Error),
+    /// A raw request to the S3 bucket (Object Lock probe) failed.
+    #[error("S3 bucket request failed: {0}")]
+    Bucket(String),
+    /// A local file being uploaded or downloaded could not be read or written.
+    #[error("file {path}")]
+    File {
+        /// The file.
+        path: String,
+        /// Cause.
+        source: std::io::Error,
+    },
 }
 
 /// The version of an object as read by [`Store::get_versioned`]: opaque, only
@@ -111,6 +127,8 @@ pub struct Store {
     /// Serialises the emulated compare-and-swap of [`Store::put_if`] on
     /// backends that refuse `PutMode::Update` (the local file system).
     emulated_cas: Arc<tokio::sync::Mutex<()>>,
+    /// The S3 bucket behind the store, for the probe's bucket-level requests.
+    bucket: Option<Arc<bucket::Bucket>>,
     location: String,
 }
 
@@ -118,12 +136,14 @@ impl Store {
     /// A store on the local file system, rooted at `dir` (created if missing).
     pub fn local(dir: &Path) -> Result<Self, StoreError> {
         let location = Location::Local(dir.to_owned());
-        Ok(Self::from_backend(location.open(&S3Settings::default())?, format!("file://{}", dir.display())))
+        let (backend, _) = location.open(&S3Settings::default())?;
+        Ok(Self::from_backend(backend, format!("file://{}", dir.display())))
     }
 
     /// The store at `url` (see [`Location`]), not yet probed.
     pub fn open(url: &str, s3: &S3Settings) -> Result<Self, StoreError> {
-        Ok(Self::from_backend(Location::parse(url)?.open(s3)?, url.to_owned()))
+        let (backend, bucket) = Location::parse(url)?.open(s3)?;
+        Ok(Self { bucket: bucket.map(Arc::new), ..Self::from_backend(backend, url.to_owned()) })
     }
 
     /// Wrap any backend (tests use in-memory or misbehaving ones).
@@ -132,6 +152,7 @@ impl Store {
             inner,
             mode: Arc::new(WriteMode::Conditional),
             emulated_cas: Arc::new(tokio::sync::Mutex::new(())),
+            bucket: None,
             location,
         }
     }
@@ -144,7 +165,7 @@ impl Store {
     /// Probe the backend and choose the write mode: refuse a store that does
     /// not honour conditional writes unless `single_writer` is set.
     pub async fn check(self, single_writer: bool) -> Result<(Self, Capabilities), StoreError> {
-        let caps = probe::probe(self.inner.as_ref()).await?;
+        let caps = probe::probe(self.inner.as_ref(), self.bucket.as_deref()).await?;
         let mode = match (caps.multi_writer_safe(), single_writer) {
             (true, _) => WriteMode::Conditional,
             (false, true) => {

@@ -2,7 +2,9 @@
 //! numbers, a register log that cannot fork) rest on the store honouring
 //! conditional writes, and not every S3-compatible store does (Garage 2.5
 //! silently ignores `If-None-Match: *` and `If-Match`). So the store is
-//! *probed*, not trusted: at start-up and by `acta doctor`.
+//! *probed*, not trusted: at start-up and by `acta doctor`. On an S3 bucket
+//! the probe also reports whether Object Lock retention is enforced (see
+//! [`super::lock`]).
 
 use bytes::Bytes;
 use object_store::path::Path as ObjectPath;
@@ -10,7 +12,9 @@ use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload,
 use serde::Serialize;
 
 use super::StoreError;
+use super::bucket::Bucket;
 use super::keys::PROBE_PREFIX;
+use super::lock::{self, ObjectLock};
 
 /// How a store treats one kind of conditional write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -31,6 +35,8 @@ pub struct Capabilities {
     pub create_only: Support,
     /// A write conditional on a stale ETag (`If-Match`).
     pub compare_and_swap: Support,
+    /// Whether the bucket retains object versions (Object Lock).
+    pub object_lock: ObjectLock,
 }
 
 impl Capabilities {
@@ -52,18 +58,20 @@ impl std::fmt::Display for Capabilities {
         };
         write!(
             f,
-            "create-only writes (If-None-Match: *): {}; compare-and-swap (If-Match): {}",
+            "create-only writes (If-None-Match: *): {}; compare-and-swap (If-Match): {}; {}",
             word(self.create_only),
-            word(self.compare_and_swap)
+            word(self.compare_and_swap),
+            self.object_lock
         )
     }
 }
 
-/// Probe `store` with throw-away objects under `_probe/`.
-pub async fn probe(store: &dyn ObjectStore) -> Result<Capabilities, StoreError> {
+/// Probe `store` with a throw-away object under `_probe/` (one byte, three
+/// versions); `bucket` is the S3 bucket behind it, if any, for Object Lock.
+pub(super) async fn probe(store: &dyn ObjectStore, bucket: Option<&Bucket>) -> Result<Capabilities, StoreError> {
     let key = ObjectPath::from(format!("{PROBE_PREFIX}{}", uuid::Uuid::now_v7()));
     let create = PutOptions { mode: PutMode::Create, ..PutOptions::default() };
-    store.put_opts(&key, PutPayload::from(Bytes::from_static(b"1")), create.clone()).await?;
+    let first = store.put_opts(&key, PutPayload::from(Bytes::from_static(b"1")), create.clone()).await?;
     let create_only = match store.put_opts(&key, PutPayload::from(Bytes::from_static(b"2")), create).await {
         Err(object_store::Error::AlreadyExists { .. } | object_store::Error::Precondition { .. }) => {
             Support::Honoured
@@ -91,10 +99,14 @@ pub async fn probe(store: &dyn ObjectStore) -> Result<Capabilities, StoreError> 
             }
         }
     };
-    // Best effort: a bucket with Object Lock keeps the probe objects, which is
-    // harmless (they hold no act data).
+    let object_lock = match bucket {
+        Some(b) => lock::check(b, key.as_ref(), first.version.as_deref()).await?,
+        None => ObjectLock::NOT_APPLICABLE,
+    };
+    // Best effort, to keep listings clean: under Object Lock this only adds a
+    // delete marker and the retained versions stay (a few bytes, no act data).
     let _ = store.delete(&key).await;
-    Ok(Capabilities { create_only, compare_and_swap })
+    Ok(Capabilities { create_only, compare_and_swap, object_lock })
 }
 
 #[cfg(test)]
@@ -104,13 +116,13 @@ mod tests {
 
     #[tokio::test]
     async fn an_honest_store_passes_the_probe() {
-        let caps = probe(&InMemory::new()).await.unwrap();
+        let caps = probe(&InMemory::new(), None).await.unwrap();
         assert!(caps.multi_writer_safe(), "{caps}");
     }
 
     #[tokio::test]
     async fn a_store_that_ignores_conditions_is_caught() {
-        let caps = probe(&testing::IgnoresConditions::default()).await.unwrap();
+        let caps = probe(&testing::IgnoresConditions::default(), None).await.unwrap();
         assert_eq!(caps.create_only, Support::Ignored, "{caps}");
         assert_eq!(caps.compare_and_swap, Support::Ignored, "{caps}");
         assert!(!caps.multi_writer_safe());

@@ -1,0 +1,249 @@
+//! Transfers of sealed acts to electronic archiving (SEDA 2.2), on top of
+//! [`crate::seda`]: selections read from the store, SIPs written in constant
+//! memory and kept in the store, and the archive's replies recorded.
+//!
+//! Terms: a *transfer* is one SIP sent to the collectivité's archive system
+//! (SAE), identified by a [`TransferId`] that is also its SEDA
+//! `MessageIdentifier`. Its *status* is *sent* until a reply gives the
+//! *verdict* (accepted or rejected, with reasons); an acknowledgement is kept
+//! but is not a verdict. On acceptance, each act records the archive's
+//! identifiers of its unit (Vitam `SystemId`, As@lae cote). See
+//! [`record`] for the keys, [`select`] for selections, [`source`] for
+//! streaming, `docs/seda.md` for the whole.
+
+pub mod config;
+mod error;
+pub mod record;
+mod reply;
+mod select;
+pub mod source;
+
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+pub use config::{ArchiveConfig, ArchiveConfigError};
+pub use error::ArchiveError;
+pub use record::{
+    ArchiveRecord, OutcomeRecord, SipInfo, TransferId, TransferRecord, TransferSpec, TransferStatus,
+};
+pub use source::Progress;
+
+use super::{Acta, ServiceError, now};
+use crate::domain::{ActId, Siren};
+use crate::seda::{Selection, SipSummary, TransferRequest, write_sip};
+use crate::store::{ObjectRead, StoreError};
+
+/// A transfer as the API shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TransferView {
+    /// Id (= `MessageIdentifier` of the SIP).
+    #[schema(value_type = String)]
+    pub id: TransferId,
+    /// The collectivité.
+    #[schema(value_type = String)]
+    pub collectivite: Siren,
+    /// `sent`, `accepted` or `rejected`.
+    pub status: TransferStatus,
+    /// When the SIP was made.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String)]
+    pub created_at: OffsetDateTime,
+    /// `vitam` or `asalae`.
+    #[schema(value_type = String)]
+    pub profile: crate::seda::Profile,
+    /// The séance unit's id, for a séance transfer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seance: Option<String>,
+    /// The acts transferred, in manifest order.
+    #[schema(value_type = Vec<String>)]
+    pub acts: Vec<ActId>,
+    /// The SIP.
+    pub sip: SipInfo,
+    /// The verdict, once received.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<OutcomeRecord>,
+    /// Replies received (acknowledgements included).
+    pub replies: usize,
+    /// Where to find it and its SIP.
+    pub links: TransferLinks,
+}
+
+/// Links of a transfer.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TransferLinks {
+    /// `GET` the transfer.
+    #[serde(rename = "self")]
+    pub this: String,
+    /// `GET` the SIP (zip).
+    pub sip: String,
+    /// `POST` the archive's reply (XML).
+    pub reply: String,
+}
+
+impl Acta {
+    /// The archiving configuration.
+    pub fn archive_config(&self) -> &ArchiveConfig {
+        &self.archive
+    }
+
+    /// Select, write the SIP (into `out`, or a temporary file), store it and
+    /// record the transfer. `progress` is told how many acts are packed.
+    pub async fn create_transfer(
+        &self,
+        spec: TransferSpec,
+        out: Option<&Path>,
+        progress: Option<Progress>,
+    ) -> Result<TransferView, ArchiveError> {
+        let profile = self
+            .collectivites
+            .get(&spec.collectivite)
+            .ok_or_else(|| ServiceError::UnknownCollectivite(spec.collectivite.clone()))?
+            .clone();
+        let (selection, seance) = self.select(&spec, &profile).await?;
+        let id = TransferId::generate();
+        let created_at = now();
+        let target = spec.profile.unwrap_or_else(|| self.archive.profile(&profile));
+        let acts: Vec<(ActId, u64)> = selection.acts().map(|a| (a.id, a.size)).collect();
+        let comment = spec.comment.clone().or_else(|| Some(default_comment(&selection, &profile.nom)));
+        let request = TransferRequest {
+            message_identifier: id.to_string(),
+            date: created_at,
+            comment,
+            profile: target,
+            agencies: self.archive.agencies(&profile),
+            selection,
+        };
+        let path = out.map_or_else(|| std::env::temp_dir().join(format!("acta-sip-{id}.zip")), Path::to_owned);
+        let written = self.write_sip_file(request, &path, acts.clone(), progress).await;
+        let stored = match written {
+            Ok(summary) => self.store_sip(&id, &path).await.map(|()| summary),
+            Err(e) => Err(e),
+        };
+        if out.is_none() {
+            let _ = std::fs::remove_file(&path);
+        }
+        let summary = stored?;
+        let record = TransferRecord {
+            id,
+            collectivite: profile.siren.clone(),
+            created_at,
+            profile: target,
+            spec,
+            seance,
+            acts: acts.into_iter().map(|(id, _)| id).collect(),
+            sip: SipInfo { size: summary.bytes_written, objects: summary.objects },
+        };
+        let json = serde_json::to_vec_pretty(&record).expect("records serialise");
+        self.store.create(&record::transfer_key(&id), Bytes::from(json)).await?;
+        Ok(view(record, None, 0))
+    }
+
+    /// Write the SIP of `request` into the file at `path`, reading the acts'
+    /// objects from the store as the writer goes (see [`source`]).
+    pub async fn write_sip_file(
+        &self,
+        request: TransferRequest,
+        path: &Path,
+        acts: Vec<(ActId, u64)>,
+        progress: Option<Progress>,
+    ) -> Result<SipSummary, ArchiveError> {
+        let (tx, mut source) = source::channel(progress);
+        let rules = self.archive.rules().clone();
+        let path: PathBuf = path.to_owned();
+        let writer = tokio::task::spawn_blocking(move || {
+            let file = std::fs::File::create(&path).map_err(crate::seda::SedaError::Io)?;
+            let (file, summary) = write_sip(std::io::BufWriter::new(file), &request, &rules, &mut source)?;
+            file.into_inner().map_err(|e| crate::seda::SedaError::Io(e.into_error()))?.sync_all()?;
+            Ok::<_, crate::seda::SedaError>(summary)
+        });
+        let (fetched, written) = tokio::join!(self.prefetch(acts, tx), writer);
+        let written = written.map_err(|e| ServiceError::Internal(format!("SIP writer: {e}")))?;
+        fetched?; // the store's failure explains the writer's, if both failed
+        Ok(written?)
+    }
+
+    /// Keep the SIP file at `path` as the transfer's `sip.zip`.
+    async fn store_sip(&self, id: &TransferId, path: &Path) -> Result<(), ArchiveError> {
+        // `Store::create_from_file` (a streaming multipart upload) is not
+        // available yet: the SIP is read into memory for the upload.
+        let bytes = tokio::fs::read(path).await.map_err(|e| ArchiveError::Sip(e.into()))?;
+        self.store.create(&record::sip_key(id), Bytes::from(bytes)).await?;
+        Ok(())
+    }
+
+    /// The collectivité of transfer `id` (for access checks).
+    pub async fn transfer_owner(&self, id: &TransferId) -> Result<Siren, ServiceError> {
+        Ok(self.transfer_record(id).await?.collectivite)
+    }
+
+    /// Transfer `id` with its status.
+    pub async fn transfer(&self, id: &TransferId) -> Result<TransferView, ArchiveError> {
+        let record = self.transfer_record(id).await?;
+        let outcome = self.outcome(id).await?;
+        let replies = self.store.list(&record::replies_prefix(id)).await?.len();
+        Ok(view(record, outcome, replies))
+    }
+
+    /// The stored SIP of transfer `id`, streamed.
+    pub async fn transfer_sip(&self, id: &TransferId) -> Result<ObjectRead, ArchiveError> {
+        self.transfer_record(id).await?;
+        let read = self.store.read(&record::sip_key(id), None).await?;
+        Ok(read.ok_or_else(|| ServiceError::Corrupt(format!("the SIP of transfer {id} is missing")))?)
+    }
+
+    /// The archive identifiers recorded for act `id`, one per accepting transfer.
+    pub async fn act_archives(&self, id: &ActId) -> Result<Vec<ArchiveRecord>, ServiceError> {
+        let mut out = Vec::new();
+        for key in self.store.list(&record::act_archives_prefix(id)).await? {
+            let Some(bytes) = self.store.get(&key).await? else { continue };
+            out.push(
+                serde_json::from_slice(&bytes).map_err(|e| ServiceError::Corrupt(format!("{key}: {e}")))?,
+            );
+        }
+        Ok(out)
+    }
+
+    async fn transfer_record(&self, id: &TransferId) -> Result<TransferRecord, ServiceError> {
+        let key = record::transfer_key(id);
+        let bytes = self.store.get(&key).await?.ok_or(ServiceError::TransferNotFound)?;
+        serde_json::from_slice(&bytes).map_err(|e| ServiceError::Corrupt(format!("{key}: {e}")))
+    }
+
+    async fn outcome(&self, id: &TransferId) -> Result<Option<OutcomeRecord>, ServiceError> {
+        let key = record::outcome_key(id);
+        let Some(bytes) = self.store.get(&key).await? else { return Ok(None) };
+        serde_json::from_slice(&bytes).map(Some).map_err(|e| ServiceError::Corrupt(format!("{key}: {e}")))
+    }
+}
+
+fn view(record: TransferRecord, outcome: Option<OutcomeRecord>, replies: usize) -> TransferView {
+    let this = format!("/api/v1/transfers/{}", record.id);
+    TransferView {
+        id: record.id,
+        collectivite: record.collectivite,
+        status: outcome.as_ref().map_or(TransferStatus::Sent, |o| o.status),
+        created_at: record.created_at,
+        profile: record.profile,
+        seance: record.seance,
+        acts: record.acts,
+        sip: record.sip,
+        outcome,
+        replies,
+        links: TransferLinks { sip: format!("{this}/sip"), reply: format!("{this}/reply"), this },
+    }
+}
+
+fn default_comment(selection: &Selection, collectivite: &str) -> String {
+    match selection {
+        Selection::Seance(s) => format!("Versement du dossier de la séance du {}", select::french_date(s.date)),
+        Selection::Acts(acts) => format!("Versement de {} acte(s) de {collectivite}", acts.len()),
+    }
+}
+
+/// Whether a store error is a create-only write that found the key taken.
+fn taken(e: &StoreError) -> bool {
+    matches!(e, StoreError::AlreadyExists(_))
+}

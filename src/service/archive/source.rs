@@ -1,0 +1,151 @@
+//! The bytes of a transfer, read from the store while the SIP is written.
+//!
+//! The SIP writer is synchronous (zip) and runs on a blocking thread; the
+//! store is asynchronous. A *prefetcher* (an async loop on the caller's task)
+//! reads each act's sealed PDF and computes its inclusion proof a few acts
+//! ahead, in selection order, and hands them over a bounded channel to the
+//! [`StoreSource`] the writer reads from. Memory stays bounded: at most
+//! [`AHEAD`] acts are in flight, and a PDF larger than [`INLINE_MAX`] is not
+//! read ahead but streamed chunk by chunk when the writer reaches it.
+
+use std::io::{self, Read};
+use std::sync::Arc;
+
+use bytes::{Buf, Bytes};
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use tokio::sync::mpsc;
+
+use crate::domain::ActId;
+use crate::seda::{ArchivedAct, ObjectSource};
+use crate::service::{Acta, ServiceError};
+use crate::store::{StoreError, keys};
+
+/// Acts read ahead of the writer.
+pub const AHEAD: usize = 8;
+/// PDFs up to this size are read whole ahead of time; larger ones are streamed.
+pub const INLINE_MAX: u64 = 1024 * 1024;
+
+/// Called with the number of acts packed so far.
+pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
+
+/// A PDF's bytes: whole, or a stream to pull from.
+enum Body {
+    Whole(Bytes),
+    Stream(BoxStream<'static, Result<Bytes, StoreError>>),
+}
+
+/// One act's objects.
+pub(super) struct Fetched {
+    act: ActId,
+    pdf: Body,
+    proof: Option<Bytes>,
+}
+
+/// The writer's side: objects in selection order.
+pub(super) struct StoreSource {
+    rx: mpsc::Receiver<Result<Fetched, String>>,
+    runtime: tokio::runtime::Handle,
+    proof: Option<Bytes>,
+    packed: u64,
+    progress: Option<Progress>,
+}
+
+/// A channel for `StoreSource` and its prefetcher.
+pub(super) fn channel(progress: Option<Progress>) -> (mpsc::Sender<Result<Fetched, String>>, StoreSource) {
+    let (tx, rx) = mpsc::channel(AHEAD);
+    let source = StoreSource { rx, runtime: tokio::runtime::Handle::current(), proof: None, packed: 0, progress };
+    (tx, source)
+}
+
+impl Acta {
+    /// Fetch the objects of `acts` in order into `tx`, until done or the
+    /// writer hangs up. A failure is sent to the writer (which stops) and returned.
+    pub(super) async fn prefetch(
+        &self,
+        acts: Vec<(ActId, u64)>,
+        tx: mpsc::Sender<Result<Fetched, String>>,
+    ) -> Result<(), ServiceError> {
+        let mut fetched = futures::stream::iter(acts).map(|(id, size)| self.fetch(id, size)).buffered(AHEAD);
+        while let Some(item) = fetched.next().await {
+            match item {
+                Ok(f) => {
+                    if tx.send(Ok(f)).await.is_err() {
+                        return Ok(()); // the writer stopped; it reports why
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e.to_string())).await;
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn fetch(&self, id: ActId, size: u64) -> Result<Fetched, ServiceError> {
+        let key = keys::sealed_pdf(&id);
+        let missing = || ServiceError::Corrupt(format!("sealed PDF of {id} is missing"));
+        let pdf = if size <= INLINE_MAX {
+            Body::Whole(self.store.get(&key).await?.ok_or_else(missing)?)
+        } else {
+            Body::Stream(self.store.read(&key, None).await?.ok_or_else(missing)?.stream)
+        };
+        let has_leaf = self.load_sealed(&id).await?.is_some_and(|s| s.leaf.is_some());
+        let proof = if has_leaf {
+            let proof = self.proof(&id).await?;
+            Some(Bytes::from(serde_json::to_vec_pretty(&proof).expect("proofs serialise")))
+        } else {
+            None
+        };
+        Ok(Fetched { act: id, pdf, proof })
+    }
+}
+
+impl ObjectSource for StoreSource {
+    fn pdf(&mut self, act: &ArchivedAct) -> io::Result<Box<dyn Read + '_>> {
+        let fetched = match self.rx.blocking_recv() {
+            Some(Ok(f)) => f,
+            Some(Err(e)) => return Err(io::Error::other(e)),
+            None => return Err(io::Error::other("lecture des actes interrompue")),
+        };
+        if fetched.act != act.id {
+            return Err(io::Error::other(format!("acte {} attendu, {} lu", act.id, fetched.act)));
+        }
+        self.proof = fetched.proof;
+        self.packed += 1;
+        if let Some(progress) = &self.progress {
+            progress(self.packed);
+        }
+        Ok(match fetched.pdf {
+            Body::Whole(bytes) => Box::new(bytes.reader()),
+            Body::Stream(stream) => Box::new(StreamReader { stream, runtime: &self.runtime, chunk: Bytes::new() }),
+        })
+    }
+
+    fn proof(&mut self, _act: &ArchivedAct) -> io::Result<Option<Box<dyn Read + '_>>> {
+        Ok(self.proof.take().map(|b| Box::new(b.reader()) as Box<dyn Read>))
+    }
+}
+
+/// A store stream read synchronously, from a blocking thread.
+struct StreamReader<'a> {
+    stream: BoxStream<'static, Result<Bytes, StoreError>>,
+    runtime: &'a tokio::runtime::Handle,
+    chunk: Bytes,
+}
+
+impl Read for StreamReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.chunk.is_empty() {
+            match self.runtime.block_on(self.stream.next()) {
+                Some(Ok(chunk)) => self.chunk = chunk,
+                Some(Err(e)) => return Err(io::Error::other(e)),
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.chunk.len());
+        self.chunk.copy_to_slice(&mut buf[..n]);
+        Ok(n)
+    }
+}
