@@ -1,5 +1,6 @@
 //! Benchmarks run by `acta bench …` on the machine at hand; figures are printed,
-//! never asserted (speed is measured, not tested). `seal` is in [`seal`].
+//! never asserted (speed is measured, not tested). `seal` is in [`seal`],
+//! the streaming store benchmark in [`stream`].
 //!
 //! `render`: every fixture of `fixtures/acts/` rendered as a draft, first
 //! cold (first render in the process), then warm on 1 and 2 threads. Each
@@ -7,8 +8,10 @@
 //! use, so Typst's memoization cannot serve a whole document from cache.
 
 mod seal;
+mod stream;
 
 pub use seal::{SealReport, seal};
+pub use stream::{StreamReport, stream};
 
 use std::path::Path;
 use std::time::{Duration, Instant};

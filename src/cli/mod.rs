@@ -1,5 +1,5 @@
 //! The command line: `acta serve | doctor | templates | render | search | reindex |
-//! verify | audit | keys | store | bench`.
+//! verify | audit | keys | store | bench | tokens | archive`.
 //!
 //! Each command is a thin call into the library; errors travel up as
 //! [`CliError`] and `main` prints them with their causes.
@@ -16,6 +16,7 @@ use crate::config::{ConfigError, Overrides, Settings};
 use crate::service::{Acta, OpenError, ServiceError};
 use crate::startup::{Application, StartupError};
 
+mod archive;
 mod ops;
 mod seal;
 mod tokens;
@@ -126,6 +127,12 @@ pub enum Command {
         #[command(subcommand)]
         what: KeysCommand,
     },
+    /// Transfer sealed acts to electronic archiving (SEDA 2.2) and ingest replies.
+    Archive {
+        /// What to do.
+        #[command(subcommand)]
+        what: archive::ArchiveCommand,
+    },
     /// Manage API tokens (create, list, revoke), kept in the object store.
     Tokens {
         /// What to do.
@@ -181,6 +188,10 @@ pub enum BenchCommand {
         /// Size of each object, in KiB.
         #[arg(long, default_value_t = 40)]
         size_kb: usize,
+        /// Instead: stream one object of this many MiB up then down (in
+        /// parts, generated on the fly): MB/s both ways and peak RSS.
+        #[arg(long, value_name = "MIB")]
+        stream_mib: Option<usize>,
     },
     /// Generate fictitious acts straight into a fresh search index (no HTTP, no
     /// store): acts/s, peak RSS, index size.
@@ -271,6 +282,9 @@ pub enum CliError {
     /// A token operation failed.
     #[error(transparent)]
     Auth(#[from] crate::auth::AuthError),
+    /// A transfer failed.
+    #[error(transparent)]
+    Archive(#[from] crate::service::archive::ArchiveError),
 }
 
 impl Cli {
@@ -299,10 +313,12 @@ impl Cli {
             }
             Command::Render { input, out } => render(&settings, &input, &out),
             Command::Store { what: StoreCommand::Copy { to } } => store_copy(&settings, &to).await,
-            Command::Bench { what: BenchCommand::Store { count, size_kb } } => {
+            Command::Bench { what: BenchCommand::Store { count, size_kb, stream_mib } } => {
                 let acta = Acta::open(&settings)?;
-                let report = crate::bench::store(acta.store(), count, size_kb * 1024).await?;
-                print!("{report}");
+                match stream_mib {
+                    Some(mib) => print!("{}", crate::bench::stream(acta.store(), mib).await?),
+                    None => print!("{}", crate::bench::store(acta.store(), count, size_kb * 1024).await?),
+                }
                 Ok(ExitCode::SUCCESS)
             }
             Command::Bench { what: BenchCommand::Corpus { count, index, threads, heap_mb, no_merge } } => {
@@ -346,6 +362,7 @@ impl Cli {
             Command::Audit { json } => seal::audit(&settings, json).await,
             Command::Keys { what: KeysCommand::Init { dir } } => seal::keys_init(&settings, dir),
             Command::Tokens { what } => tokens::run(&settings, what).await,
+            Command::Archive { what } => archive::run(&settings, what).await,
         }
     }
 }

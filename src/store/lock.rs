@@ -123,7 +123,9 @@ impl std::fmt::Display for DefaultRetention {
 impl std::fmt::Display for ObjectLock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let config = match self.configuration {
-            LockConfiguration::NotApplicable => return write!(f, "Object Lock: not applicable (local store)"),
+            LockConfiguration::NotApplicable => {
+                return write!(f, "Object Lock: not applicable (local store)");
+            }
             LockConfiguration::Disabled => "not enabled on the bucket".to_owned(),
             LockConfiguration::Enabled { default_retention: Some(r) } => format!("default retention {r}"),
             LockConfiguration::Enabled { default_retention: None } => {
@@ -145,7 +147,11 @@ impl std::fmt::Display for ObjectLock {
 
 /// Look at `bucket`: its configuration, then try to delete version `version`
 /// of the store's `key` (or the key itself on an unversioned bucket).
-pub(super) async fn check(bucket: &Bucket, key: &str, version: Option<&str>) -> Result<ObjectLock, StoreError> {
+pub(super) async fn check(
+    bucket: &Bucket,
+    key: &str,
+    version: Option<&str>,
+) -> Result<ObjectLock, StoreError> {
     let answer = bucket.send(http::Method::GET, None, "object-lock", Bytes::new()).await?;
     let configuration = if answer.ok() {
         parse_configuration(&answer.body)
@@ -226,6 +232,9 @@ mod tests {
         let bare = b"<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled></ObjectLockConfiguration>";
         assert_eq!(parse_configuration(bare), LockConfiguration::Enabled { default_retention: None });
         assert_eq!(parse_configuration(b"<Error><Code>x</Code></Error>"), LockConfiguration::Disabled);
-        assert_eq!(xml_text(b"<Error><Code>AccessDenied</Code></Error>", "Code").as_deref(), Some("AccessDenied"));
+        assert_eq!(
+            xml_text(b"<Error><Code>AccessDenied</Code></Error>", "Code").as_deref(),
+            Some("AccessDenied")
+        );
     }
 }

@@ -68,7 +68,10 @@ impl std::fmt::Display for Capabilities {
 
 /// Probe `store` with a throw-away object under `_probe/` (one byte, three
 /// versions); `bucket` is the S3 bucket behind it, if any, for Object Lock.
-pub(super) async fn probe(store: &dyn ObjectStore, bucket: Option<&Bucket>) -> Result<Capabilities, StoreError> {
+pub(super) async fn probe(
+    store: &dyn ObjectStore,
+    bucket: Option<&Bucket>,
+) -> Result<Capabilities, StoreError> {
     let key = ObjectPath::from(format!("{PROBE_PREFIX}{}", uuid::Uuid::now_v7()));
     let create = PutOptions { mode: PutMode::Create, ..PutOptions::default() };
     let first = store.put_opts(&key, PutPayload::from(Bytes::from_static(b"1")), create.clone()).await?;

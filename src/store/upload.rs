@@ -145,6 +145,14 @@ impl Store {
         }
     }
 
+    /// Remove an object written by a benchmark (best effort: a bucket under
+    /// Object Lock keeps it). acta deletes nothing else, ever.
+    pub(crate) async fn remove_bench_object(&self, key: &str) {
+        if key.starts_with(super::keys::BENCH_PREFIX) {
+            let _ = self.inner.delete(&ObjectPath::from(key)).await;
+        }
+    }
+
     /// Write the object at `key` to a new file at `path`, chunk by chunk;
     /// `None` (and no file) if there is no such object. The file is synced
     /// before returning.

@@ -19,6 +19,41 @@ fn seq(number: &str) -> u64 {
     number.rsplit('_').next().unwrap().parse().unwrap()
 }
 
+/// The real `acta` binary on `s3://BUCKET/prefix` (own data directory, the
+/// test run's keys).
+fn acta_on_s3(weed: &Seaweed, prefix: &str, args: &[&str]) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    crate::helpers::acta_command()
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(args)
+        .envs(weed.env(BUCKET, prefix))
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+/// `acta verify` on `pdf` and `acta audit` on the S3 store both pass.
+fn verify_and_audit(weed: &Seaweed, prefix: &str, pdf: &[u8]) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("act.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let verify = acta_on_s3(weed, prefix, &["verify", file.to_str().unwrap()]);
+    assert!(
+        verify.status.success(),
+        "verify: {}\n{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    let audit = acta_on_s3(weed, prefix, &["audit"]);
+    assert!(
+        audit.status.success(),
+        "audit: {}\n{}",
+        String::from_utf8_lossy(&audit.stdout),
+        String::from_utf8_lossy(&audit.stderr)
+    );
+}
+
 #[tokio::test]
 async fn acts_are_sealed_stored_and_served_from_s3() {
     let weed = Seaweed::start(&[BUCKET]);
@@ -49,6 +84,9 @@ async fn acts_are_sealed_stored_and_served_from_s3() {
     let again =
         raw.create(&format!("cdg-demo/acts/{id}/sealed.pdf"), bytes::Bytes::from_static(b"forged")).await;
     assert!(matches!(again, Err(acta::store::StoreError::AlreadyExists(_))), "{again:?}");
+
+    // The real `acta verify` and `acta audit`, reading the same bucket.
+    verify_and_audit(&weed, "cdg-demo", &pdf);
 }
 
 #[test]
@@ -189,6 +227,9 @@ async fn a_store_outage_answers_503_and_the_retried_batch_completes_without_gaps
         numbers.insert(seq(act["number"].as_str().unwrap()));
     }
     assert_eq!(numbers, (1..=6).collect::<BTreeSet<u64>>(), "no number skipped or reused");
+    // Nothing half-written: every act verifies and the whole store audits clean.
+    let last = app.pdf(ids.last().unwrap()).await;
+    verify_and_audit(&weed, "outage", &last);
 }
 
 #[tokio::test]

@@ -59,7 +59,11 @@ impl Bench {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let pki = pki::init(&dir.path().join("pki")).unwrap();
-        let pdf = rendered_act();
+        Self::with(dir, pki, rendered_act())
+    }
+
+    /// Validators trusting the root of `pki`, working in `dir`.
+    fn with(dir: tempfile::TempDir, pki: pki::TestPki, pdf: Vec<u8>) -> Self {
         let nss = dir.path().join("nssdb");
         std::fs::create_dir_all(&nss).unwrap();
         let db = format!("sql:{}", s(&nss));
@@ -295,4 +299,28 @@ async fn a_pades_b_t_seal_carries_a_trusted_timestamp() {
     let again = sealer.seal(bench.pdf.clone(), at, REASON).await.unwrap();
     assert_ne!(again, sealed);
     assert!(seal::same_document(&again, &sealed));
+}
+
+/// What the service stores and serves passes the same validators: sealed by
+/// `POST /api/v1/acts/{id}/seal` with the instance's keys, downloaded over HTTP.
+#[tokio::test]
+async fn a_pdf_sealed_through_the_api_passes_every_validator() {
+    let app = crate::helpers::spawn_app().await;
+    let id = app.create(&crate::helpers::fixture("arrete-titularisation")).await["id"].as_str().unwrap().to_owned();
+    let (status, _) = app.seal(&id).await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    let sealed = app.pdf(&id).await;
+    let keys = crate::helpers::test_keys();
+    let pki = pki::TestPki {
+        dir: keys.to_owned(),
+        root_pem: keys.join("root.pem"),
+        seal_p12: keys.join("seal.p12"),
+        seal_pem: keys.join("seal.pem"),
+        tsa_pem: keys.join("tsa.pem"),
+        tsa_key: keys.join("tsa.key"),
+        root_der: pki::read_pem_certificate(&keys.join("root.pem")).unwrap(),
+        seal_der: pki::read_pem_certificate(&keys.join("seal.pem")).unwrap(),
+    };
+    let bench = Bench::with(tempfile::tempdir().unwrap(), pki, Vec::new());
+    bench.assert_valid(&sealed, false);
 }

@@ -164,8 +164,59 @@ impl Seaweed {
         ]
     }
 
+    /// A raw S3 request signed with the test credentials (SigV4, by
+    /// object_store's own authorizer), for what acta never does: bucket
+    /// configuration, deleting or overwriting objects, reading versions.
+    /// `path_and_query` starts with the bucket: `/bucket/key?versionId=…`.
+    pub async fn s3_request(
+        &self,
+        method: reqwest::Method,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> S3Answer {
+        use object_store::aws::{AwsAuthorizer, AwsCredential};
+        let url = format!("{}{path_and_query}", self.endpoint());
+        let mut builder = http::Request::builder().method(method.clone()).uri(&url);
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        let mut request: object_store::client::HttpRequest =
+            builder.body(bytes::Bytes::copy_from_slice(body).into()).unwrap();
+        let credential =
+            AwsCredential { key_id: ACCESS_KEY.into(), secret_key: SECRET_KEY.into(), token: None };
+        AwsAuthorizer::new(&credential, "s3", "us-east-1").try_authorize(&mut request, None).unwrap();
+        let response = reqwest::Client::new()
+            .request(method, &url)
+            .headers(request.headers().clone())
+            .body(body.to_vec())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        S3Answer { status, headers, body: response.bytes().await.unwrap().to_vec() }
+    }
+
     fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("weed.log")).unwrap_or_default()
+    }
+}
+
+/// The answer to [`Seaweed::s3_request`].
+pub struct S3Answer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl S3Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
     }
 }
 

@@ -71,6 +71,19 @@ pub struct TransferView {
     pub links: TransferLinks,
 }
 
+/// A transfer selected and described, not written yet.
+#[derive(Debug, Clone)]
+pub struct PreparedTransfer {
+    /// Its id (`MessageIdentifier`).
+    pub id: TransferId,
+    /// What the SIP will say.
+    pub request: TransferRequest,
+    /// Its acts with their PDF sizes, in manifest order.
+    pub acts: Vec<(ActId, u64)>,
+    /// The séance unit's id, for a séance.
+    pub seance: Option<String>,
+}
+
 /// Links of a transfer.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TransferLinks {
@@ -97,27 +110,13 @@ impl Acta {
         out: Option<&Path>,
         progress: Option<Progress>,
     ) -> Result<TransferView, ArchiveError> {
-        let profile = self
-            .collectivites
-            .get(&spec.collectivite)
-            .ok_or_else(|| ServiceError::UnknownCollectivite(spec.collectivite.clone()))?
-            .clone();
-        let (selection, seance) = self.select(&spec, &profile).await?;
-        let id = TransferId::generate();
-        let created_at = now();
-        let target = spec.profile.unwrap_or_else(|| self.archive.profile(&profile));
-        let acts: Vec<(ActId, u64)> = selection.acts().map(|a| (a.id, a.size)).collect();
-        let comment = spec.comment.clone().or_else(|| Some(default_comment(&selection, &profile.nom)));
-        let request = TransferRequest {
-            message_identifier: id.to_string(),
-            date: created_at,
-            comment,
-            profile: target,
-            agencies: self.archive.agencies(&profile),
-            selection,
-        };
+        let prepared = self.prepare_transfer(&spec).await?;
+        let id = prepared.id;
         let path = out.map_or_else(|| std::env::temp_dir().join(format!("acta-sip-{id}.zip")), Path::to_owned);
-        let written = self.write_sip_file(request, &path, acts.clone(), progress).await;
+        let acts: Vec<ActId> = prepared.acts.iter().map(|(id, _)| *id).collect();
+        let (profile, created_at, seance) =
+            (prepared.request.profile, prepared.request.date, prepared.seance.clone());
+        let written = self.write_sip_file(prepared.request, &path, prepared.acts, progress).await;
         let stored = match written {
             Ok(summary) => self.store_sip(&id, &path).await.map(|()| summary),
             Err(e) => Err(e),
@@ -128,17 +127,38 @@ impl Acta {
         let summary = stored?;
         let record = TransferRecord {
             id,
-            collectivite: profile.siren.clone(),
+            collectivite: spec.collectivite.clone(),
             created_at,
-            profile: target,
+            profile,
             spec,
             seance,
-            acts: acts.into_iter().map(|(id, _)| id).collect(),
+            acts,
             sip: SipInfo { size: summary.bytes_written, objects: summary.objects },
         };
         let json = serde_json::to_vec_pretty(&record).expect("records serialise");
         self.store.create(&record::transfer_key(&id), Bytes::from(json)).await?;
         Ok(view(record, None, 0))
+    }
+
+    /// Select the acts of `spec` and describe the transfer, writing nothing.
+    pub async fn prepare_transfer(&self, spec: &TransferSpec) -> Result<PreparedTransfer, ArchiveError> {
+        let profile = self
+            .collectivites
+            .get(&spec.collectivite)
+            .ok_or_else(|| ServiceError::UnknownCollectivite(spec.collectivite.clone()))?;
+        let (selection, seance) = self.select(spec, profile).await?;
+        let id = TransferId::generate();
+        let acts: Vec<(ActId, u64)> = selection.acts().map(|a| (a.id, a.size)).collect();
+        let comment = spec.comment.clone().or_else(|| Some(default_comment(&selection, &profile.nom)));
+        let request = TransferRequest {
+            message_identifier: id.to_string(),
+            date: now(),
+            comment,
+            profile: spec.profile.unwrap_or_else(|| self.archive.profile(profile)),
+            agencies: self.archive.agencies(profile),
+            selection,
+        };
+        Ok(PreparedTransfer { id, request, acts, seance })
     }
 
     /// Write the SIP of `request` into the file at `path`, reading the acts'
@@ -150,7 +170,7 @@ impl Acta {
         acts: Vec<(ActId, u64)>,
         progress: Option<Progress>,
     ) -> Result<SipSummary, ArchiveError> {
-        let (tx, mut source) = source::channel(progress);
+        let (tx, mut source) = source::channel(progress, acts.len());
         let rules = self.archive.rules().clone();
         let path: PathBuf = path.to_owned();
         let writer = tokio::task::spawn_blocking(move || {

@@ -26,8 +26,8 @@ pub const AHEAD: usize = 8;
 /// PDFs up to this size are read whole ahead of time; larger ones are streamed.
 pub const INLINE_MAX: u64 = 1024 * 1024;
 
-/// Called with the number of acts packed so far.
-pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
+/// Called with the number of acts packed so far and the total.
+pub type Progress = Arc<dyn Fn(u64, u64) + Send + Sync>;
 
 /// A PDF's bytes: whole, or a stream to pull from.
 enum Body {
@@ -48,13 +48,18 @@ pub(super) struct StoreSource {
     runtime: tokio::runtime::Handle,
     proof: Option<Bytes>,
     packed: u64,
+    total: u64,
     progress: Option<Progress>,
 }
 
 /// A channel for `StoreSource` and its prefetcher.
-pub(super) fn channel(progress: Option<Progress>) -> (mpsc::Sender<Result<Fetched, String>>, StoreSource) {
+pub(super) fn channel(
+    progress: Option<Progress>,
+    total: usize,
+) -> (mpsc::Sender<Result<Fetched, String>>, StoreSource) {
     let (tx, rx) = mpsc::channel(AHEAD);
-    let source = StoreSource { rx, runtime: tokio::runtime::Handle::current(), proof: None, packed: 0, progress };
+    let runtime = tokio::runtime::Handle::current();
+    let source = StoreSource { rx, runtime, proof: None, packed: 0, total: total as u64, progress };
     (tx, source)
 }
 
@@ -115,7 +120,7 @@ impl ObjectSource for StoreSource {
         self.proof = fetched.proof;
         self.packed += 1;
         if let Some(progress) = &self.progress {
-            progress(self.packed);
+            progress(self.packed, self.total);
         }
         Ok(match fetched.pdf {
             Body::Whole(bytes) => Box::new(bytes.reader()),
