@@ -8,6 +8,7 @@
 //! use, so Typst's memoization cannot serve a whole document from cache.
 
 mod seal;
+pub mod sip;
 mod stream;
 
 pub use seal::{SealReport, seal};

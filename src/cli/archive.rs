@@ -112,7 +112,10 @@ fn print_status(t: &TransferView) {
     };
     println!("transfert {} : {status}", t.id);
     if let Some(o) = &t.outcome {
-        println!("code de réponse {} ; {} acte(s) avec identifiants d'archive", o.reply_code, o.archived_acts);
+        println!(
+            "code de réponse {} ; {} acte(s) avec identifiants d'archive",
+            o.reply_code, o.archived_acts
+        );
         for reason in &o.reasons {
             println!("  - {reason}");
         }

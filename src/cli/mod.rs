@@ -225,6 +225,34 @@ pub enum BenchCommand {
         #[arg(long, default_value = "fixtures/acts/arrete-avancement-echelon.json", value_name = "FILE")]
         fixture: PathBuf,
     },
+    /// A SEDA SIP of `count` sealed acts written to local disk, in a throw-away
+    /// data directory (fixture shortcut: one act sealed, copies stored
+    /// directly): time, MB/s, peak RSS of a fresh process.
+    Sip {
+        /// Acts in the SIP.
+        #[arg(long, default_value_t = 10_000)]
+        count: usize,
+        /// The request body sealed once and copied.
+        #[arg(long, default_value = "fixtures/acts/arrete-avancement-echelon.json", value_name = "FILE")]
+        fixture: PathBuf,
+        /// Internal: measure on the prepared data directory, for this SIREN.
+        #[arg(long, hide = true, value_name = "SIREN")]
+        measure: Option<String>,
+    },
+    /// Export the corpus of `bench corpus` and the typical queries of `bench
+    /// search` as TSV files for the PostgreSQL peer figure
+    /// (`scripts/bench-postgres.sh` runs this, then PostgreSQL).
+    PeerExport {
+        /// Acts exported.
+        #[arg(long, default_value_t = 100_000)]
+        count: usize,
+        /// Timed queries exported (plus the warm-up ones).
+        #[arg(long, default_value_t = 1_000)]
+        queries: usize,
+        /// Directory receiving acts.tsv and queries.tsv.
+        #[arg(long, default_value = "bench-out/peer", value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Time typical queries on an index made by `bench corpus`: p50 / p99.
     Search {
         /// Index directory.
@@ -339,6 +367,24 @@ impl Cli {
                     .map_err(|source| CliError::Json { path: fixture.clone(), source })?;
                 let report = crate::bench::seal(&settings, &body, count, batch).await?;
                 print!("{report}");
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Bench { what: BenchCommand::Sip { count, fixture, measure } } => {
+                if let Some(siren) = measure {
+                    let report = crate::bench::sip::measure(&settings, &settings.data_dir, &siren).await?;
+                    print!("{report}");
+                    return Ok(ExitCode::SUCCESS);
+                }
+                let text = std::fs::read(&fixture)
+                    .map_err(|source| CliError::File { path: fixture.clone(), source })?;
+                let body: Value = serde_json::from_slice(&text)
+                    .map_err(|source| CliError::Json { path: fixture.clone(), source })?;
+                print!("{}", crate::bench::sip::run(&settings, &body, count).await?);
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Bench { what: BenchCommand::PeerExport { count, queries, out } } => {
+                crate::search::bench::peer::export(&out, count, queries).map_err(ServiceError::from)?;
+                println!("{}", out.display());
                 Ok(ExitCode::SUCCESS)
             }
             Command::Bench { what: BenchCommand::Search { index, queries } } => {

@@ -1,11 +1,11 @@
 //! `/api/v1/transfers…`: SEDA transfers to electronic archiving. Handlers
 //! are thin: the work is in [`crate::service::archive`].
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 
 use super::AppState;
 use super::access::Audited;
@@ -22,9 +22,15 @@ use crate::service::archive::{ArchiveError, TransferId, TransferSpec, TransferVi
     responses((status = 201, description = "the transfer", body = TransferView),
               (status = 400, body = Problem), (status = 404, body = Problem),
               (status = 422, body = Problem)))]
-pub async fn create(State(acta): State<AppState>, JsonBody(body): JsonBody) -> Result<Response, TransferError> {
+pub async fn create(
+    State(acta): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, TransferError> {
     let spec: TransferSpec = serde_json::from_value(body).map_err(|e| {
-        ArchiveError::Invalid(vec![FieldError { path: String::new(), message: format!("corps invalide : {e}") }])
+        ArchiveError::Invalid(vec![FieldError {
+            path: String::new(),
+            message: format!("corps invalide : {e}"),
+        }])
     })?;
     let transfer = acta.create_transfer(spec, None, None).await?;
     let location = HeaderValue::from_str(&transfer.links.this).expect("ids are header-safe");
@@ -42,7 +48,10 @@ pub async fn create(State(acta): State<AppState>, JsonBody(body): JsonBody) -> R
 /// `GET /api/v1/transfers/{id}`: the transfer and its status.
 #[utoipa::path(get, path = "/api/v1/transfers/{id}", tag = "transfers", params(("id" = String, Path)),
     responses((status = 200, description = "the transfer", body = TransferView), (status = 404, body = Problem)))]
-pub async fn get(State(acta): State<AppState>, Path(id): Path<String>) -> Result<Json<TransferView>, TransferError> {
+pub async fn get(
+    State(acta): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<TransferView>, TransferError> {
     Ok(Json(acta.transfer(&transfer_id(&id)?).await?))
 }
 
@@ -97,7 +106,8 @@ impl From<ArchiveError> for TransferError {
 impl IntoResponse for TransferError {
     fn into_response(self) -> Response {
         use StatusCode as S;
-        let unprocessable = |code, title, detail: String| Problem::new(S::UNPROCESSABLE_ENTITY, code, title, detail);
+        let unprocessable =
+            |code, title, detail: String| Problem::new(S::UNPROCESSABLE_ENTITY, code, title, detail);
         match self.0 {
             ArchiveError::Service(e) => ApiError::Service(e).into_response(),
             ArchiveError::Invalid(errors) => ApiError::Service(ServiceError::Invalid(errors)).into_response(),

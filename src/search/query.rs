@@ -87,6 +87,7 @@ fn filter_queries(f: &Fields, filters: &Filters) -> Vec<Box<dyn Query>> {
             "decision" => f.decision,
             "effect" => f.effect,
             "seance" => f.seance,
+            "publication" => f.publication,
             "created" => f.created,
             "sealed" => f.sealed,
             _ => f.date,

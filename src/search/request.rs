@@ -44,6 +44,8 @@ pub enum DateField {
     Effect,
     /// Date of the séance.
     Seance,
+    /// Date of publication.
+    Publication,
     /// Creation of the draft.
     Created,
     /// Sealing.
@@ -58,6 +60,7 @@ impl DateField {
             Self::Decision => "decision",
             Self::Effect => "effect",
             Self::Seance => "seance",
+            Self::Publication => "publication",
             Self::Created => "created",
             Self::Sealed => "sealed",
         }
@@ -182,11 +185,12 @@ impl SearchRequest {
                         "decision" => DateField::Decision,
                         "effect" => DateField::Effect,
                         "seance" => DateField::Seance,
+                        "publication" => DateField::Publication,
                         "created" => DateField::Created,
                         "sealed" => DateField::Sealed,
                         _ => {
                             return Err(invalid(format!(
-                                "date inconnue « {value} » : act, decision, effect, seance, created ou sealed"
+                                "date inconnue « {value} » : act, decision, effect, seance, publication, created ou sealed"
                             )));
                         }
                     }

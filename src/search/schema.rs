@@ -71,6 +71,9 @@ pub struct Dates {
     pub effect: Option<Date>,
     /// Date of the séance (`/seance/date`) for assembly acts.
     pub seance: Option<Date>,
+    /// Date of publication or display (`/date_publication`), where known:
+    /// with the transmission to the préfet, what makes an act exécutoire.
+    pub publication: Option<Date>,
     /// Draft creation.
     pub created: OffsetDateTime,
     /// Sealing, once sealed.
@@ -110,6 +113,7 @@ pub(super) struct Fields {
     pub decision: Field,
     pub effect: Field,
     pub seance: Field,
+    pub publication: Field,
     pub created: Field,
     pub sealed: Field,
     pub year: Field,
@@ -166,6 +170,7 @@ pub(super) fn build() -> (Schema, Fields) {
         decision: b.add_date_field("decision", date.clone()),
         effect: b.add_date_field("effect", date.clone()),
         seance: b.add_date_field("seance", date.clone()),
+        publication: b.add_date_field("publication", date.clone()),
         created: b.add_date_field("created", date.clone()),
         sealed: b.add_date_field("sealed", date),
         year: b.add_u64_field("year", INDEXED | STORED | FAST),
@@ -205,9 +210,12 @@ impl Fields {
             }
         }
         d.add_date(self.date, DateTime::from_utc(e.dates.act()));
-        for (field, value) in
-            [(self.decision, e.dates.decision), (self.effect, e.dates.effect), (self.seance, e.dates.seance)]
-        {
+        for (field, value) in [
+            (self.decision, e.dates.decision),
+            (self.effect, e.dates.effect),
+            (self.seance, e.dates.seance),
+            (self.publication, e.dates.publication),
+        ] {
             if let Some(v) = value {
                 d.add_date(field, day(v));
             }

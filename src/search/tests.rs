@@ -28,6 +28,7 @@ fn entry(id: &str, siren: &str, title: &str, body: &str) -> Entry {
             decision: Some(date!(2024 - 03 - 15)),
             effect: None,
             seance: None,
+            publication: None,
             created: datetime!(2024-03-10 10:00 UTC),
             sealed: Some(datetime!(2024-03-16 10:00 UTC)),
         },

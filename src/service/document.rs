@@ -112,6 +112,7 @@ pub(super) fn search_entry(
             decision: date("/date_decision"),
             effect: date("/date_effet").or_else(|| date("/date_debut")),
             seance: date("/seance/date"),
+            publication: date("/date_publication"),
             created: draft.created_at,
             sealed: sealed.map(|s| s.sealed_at),
         },

@@ -98,6 +98,16 @@ async fn requests(
         "/api/v1/verify" => one(route.path.into(), Some(json!({"sha256": "0".repeat(64)}))),
         "/api/v1/log/checkpoint" | "/api/v1/log/key" => one(route.path.into(), None),
         "/api/v1/log/tile/{*path}" => one("/api/v1/log/tile/0/000".into(), None),
+        "/api/v1/transfers" => one(route.path.into(), Some(json!({"collectivite": siren, "acts": [acts.sealed]}))),
+        "/api/v1/transfers/{id}" | "/api/v1/transfers/{id}/sip" => {
+            one(route.path.replace("{id}", &transfer_of(app, siren, &acts.sealed).await), None)
+        }
+        // A raw XML body (a JSON string is sent as is): Vitam's KO reply.
+        "/api/v1/transfers/{id}/reply" => {
+            let xml = std::fs::read_to_string(crate::helpers::repo_path("fixtures/seda/replies/atr-ko-vitam.xml"));
+            let path = route.path.replace("{id}", &transfer_of(app, siren, &acts.sealed).await);
+            one(path, Some(Value::String(xml.unwrap())))
+        }
         "/api/v1/tokens/{token}/revoke" => {
             let victim = app.token(Role::Lecteur, &[siren]).await;
             let id = victim.split('_').nth(1).unwrap().to_owned();
@@ -107,6 +117,14 @@ async fn requests(
     }
 }
 
+/// A fresh transfer (made by the administrator) of sealed act `act` of `siren`.
+async fn transfer_of(app: &TestApp, siren: &str, act: &str) -> String {
+    let body = json!({"collectivite": siren, "acts": [act]});
+    let r = app.client.post(app.url("/api/v1/transfers")).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+}
+
 /// The answer docs/api.md promises. Every non-admin token of the walk acts
 /// for OWN only. Public routes are not listed: they answer every role as
 /// they answer a caller without a token.
@@ -114,6 +132,7 @@ fn expected(route: &Route, role: Role, own: bool, subject: Subject) -> StatusCod
     use Role::*;
     let in_scope = own || role == Admin;
     let writes = matches!(role, Admin | Gestionnaire | Secretaire);
+    let archives = matches!(role, Admin | Archiviste);
     let found = |ok: StatusCode| if in_scope { ok } else { StatusCode::NOT_FOUND };
     match (route.method.as_str(), route.path) {
         ("GET", "/api/v1/templates" | "/api/v1/search") => StatusCode::OK,
@@ -130,6 +149,14 @@ fn expected(route: &Route, role: Role, own: bool, subject: Subject) -> StatusCod
         // A draft has no proof yet: no role finds one.
         ("GET", "/api/v1/acts/{id}/proof") if subject == Subject::Draft => StatusCode::NOT_FOUND,
         ("GET", "/api/v1/acts/{id}/proof") => found(StatusCode::OK),
+        (_, "/api/v1/transfers" | "/api/v1/transfers/{id}" | "/api/v1/transfers/{id}/sip" | "/api/v1/transfers/{id}/reply")
+            if !archives =>
+        {
+            StatusCode::FORBIDDEN
+        }
+        ("POST", "/api/v1/transfers") => found(StatusCode::CREATED),
+        ("GET", "/api/v1/transfers/{id}" | "/api/v1/transfers/{id}/sip") => found(StatusCode::OK),
+        ("POST", "/api/v1/transfers/{id}/reply") => found(StatusCode::OK),
         ("POST", "/api/v1/acts/{id}/withdraw") if !writes => StatusCode::FORBIDDEN,
         ("POST", "/api/v1/acts/{id}/withdraw") => found(StatusCode::CONFLICT),
         (_, "/api/v1/audit" | "/api/v1/tokens" | "/api/v1/tokens/{token}/revoke") if role != Admin => {
@@ -150,8 +177,10 @@ async fn send(
     body: Option<&Value>,
 ) -> (StatusCode, String) {
     let mut req = client.request(method, app.url(path));
-    if let Some(b) = body {
-        req = req.json(b);
+    match body {
+        Some(Value::String(raw)) => req = req.header("content-type", "application/xml").body(raw.clone()),
+        Some(b) => req = req.json(b),
+        None => {}
     }
     let r = req.send().await.unwrap();
     (r.status(), r.text().await.unwrap_or_default())
@@ -199,6 +228,7 @@ async fn without_a_valid_token_only_public_routes_answer() {
         for (_, method, path, body) in requests(&app, &route, OWN, &acts).await {
             for (who, client) in [("anonymous", &anonymous), ("forged", &forged)] {
                 let r = match &body {
+                    Some(Value::String(raw)) => client.request(method.clone(), app.url(&path)).body(raw.clone()),
                     Some(b) => client.request(method.clone(), app.url(&path)).json(b),
                     None => client.request(method.clone(), app.url(&path)),
                 };

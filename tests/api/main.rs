@@ -28,4 +28,5 @@ mod store_stream;
 mod templates;
 mod tenancy;
 mod tlog;
+mod transfers;
 mod validation;

@@ -110,10 +110,7 @@ impl ArchiveConfig {
 
     /// The SAE profile of `collectivite`.
     pub fn profile(&self, collectivite: &Collectivite) -> Profile {
-        self.collectivites
-            .get(collectivite.siren.as_str())
-            .and_then(|c| c.profile)
-            .unwrap_or(self.profile)
+        self.collectivites.get(collectivite.siren.as_str()).and_then(|c| c.profile).unwrap_or(self.profile)
     }
 
     /// The agencies of `collectivite` (configured, or placeholders).

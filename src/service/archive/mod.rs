@@ -112,19 +112,20 @@ impl Acta {
     ) -> Result<TransferView, ArchiveError> {
         let prepared = self.prepare_transfer(&spec).await?;
         let id = prepared.id;
-        let path = out.map_or_else(|| std::env::temp_dir().join(format!("acta-sip-{id}.zip")), Path::to_owned);
+        let path =
+            out.map_or_else(|| std::env::temp_dir().join(format!("acta-sip-{id}.zip")), Path::to_owned);
         let acts: Vec<ActId> = prepared.acts.iter().map(|(id, _)| *id).collect();
         let (profile, created_at, seance) =
             (prepared.request.profile, prepared.request.date, prepared.seance.clone());
         let written = self.write_sip_file(prepared.request, &path, prepared.acts, progress).await;
         let stored = match written {
-            Ok(summary) => self.store_sip(&id, &path).await.map(|()| summary),
+            Ok(summary) => self.store_sip(&id, &path).await.map(|sha256| (summary, sha256)),
             Err(e) => Err(e),
         };
         if out.is_none() {
             let _ = std::fs::remove_file(&path);
         }
-        let summary = stored?;
+        let (summary, sha256) = stored?;
         let record = TransferRecord {
             id,
             collectivite: spec.collectivite.clone(),
@@ -133,7 +134,7 @@ impl Acta {
             spec,
             seance,
             acts,
-            sip: SipInfo { size: summary.bytes_written, objects: summary.objects },
+            sip: SipInfo { size: summary.bytes_written, objects: summary.objects, sha256 },
         };
         let json = serde_json::to_vec_pretty(&record).expect("records serialise");
         self.store.create(&record::transfer_key(&id), Bytes::from(json)).await?;
@@ -185,13 +186,10 @@ impl Acta {
         Ok(written?)
     }
 
-    /// Keep the SIP file at `path` as the transfer's `sip.zip`.
-    async fn store_sip(&self, id: &TransferId, path: &Path) -> Result<(), ArchiveError> {
-        // `Store::create_from_file` (a streaming multipart upload) is not
-        // available yet: the SIP is read into memory for the upload.
-        let bytes = tokio::fs::read(path).await.map_err(|e| ArchiveError::Sip(e.into()))?;
-        self.store.create(&record::sip_key(id), Bytes::from(bytes)).await?;
-        Ok(())
+    /// Keep the SIP file at `path` as the transfer's `sip.zip` (streamed,
+    /// in parts when large); returns its SHA-256.
+    async fn store_sip(&self, id: &TransferId, path: &Path) -> Result<String, ArchiveError> {
+        Ok(self.store.create_from_file(&record::sip_key(id), path).await?.sha256)
     }
 
     /// The collectivité of transfer `id` (for access checks).
@@ -203,7 +201,7 @@ impl Acta {
     pub async fn transfer(&self, id: &TransferId) -> Result<TransferView, ArchiveError> {
         let record = self.transfer_record(id).await?;
         let outcome = self.outcome(id).await?;
-        let replies = self.store.list(&record::replies_prefix(id)).await?.len();
+        let replies = self.replies(id).await?;
         Ok(view(record, outcome, replies))
     }
 
@@ -232,6 +230,12 @@ impl Acta {
         serde_json::from_slice(&bytes).map_err(|e| ServiceError::Corrupt(format!("{key}: {e}")))
     }
 
+    /// How many replies transfer `id` received.
+    async fn replies(&self, id: &TransferId) -> Result<usize, ServiceError> {
+        let keys = self.store.list(&record::transfer_prefix(id)).await?;
+        Ok(keys.iter().filter(|k| record::is_reply(k)).count())
+    }
+
     async fn outcome(&self, id: &TransferId) -> Result<Option<OutcomeRecord>, ServiceError> {
         let key = record::outcome_key(id);
         let Some(bytes) = self.store.get(&key).await? else { return Ok(None) };
@@ -258,7 +262,9 @@ fn view(record: TransferRecord, outcome: Option<OutcomeRecord>, replies: usize) 
 
 fn default_comment(selection: &Selection, collectivite: &str) -> String {
     match selection {
-        Selection::Seance(s) => format!("Versement du dossier de la séance du {}", select::french_date(s.date)),
+        Selection::Seance(s) => {
+            format!("Versement du dossier de la séance du {}", select::french_date(s.date))
+        }
         Selection::Acts(acts) => format!("Versement de {} acte(s) de {collectivite}", acts.len()),
     }
 }

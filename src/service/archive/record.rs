@@ -76,14 +76,19 @@ pub fn sip_key(id: &TransferId) -> String {
     format!("transfers/{id}/sip.zip")
 }
 
-/// Prefix of the replies of a transfer.
-pub fn replies_prefix(id: &TransferId) -> String {
-    format!("transfers/{id}/reply-")
+/// Prefix of every object of a transfer (stores list by whole path segments).
+pub fn transfer_prefix(id: &TransferId) -> String {
+    format!("transfers/{id}/")
+}
+
+/// Whether `key` (under [`transfer_prefix`]) is a reply.
+pub fn is_reply(key: &str) -> bool {
+    key.rsplit('/').next().is_some_and(|name| name.starts_with("reply-") && name.ends_with(".xml"))
 }
 
 /// Key of the `n`-th reply (from 1).
 pub fn reply_key(id: &TransferId, n: usize) -> String {
-    format!("{}{n:04}.xml", replies_prefix(id))
+    format!("transfers/{id}/reply-{n:04}.xml")
 }
 
 /// Key of the verdict.
@@ -167,6 +172,8 @@ pub struct SipInfo {
     pub size: u64,
     /// Objects packed (PDFs and proofs).
     pub objects: usize,
+    /// SHA-256 of the zip, lowercase hex.
+    pub sha256: String,
 }
 
 /// Where a transfer stands.

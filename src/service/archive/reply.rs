@@ -42,7 +42,9 @@ impl Acta {
             if accepted {
                 let ours: HashSet<_> = transfer.acts.iter().collect();
                 for unit in &r.units {
-                    let Some(act) = act_of_unit_id(&unit.unit_id).filter(|a| ours.contains(a)) else { continue };
+                    let Some(act) = act_of_unit_id(&unit.unit_id).filter(|a| ours.contains(a)) else {
+                        continue;
+                    };
                     if unit.system_ids.is_empty() && unit.archival_agency_ids.is_empty() {
                         continue;
                     }
@@ -85,7 +87,7 @@ impl Acta {
 
     /// Store the reply as `reply-<n>.xml` with the next free `n`.
     async fn store_reply(&self, id: &TransferId, xml: &[u8]) -> Result<usize, ArchiveError> {
-        let mut n = self.store.list(&record::replies_prefix(id)).await?.len() + 1;
+        let mut n = self.replies(id).await? + 1;
         for _ in 0..REPLY_NUMBER_TRIES {
             match self.store.create(&record::reply_key(id, n), Bytes::copy_from_slice(xml)).await {
                 Ok(()) => return Ok(n),

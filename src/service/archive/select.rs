@@ -50,8 +50,9 @@ impl Acta {
             return Ok((Selection::Acts(self.explicit(spec, profile).await?), None));
         }
         if let Some(raw) = &spec.seance {
-            let day = parse_day(raw)
-                .ok_or_else(|| ArchiveError::field("/seance", "attendu : le jour de la séance, AAAA-MM-JJ"))?;
+            let day = parse_day(raw).ok_or_else(|| {
+                ArchiveError::field("/seance", "attendu : le jour de la séance, AAAA-MM-JJ")
+            })?;
             let years = day.year()..=day.year() + 1;
             let found = self.candidates(&profile.siren, Some(years), |_| true, profile).await?;
             let acts = found.into_iter().filter(|c| c.seance == Some(day)).map(|c| c.act).collect();
@@ -96,7 +97,11 @@ impl Acta {
     }
 
     /// The acts named by `spec.acts`, in that order.
-    async fn explicit(&self, spec: &TransferSpec, profile: &Collectivite) -> Result<Vec<ArchivedAct>, ArchiveError> {
+    async fn explicit(
+        &self,
+        spec: &TransferSpec,
+        profile: &Collectivite,
+    ) -> Result<Vec<ArchivedAct>, ArchiveError> {
         let mut out = Vec::with_capacity(spec.acts.len());
         let mut seen = std::collections::HashSet::new();
         for (i, id) in spec.acts.iter().enumerate() {
@@ -107,7 +112,10 @@ impl Acta {
                 )
             };
             if !seen.insert(*id) {
-                return Err(ArchiveError::field(&format!("/acts/{i}"), format!("l'acte {id} est cité deux fois")));
+                return Err(ArchiveError::field(
+                    &format!("/acts/{i}"),
+                    format!("l'acte {id} est cité deux fois"),
+                ));
             }
             let draft = match self.load_draft(id).await {
                 Err(ServiceError::ActNotFound) => return Err(refused()),
@@ -242,8 +250,18 @@ fn day_at(data: &Value, pointer: &str) -> Option<OffsetDateTime> {
 /// "12 mars 2026".
 pub(super) fn french_date(d: Date) -> String {
     const MONTHS: [&str; 12] = [
-        "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-        "novembre", "décembre",
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
     ];
     let day = if d.day() == 1 { "1er".to_owned() } else { d.day().to_string() };
     format!("{day} {} {}", MONTHS[d.month() as usize - 1], d.year())

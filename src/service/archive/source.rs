@@ -124,7 +124,9 @@ impl ObjectSource for StoreSource {
         }
         Ok(match fetched.pdf {
             Body::Whole(bytes) => Box::new(bytes.reader()),
-            Body::Stream(stream) => Box::new(StreamReader { stream, runtime: &self.runtime, chunk: Bytes::new() }),
+            Body::Stream(stream) => {
+                Box::new(StreamReader { stream, runtime: &self.runtime, chunk: Bytes::new() })
+            }
         })
     }
 
