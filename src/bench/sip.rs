@@ -51,6 +51,10 @@ pub struct SipReport {
     pub select_s: f64,
     /// Writing the SIP, proofs and PDF reads included (s).
     pub write_s: f64,
+    /// RSS once the core is open, before selecting (MB).
+    pub open_rss_mb: Option<f64>,
+    /// RSS after the selection (MB).
+    pub selected_rss_mb: Option<f64>,
     /// Peak RSS of the measuring process (MB).
     pub peak_rss_mb: Option<f64>,
 }
@@ -69,10 +73,10 @@ impl std::fmt::Display for SipReport {
         writeln!(f, "selection               {:.2} s", self.select_s)?;
         writeln!(f, "SIP written in          {:.2} s", self.write_s)?;
         writeln!(f, "throughput              {:.0} MB/s", self.mb_per_s())?;
-        match self.peak_rss_mb {
-            Some(mb) => writeln!(f, "peak RSS                {mb:.0} MB"),
-            None => writeln!(f, "peak RSS                n/a"),
-        }
+        let mb = |v: Option<f64>| v.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.0} MB"));
+        writeln!(f, "RSS core open           {}", mb(self.open_rss_mb))?;
+        writeln!(f, "RSS after selection     {}", mb(self.selected_rss_mb))?;
+        writeln!(f, "peak RSS                {}", mb(self.peak_rss_mb))
     }
 }
 
@@ -141,6 +145,7 @@ pub async fn prepare(
 /// their SIP into `dir/sip.zip`.
 pub async fn measure(base: &Settings, dir: &Path, siren: &str) -> Result<SipReport, BenchError> {
     let acta = Acta::open(&bench_settings(base, dir)).map_err(fail)?;
+    let open_rss_mb = rss_mb();
     let t = Instant::now();
     let spec = TransferSpec {
         collectivite: siren.parse().map_err(fail)?,
@@ -155,6 +160,7 @@ pub async fn measure(base: &Settings, dir: &Path, siren: &str) -> Result<SipRepo
     let prepared = acta.prepare_transfer(&spec).await.map_err(fail)?;
     let select_s = t.elapsed().as_secs_f64();
     let acts = prepared.acts.len();
+    let selected_rss_mb = rss_mb();
     let t = Instant::now();
     let out = dir.join("sip.zip");
     let summary = acta.write_sip_file(prepared.request, &out, prepared.acts, None).await.map_err(fail)?;
@@ -165,6 +171,8 @@ pub async fn measure(base: &Settings, dir: &Path, siren: &str) -> Result<SipRepo
         bytes: summary.bytes_written,
         select_s,
         write_s,
+        open_rss_mb,
+        selected_rss_mb,
         peak_rss_mb: peak_rss_mb(),
     })
 }
@@ -172,6 +180,14 @@ pub async fn measure(base: &Settings, dir: &Path, siren: &str) -> Result<SipRepo
 /// The bench's settings: everything in `dir`, test keys generated there.
 pub fn bench_settings(base: &Settings, dir: &Path) -> Settings {
     Settings { data_dir: dir.to_owned(), store: None, seal: Default::default(), ..base.clone() }
+}
+
+/// `VmRSS` of /proc/self/status, in MB (Linux only).
+fn rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
 }
 
 fn json<T: serde::Serialize>(v: &T) -> Bytes {

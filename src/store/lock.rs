@@ -14,7 +14,7 @@
 //!
 //! Under COMPLIANCE retention the probe objects cannot be deleted by anyone
 //! until their retention ends: they are a few bytes each, under `_probe/`, one
-//! per start-up or `acta doctor` run (with three versions: see the probe).
+//! per start-up or `acta doctor` run (two versions each).
 
 use bytes::Bytes;
 use quick_xml::events::Event;

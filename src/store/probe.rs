@@ -66,7 +66,7 @@ impl std::fmt::Display for Capabilities {
     }
 }
 
-/// Probe `store` with a throw-away object under `_probe/` (one byte, three
+/// Probe `store` with a throw-away object under `_probe/` (one byte, two
 /// versions); `bucket` is the S3 bucket behind it, if any, for Object Lock.
 pub(super) async fn probe(
     store: &dyn ObjectStore,

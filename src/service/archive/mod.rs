@@ -29,7 +29,7 @@ pub use error::ArchiveError;
 pub use record::{
     ArchiveRecord, OutcomeRecord, SipInfo, TransferId, TransferRecord, TransferSpec, TransferStatus,
 };
-pub use source::Progress;
+pub use source::{ActObjects, Progress};
 
 use super::{Acta, ServiceError, now};
 use crate::domain::{ActId, Siren};
@@ -78,8 +78,8 @@ pub struct PreparedTransfer {
     pub id: TransferId,
     /// What the SIP will say.
     pub request: TransferRequest,
-    /// Its acts with their PDF sizes, in manifest order.
-    pub acts: Vec<(ActId, u64)>,
+    /// Its acts with their PDF sizes and log leaves, in manifest order.
+    pub acts: Vec<ActObjects>,
     /// The séance unit's id, for a séance.
     pub seance: Option<String>,
 }
@@ -114,7 +114,7 @@ impl Acta {
         let id = prepared.id;
         let path =
             out.map_or_else(|| std::env::temp_dir().join(format!("acta-sip-{id}.zip")), Path::to_owned);
-        let acts: Vec<ActId> = prepared.acts.iter().map(|(id, _)| *id).collect();
+        let acts: Vec<ActId> = prepared.acts.iter().map(|a| a.id).collect();
         let (profile, created_at, seance) =
             (prepared.request.profile, prepared.request.date, prepared.seance.clone());
         let written = self.write_sip_file(prepared.request, &path, prepared.acts, progress).await;
@@ -147,9 +147,12 @@ impl Acta {
             .collectivites
             .get(&spec.collectivite)
             .ok_or_else(|| ServiceError::UnknownCollectivite(spec.collectivite.clone()))?;
-        let (selection, seance) = self.select(spec, profile).await?;
+        let select::Selected { selection, seance, leaves } = self.select(spec, profile).await?;
         let id = TransferId::generate();
-        let acts: Vec<(ActId, u64)> = selection.acts().map(|a| (a.id, a.size)).collect();
+        let acts = selection
+            .acts()
+            .map(|a| ActObjects { id: a.id, size: a.size, leaf: leaves.get(&a.id).copied() })
+            .collect();
         let comment = spec.comment.clone().or_else(|| Some(default_comment(&selection, &profile.nom)));
         let request = TransferRequest {
             message_identifier: id.to_string(),
@@ -168,7 +171,7 @@ impl Acta {
         &self,
         request: TransferRequest,
         path: &Path,
-        acts: Vec<(ActId, u64)>,
+        acts: Vec<ActObjects>,
         progress: Option<Progress>,
     ) -> Result<SipSummary, ArchiveError> {
         let (tx, mut source) = source::channel(progress, acts.len());

@@ -15,6 +15,8 @@
 //!   (délibérations, the list of délibérations) is a délibération-level child.
 //!   Extra convocations or minutes (a corrected one) are added among them.
 
+use std::collections::HashMap;
+
 use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 use time::{Date, OffsetDateTime, Time};
@@ -23,7 +25,7 @@ use super::error::ArchiveError;
 use super::record::TransferSpec;
 use crate::act::{Draft, Sealed};
 use crate::collectivite::Profile as Collectivite;
-use crate::domain::Siren;
+use crate::domain::{ActId, Siren};
 use crate::register::{Entry, day_in_paris};
 use crate::seda::{ArchivedAct, Seance, Selection};
 use crate::service::{Acta, ServiceError};
@@ -36,6 +38,27 @@ struct Candidate {
     act: ArchivedAct,
     series: String,
     seance: Option<Date>,
+    leaf: Option<u64>,
+}
+
+impl Candidate {
+    /// The act, its leaf noted in `leaves`.
+    fn keep(self, leaves: &mut HashMap<ActId, u64>) -> ArchivedAct {
+        if let Some(leaf) = self.leaf {
+            leaves.insert(self.act.id, leaf);
+        }
+        self.act
+    }
+}
+
+/// What a selection found.
+pub(super) struct Selected {
+    /// The acts, grouped.
+    pub selection: Selection,
+    /// The séance unit's id, for a séance.
+    pub seance: Option<String>,
+    /// The register-log leaf of each act that has one.
+    pub leaves: HashMap<ActId, u64>,
 }
 
 impl Acta {
@@ -44,10 +67,12 @@ impl Acta {
         &self,
         spec: &TransferSpec,
         profile: &Collectivite,
-    ) -> Result<(Selection, Option<String>), ArchiveError> {
+    ) -> Result<Selected, ArchiveError> {
         self.check_kinds(&spec.kinds)?;
+        let mut leaves = HashMap::new();
         if !spec.acts.is_empty() {
-            return Ok((Selection::Acts(self.explicit(spec, profile).await?), None));
+            let acts = self.explicit(spec, profile, &mut leaves).await?;
+            return Ok(Selected { selection: Selection::Acts(acts), seance: None, leaves });
         }
         if let Some(raw) = &spec.seance {
             let day = parse_day(raw).ok_or_else(|| {
@@ -55,10 +80,11 @@ impl Acta {
             })?;
             let years = day.year()..=day.year() + 1;
             let found = self.candidates(&profile.siren, Some(years), |_| true, profile).await?;
-            let acts = found.into_iter().filter(|c| c.seance == Some(day)).map(|c| c.act).collect();
+            let acts =
+                found.into_iter().filter(|c| c.seance == Some(day)).map(|c| c.keep(&mut leaves)).collect();
             let seance = seance(acts, day, profile)?;
-            let id = seance.id.clone();
-            return Ok((Selection::Seance(Box::new(seance)), Some(id)));
+            let id = Some(seance.id.clone());
+            return Ok(Selected { selection: Selection::Seance(Box::new(seance)), seance: id, leaves });
         }
         let (from, to) = (spec.from, spec.to);
         if let (Some(f), Some(t)) = (from, to)
@@ -76,11 +102,11 @@ impl Acta {
         };
         let found = self.candidates(&profile.siren, years, in_range, profile).await?;
         let acts: Vec<_> =
-            found.into_iter().filter(|c| kind_matches(&spec.kinds, c)).map(|c| c.act).collect();
+            found.into_iter().filter(|c| kind_matches(&spec.kinds, c)).map(|c| c.keep(&mut leaves)).collect();
         if acts.is_empty() {
             return Err(ArchiveError::EmptySelection);
         }
-        Ok((Selection::Acts(acts), None))
+        Ok(Selected { selection: Selection::Acts(acts), seance: None, leaves })
     }
 
     fn check_kinds(&self, kinds: &[String]) -> Result<(), ArchiveError> {
@@ -101,6 +127,7 @@ impl Acta {
         &self,
         spec: &TransferSpec,
         profile: &Collectivite,
+        leaves: &mut HashMap<ActId, u64>,
     ) -> Result<Vec<ArchivedAct>, ArchiveError> {
         let mut out = Vec::with_capacity(spec.acts.len());
         let mut seen = std::collections::HashSet::new();
@@ -125,7 +152,7 @@ impl Acta {
             if draft.collectivite != profile.siren {
                 return Err(refused());
             }
-            out.push(self.describe(&draft, &sealed, profile).act);
+            out.push(self.describe(&draft, &sealed, profile).keep(leaves));
         }
         Ok(out)
     }
@@ -201,6 +228,7 @@ impl Acta {
         Candidate {
             act,
             series: sealed.series.to_string(),
+            leaf: sealed.leaf,
             seance: draft.data.pointer("/seance/date").and_then(Value::as_str).and_then(parse_day),
         }
     }

@@ -4,7 +4,8 @@
 //! store is asynchronous. A *prefetcher* (an async loop on the caller's task)
 //! reads each act's sealed PDF and computes its inclusion proof a few acts
 //! ahead, in selection order, and hands them over a bounded channel to the
-//! [`StoreSource`] the writer reads from. Memory stays bounded: at most
+//! [`StoreSource`] the writer reads from. Every proof is computed against one
+//! checkpoint, read once per transfer. Memory stays bounded: at most
 //! [`AHEAD`] acts are in flight, and a PDF larger than [`INLINE_MAX`] is not
 //! read ahead but streamed chunk by chunk when the writer reaches it.
 
@@ -18,13 +19,25 @@ use tokio::sync::mpsc;
 
 use crate::domain::ActId;
 use crate::seda::{ArchivedAct, ObjectSource};
-use crate::service::{Acta, ServiceError};
+use crate::service::{Acta, Proof, ServiceError};
 use crate::store::{StoreError, keys};
+use crate::tlog::note::SignedCheckpoint;
 
 /// Acts read ahead of the writer.
-pub const AHEAD: usize = 8;
+pub const AHEAD: usize = 32;
 /// PDFs up to this size are read whole ahead of time; larger ones are streamed.
-pub const INLINE_MAX: u64 = 1024 * 1024;
+pub const INLINE_MAX: u64 = 512 * 1024;
+
+/// What the prefetcher needs to know of an act.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActObjects {
+    /// The act.
+    pub id: ActId,
+    /// Size of its sealed PDF.
+    pub size: u64,
+    /// Index of its leaf in the register log, if it has one (→ a proof).
+    pub leaf: Option<u64>,
+}
 
 /// Called with the number of acts packed so far and the total.
 pub type Progress = Arc<dyn Fn(u64, u64) + Send + Sync>;
@@ -68,10 +81,18 @@ impl Acta {
     /// writer hangs up. A failure is sent to the writer (which stops) and returned.
     pub(super) async fn prefetch(
         &self,
-        acts: Vec<(ActId, u64)>,
+        acts: Vec<ActObjects>,
         tx: mpsc::Sender<Result<Fetched, String>>,
     ) -> Result<(), ServiceError> {
-        let mut fetched = futures::stream::iter(acts).map(|(id, size)| self.fetch(id, size)).buffered(AHEAD);
+        let checkpoint = match self.checkpoint_covering(&acts).await {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = tx.send(Err(e.to_string())).await;
+                return Err(e);
+            }
+        };
+        let checkpoint = checkpoint.as_ref();
+        let mut fetched = futures::stream::iter(acts).map(|a| self.fetch(a, checkpoint)).buffered(AHEAD);
         while let Some(item) = fetched.next().await {
             match item {
                 Ok(f) => {
@@ -88,22 +109,60 @@ impl Acta {
         Ok(())
     }
 
-    async fn fetch(&self, id: ActId, size: u64) -> Result<Fetched, ServiceError> {
-        let key = keys::sealed_pdf(&id);
-        let missing = || ServiceError::Corrupt(format!("sealed PDF of {id} is missing"));
-        let pdf = if size <= INLINE_MAX {
+    /// The latest checkpoint, integrated first if it does not cover every
+    /// leaf of `acts`: every proof of a transfer is against this one tree.
+    async fn checkpoint_covering(
+        &self,
+        acts: &[ActObjects],
+    ) -> Result<Option<SignedCheckpoint>, ServiceError> {
+        let Some(last) = acts.iter().filter_map(|a| a.leaf).max() else { return Ok(None) };
+        let mut checkpoint = self.log.checkpoint().await?;
+        if checkpoint.as_ref().is_none_or(|c| c.checkpoint.size <= last) {
+            self.log.integrate().await?;
+            checkpoint = self.log.checkpoint().await?;
+        }
+        checkpoint.map(Some).ok_or_else(|| ServiceError::Corrupt("the register log has no checkpoint".into()))
+    }
+
+    async fn fetch(
+        &self,
+        act: ActObjects,
+        checkpoint: Option<&SignedCheckpoint>,
+    ) -> Result<Fetched, ServiceError> {
+        let key = keys::sealed_pdf(&act.id);
+        let missing = || ServiceError::Corrupt(format!("sealed PDF of {} is missing", act.id));
+        let pdf = if act.size <= INLINE_MAX {
             Body::Whole(self.store.get(&key).await?.ok_or_else(missing)?)
         } else {
             Body::Stream(self.store.read(&key, None).await?.ok_or_else(missing)?.stream)
         };
-        let has_leaf = self.load_sealed(&id).await?.is_some_and(|s| s.leaf.is_some());
-        let proof = if has_leaf {
-            let proof = self.proof(&id).await?;
-            Some(Bytes::from(serde_json::to_vec_pretty(&proof).expect("proofs serialise")))
-        } else {
-            None
+        let proof = match (act.leaf, checkpoint) {
+            (Some(index), Some(checkpoint)) => {
+                let proof = self.proof_at(index, checkpoint).await?;
+                Some(Bytes::from(serde_json::to_vec_pretty(&proof).expect("proofs serialise")))
+            }
+            _ => None,
         };
-        Ok(Fetched { act: id, pdf, proof })
+        Ok(Fetched { act: act.id, pdf, proof })
+    }
+
+    /// The inclusion proof of leaf `index` in the tree of `checkpoint`
+    /// (as [`Acta::proof`] gives it, without re-reading the checkpoint).
+    async fn proof_at(&self, index: u64, checkpoint: &SignedCheckpoint) -> Result<Proof, ServiceError> {
+        let size = checkpoint.checkpoint.size;
+        let leaf =
+            self.log.leaf(index).await?.ok_or_else(|| {
+                ServiceError::Corrupt(format!("leaf {index} of the register log is missing"))
+            })?;
+        let inclusion = self.log.inclusion_proof(index, size).await?;
+        Ok(Proof {
+            leaf_index: index,
+            leaf: String::from_utf8_lossy(&leaf).into_owned(),
+            tree_size: size,
+            inclusion: inclusion.iter().map(hex::encode).collect(),
+            checkpoint: checkpoint.note.clone(),
+            verifier_key: self.log_vkey.clone(),
+        })
     }
 }
 
