@@ -143,6 +143,15 @@ impl Acta {
         }
         let checkpoint =
             checkpoint.ok_or_else(|| ServiceError::Corrupt("the register log has no checkpoint".into()))?;
+        self.proof_at(index, &checkpoint).await
+    }
+
+    /// The inclusion proof of leaf `index` in the tree of `checkpoint`.
+    pub(super) async fn proof_at(
+        &self,
+        index: u64,
+        checkpoint: &tlog::SignedCheckpoint,
+    ) -> Result<Proof, ServiceError> {
         let size = checkpoint.checkpoint.size;
         let leaf =
             self.log.leaf(index).await?.ok_or_else(|| {
@@ -154,7 +163,7 @@ impl Acta {
             leaf: String::from_utf8_lossy(&leaf).into_owned(),
             tree_size: size,
             inclusion: inclusion.iter().map(hex::encode).collect(),
-            checkpoint: checkpoint.note,
+            checkpoint: checkpoint.note.clone(),
             verifier_key: self.log_vkey.clone(),
         })
     }

@@ -4,49 +4,33 @@
 use std::collections::BTreeSet;
 use std::hash::{BuildHasher, Hasher};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{client_with, fixture};
+use crate::helpers::{Served, client_with, fixture};
 
 const T: &str = "arrete-avancement-echelon";
 
-/// A real `acta serve` process; killed (SIGKILL) when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
+/// A real `acta serve` process on the shared store and keys.
+struct Server(Served);
 
 impl Server {
     async fn start(data_dir: &Path, store: &str, keys: &Path) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = acta_command(data_dir, store, keys)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        let base = format!("http://127.0.0.1:{port}");
-        let start = Instant::now();
-        while reqwest::get(format!("{base}/health")).await.is_err() {
-            assert!(start.elapsed() < Duration::from_secs(60), "acta serve did not start");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Self { child, base }
+        Self(Served::start(acta_command(data_dir, store, keys)).await)
     }
 
-    fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+    fn kill(self) {
+        drop(self);
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl std::ops::Deref for Server {
+    type Target = Served;
+    fn deref(&self) -> &Served {
+        &self.0
     }
 }
 

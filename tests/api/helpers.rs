@@ -237,3 +237,37 @@ pub fn stored_acts(data_dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// A real `acta serve` process on a free port; killed (SIGKILL) when dropped.
+pub struct Served {
+    child: std::process::Child,
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+}
+
+impl Served {
+    /// Run `command` (the `acta` binary with its global flags and
+    /// environment) as `serve` on a free port, and wait until it answers.
+    pub async fn start(mut command: Command) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = command
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let served = Self { child, base: format!("http://127.0.0.1:{port}") };
+        let start = std::time::Instant::now();
+        while reqwest::get(format!("{}/health", served.base)).await.is_err() {
+            assert!(start.elapsed() < std::time::Duration::from_secs(60), "acta serve did not start");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        served
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -2,14 +2,13 @@
 //! sharing one register, and the store going away in the middle of a batch.
 
 use std::collections::BTreeSet;
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use acta::store::Store;
 use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{TestApp, client_with, fixture};
+use crate::helpers::{Served, TestApp, client_with, fixture};
 use crate::seaweed::Seaweed;
 
 const T: &str = "arrete-avancement-echelon";
@@ -124,39 +123,24 @@ fn cli_token(weed: &Seaweed, prefix: &str) -> String {
     String::from_utf8(out.stdout).unwrap().lines().last().unwrap().to_owned()
 }
 
-/// A real `acta serve` process.
+/// A real `acta serve` process with its own data directory.
 struct Server {
-    child: Child,
-    base: String,
+    served: Served,
     _dir: tempfile::TempDir,
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl std::ops::Deref for Server {
+    type Target = Served;
+    fn deref(&self) -> &Served {
+        &self.served
     }
 }
 
 async fn serve(weed: &Seaweed, prefix: &str) -> Server {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = crate::helpers::acta_command()
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .envs(weed.env(BUCKET, prefix))
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let start = Instant::now();
-    while reqwest::get(format!("{base}/health")).await.is_err() {
-        assert!(start.elapsed() < Duration::from_secs(30), "acta serve did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Server { child, base, _dir: dir }
+    let mut command = crate::helpers::acta_command();
+    command.arg("--data-dir").arg(dir.path()).envs(weed.env(BUCKET, prefix)).env("RUST_LOG", "warn");
+    Server { served: Served::start(command).await, _dir: dir }
 }
 
 #[tokio::test]

@@ -19,12 +19,12 @@ use tokio::sync::mpsc;
 
 use crate::domain::ActId;
 use crate::seda::{ArchivedAct, ObjectSource};
-use crate::service::{Acta, Proof, ServiceError};
+use crate::service::{Acta, ServiceError};
 use crate::store::{StoreError, keys};
 use crate::tlog::note::SignedCheckpoint;
 
 /// Acts read ahead of the writer.
-pub const AHEAD: usize = 32;
+pub const AHEAD: usize = 8;
 /// PDFs up to this size are read whole ahead of time; larger ones are streamed.
 pub const INLINE_MAX: u64 = 512 * 1024;
 
@@ -144,25 +144,6 @@ impl Acta {
             _ => None,
         };
         Ok(Fetched { act: act.id, pdf, proof })
-    }
-
-    /// The inclusion proof of leaf `index` in the tree of `checkpoint`
-    /// (as [`Acta::proof`] gives it, without re-reading the checkpoint).
-    async fn proof_at(&self, index: u64, checkpoint: &SignedCheckpoint) -> Result<Proof, ServiceError> {
-        let size = checkpoint.checkpoint.size;
-        let leaf =
-            self.log.leaf(index).await?.ok_or_else(|| {
-                ServiceError::Corrupt(format!("leaf {index} of the register log is missing"))
-            })?;
-        let inclusion = self.log.inclusion_proof(index, size).await?;
-        Ok(Proof {
-            leaf_index: index,
-            leaf: String::from_utf8_lossy(&leaf).into_owned(),
-            tree_size: size,
-            inclusion: inclusion.iter().map(hex::encode).collect(),
-            checkpoint: checkpoint.note.clone(),
-            verifier_key: self.log_vkey.clone(),
-        })
     }
 }
 
