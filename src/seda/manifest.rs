@@ -5,7 +5,7 @@
 //! optional element. It writes straight into any `io::Write` (a zip entry), so
 //! the manifest is never held in memory as a whole.
 
-use std::io::Write;
+use std::io::{Read, Write};
 
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event as XmlEvent};
@@ -20,6 +20,67 @@ use super::units::{ArchiveUnit, Content, Event, Management};
 
 /// Write `transfer` as a complete XML document into `out`.
 pub fn write_manifest<W: Write>(transfer: &ArchiveTransfer, out: W) -> Result<(), SedaError> {
+    write_manifest_with(transfer, None, out)
+}
+
+/// Groups and units already written as XML fragments (by [`write_group`]
+/// and [`write_unit`]) to spool files, so that a large transfer's
+/// descriptions are not held in memory: they are copied in place, after the
+/// transfer's own (in-memory) groups and units.
+pub struct Spooled<'a> {
+    /// `DataObjectGroup` fragments.
+    pub groups: &'a mut dyn Read,
+    /// `ArchiveUnit` fragments.
+    pub units: &'a mut dyn Read,
+}
+
+/// One `DataObjectGroup` as an XML fragment (for [`Spooled`]), indented as
+/// in the manifest.
+pub fn write_group<W: Write>(group: &DataObjectGroup, out: W) -> Result<(), SedaError> {
+    fragment(2, out, |x| object_group(x, group))
+}
+
+/// One `ArchiveUnit` as an XML fragment (for [`Spooled`]), indented as in the
+/// manifest.
+pub fn write_unit<W: Write>(unit: &ArchiveUnit, out: W) -> Result<(), SedaError> {
+    fragment(3, out, |x| archive_unit(x, unit))
+}
+
+/// Write what `body` writes as if it were `depth` elements deep in the
+/// manifest: it is written inside `depth` wrapper elements, which are then
+/// cut off, so the fragment (which starts with its own line break) is
+/// byte for byte what the manifest writer would have written there. Text
+/// content is never touched.
+fn fragment<W: Write>(
+    depth: usize,
+    mut out: W,
+    body: impl FnOnce(&mut Xml<&mut Vec<u8>>) -> Result<(), SedaError>,
+) -> Result<(), SedaError> {
+    let mut buf = Vec::with_capacity(4096);
+    {
+        let mut x = Xml(Writer::new_with_indent(&mut buf, b' ', 2));
+        for _ in 0..depth {
+            x.start("w")?;
+        }
+        let opened = x.0.get_ref().len();
+        body(&mut x)?;
+        let closed = x.0.get_ref().len();
+        for _ in 0..depth {
+            x.end("w")?;
+        }
+        buf.truncate(closed);
+        buf.drain(..opened);
+    }
+    out.write_all(&buf)?;
+    Ok(())
+}
+
+/// [`write_manifest`], with spooled groups and units copied in.
+pub fn write_manifest_with<W: Write>(
+    transfer: &ArchiveTransfer,
+    mut spooled: Option<Spooled<'_>>,
+    out: W,
+) -> Result<(), SedaError> {
     let mut x = Xml(Writer::new_with_indent(out, b' ', 2));
     x.0.write_event(XmlEvent::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     x.0.write_event(XmlEvent::Start(
@@ -35,9 +96,15 @@ pub fn write_manifest<W: Write>(transfer: &ArchiveTransfer, out: W) -> Result<()
     for group in &package.groups {
         object_group(&mut x, group)?;
     }
+    if let Some(s) = spooled.as_mut() {
+        std::io::copy(s.groups, x.0.get_mut())?;
+    }
     x.start("DescriptiveMetadata")?;
     for unit in &package.units {
         archive_unit(&mut x, unit)?;
+    }
+    if let Some(s) = spooled.as_mut() {
+        std::io::copy(s.units, x.0.get_mut())?;
     }
     x.end("DescriptiveMetadata")?;
     management_metadata(&mut x, &package.management)?;

@@ -5,9 +5,12 @@
 //! time from the [`ObjectSource`] into the zip, through a hasher: the SHA-512
 //! and size written in the manifest are those of the bytes actually packed,
 //! and the PDF's are checked against the act's seal record. Memory stays
-//! constant in the size of the documents; only the small per-act description
-//! is kept until the manifest is written, as the last entry (zip readers use
-//! the central directory, so entry order does not matter). The output is any
+//! constant in the size of the documents and in their number: each act's
+//! descriptions (its object groups and its unit) are written as XML fragments
+//! to anonymous temporary files as it is packed, and copied into the manifest,
+//! written as the last entry (zip readers use the central directory, so entry
+//! order does not matter). Only a séance's few units stay in memory, to be
+//! wrapped in their parent unit. The output is any
 //! `Write + Seek` (a file), because the zip format patches each entry's header
 //! once its size and CRC are known.
 
@@ -21,11 +24,11 @@ use zip::{CompressionMethod, DateTime, ZipWriter};
 
 use super::assemble::{self, Streamed};
 use super::input::{ArchivedAct, ObjectSource, Selection, TransferRequest};
-use super::manifest::write_manifest;
+use super::manifest::{Spooled, write_group, write_manifest_with, write_unit};
 use super::names::{MANIFEST_NAME, entry_name};
 use super::rules::{ActKind, ManagementRules};
 use super::units::ArchiveUnit;
-use super::{SedaError, model::DataObjectGroup};
+use super::SedaError;
 
 /// Copy buffer: large enough for disk throughput, small enough to ignore.
 const COPY_BUFFER: usize = 256 * 1024;
@@ -61,26 +64,36 @@ pub fn write_sip<W: Write + Seek>(
     let mut packer = Packer {
         zip: ZipWriter::new(out),
         names: HashSet::new(),
-        groups: Vec::new(),
+        groups: Spool::new()?,
+        objects: 0,
         buf: vec![0; COPY_BUFFER],
     };
+    // A séance's units are wrapped in one parent unit at the end (a few
+    // acts); any other selection's are spooled like the groups.
+    let seance = matches!(request.selection, Selection::Seance(_));
+    let mut units_spool = Spool::new()?;
     let mut act_units = Vec::new();
     let mut units = Vec::new();
     for (act, kind) in request.selection.acts().zip(&kinds) {
         let unit = packer.pack_act(act, kind, request, source)?;
         act_units.push(unit.id.to_string());
-        units.push(unit);
+        if seance {
+            units.push(unit);
+        } else {
+            write_unit(&unit, &mut units_spool.file)?;
+        }
     }
     if let Selection::Seance(seance) = &request.selection {
         units = vec![assemble::seance_unit(seance, units, &request.agencies)];
     }
-    let Packer { mut zip, groups, .. } = packer;
-    let objects = groups.len();
-    let transfer = assemble::transfer(request, groups, units);
+    let Packer { mut zip, groups, objects, .. } = packer;
+    let transfer = assemble::transfer(request, Vec::new(), units);
     zip.start_file(MANIFEST_NAME, entry_options(Some(request.date), 0))?;
     {
+        let (mut groups, mut units) = (groups.reader()?, units_spool.reader()?);
+        let spooled = Spooled { groups: &mut groups, units: &mut units };
         let mut w = BufWriter::with_capacity(COPY_BUFFER, &mut zip);
-        write_manifest(&transfer, &mut w)?;
+        write_manifest_with(&transfer, Some(spooled), &mut w)?;
         w.flush()?;
     }
     let mut out = zip.finish()?;
@@ -124,8 +137,29 @@ fn preflight<'r>(
 struct Packer<W: Write + Seek> {
     zip: ZipWriter<W>,
     names: HashSet<String>,
-    groups: Vec<DataObjectGroup>,
+    /// `DataObjectGroup` fragments, written as each act is packed.
+    groups: Spool,
+    objects: usize,
     buf: Vec<u8>,
+}
+
+/// An anonymous temporary file (deleted by the OS when closed) receiving XML
+/// fragments, so that memory stays constant whatever the number of acts.
+struct Spool {
+    file: BufWriter<std::fs::File>,
+}
+
+impl Spool {
+    fn new() -> Result<Self, SedaError> {
+        Ok(Self { file: BufWriter::with_capacity(COPY_BUFFER, tempfile::tempfile()?) })
+    }
+
+    /// Everything written, from the start.
+    fn reader(self) -> Result<std::io::BufReader<std::fs::File>, SedaError> {
+        let mut file = self.file.into_inner().map_err(|e| e.into_error())?;
+        file.seek(std::io::SeekFrom::Start(0))?;
+        Ok(std::io::BufReader::with_capacity(COPY_BUFFER, file))
+    }
 }
 
 impl<W: Write + Seek> Packer<W> {
@@ -145,12 +179,14 @@ impl<W: Write + Seek> Packer<W> {
         if pdf.size != act.size {
             return Err(mismatch(act, "taille", act.size.to_string(), pdf.size.to_string()));
         }
-        self.groups.push(assemble::pdf_group(act, request.profile, pdf));
+        write_group(&assemble::pdf_group(act, request.profile, pdf), &mut self.groups.file)?;
+        self.objects += 1;
         let with_proof = match source.proof(act)? {
             Some(mut reader) => {
                 let uri = self.unique_name(&format!("{stem}.preuve"), "json");
                 let proof = self.stream(&uri, act.sealed_at, 0, &mut *reader)?;
-                self.groups.push(assemble::proof_group(act, request.profile, proof));
+                write_group(&assemble::proof_group(act, request.profile, proof), &mut self.groups.file)?;
+                self.objects += 1;
                 true
             }
             None => false,
