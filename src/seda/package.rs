@@ -22,13 +22,13 @@ use time::OffsetDateTime;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
+use super::SedaError;
 use super::assemble::{self, Streamed};
 use super::input::{ArchivedAct, ObjectSource, Selection, TransferRequest};
 use super::manifest::{Spooled, write_group, write_manifest_with, write_unit};
 use super::names::{MANIFEST_NAME, entry_name};
 use super::rules::{ActKind, ManagementRules};
 use super::units::ArchiveUnit;
-use super::SedaError;
 
 /// Copy buffer: large enough for disk throughput, small enough to ignore.
 const COPY_BUFFER: usize = 256 * 1024;

@@ -275,7 +275,12 @@ impl Acta {
     pub async fn get(&self, id: &ActId) -> Result<ActView, ServiceError> {
         let draft = self.load_draft(id).await?;
         let sealed = self.load_sealed(id).await?;
-        Ok(ActView::new(&draft, self.profile_of(&draft)?, sealed.as_ref()))
+        let mut view = ActView::new(&draft, self.profile_of(&draft)?, sealed.as_ref());
+        if sealed.is_some() {
+            view.retrait = self.withdrawal(id).await?;
+            view.archives = self.act_archives(id).await?;
+        }
+        Ok(view)
     }
 
     /// The PDF of act `id`: the stored bytes once sealed (or the byte `range`

@@ -6,9 +6,11 @@ use crate::store::ObjectRead;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::act::{Draft, Sealed, Status};
+use crate::act::{Correction, Draft, Sealed, Status};
 use crate::collectivite::Profile;
 use crate::domain::{ActId, ActNumber, Sha256Digest, Sha512Digest, Siren, TemplateId};
+use crate::service::Withdrawal;
+use crate::service::archive::ArchiveRecord;
 
 /// The collectivité an act belongs to.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -30,6 +32,9 @@ pub struct Links {
     /// Where to seal it (present while it is a draft).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seal: Option<String>,
+    /// Its inclusion proof in the register log (present once sealed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proof: Option<String>,
 }
 
 /// An act, as the API returns it.
@@ -61,6 +66,15 @@ pub struct ActView {
     pub sha512: Option<Sha512Digest>,
     /// Size of the sealed PDF in bytes.
     pub size: Option<u64>,
+    /// The sealed act this one corrects (rectificatif, retrait).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corrige: Option<Correction>,
+    /// Its withdrawal, if it was withdrawn (the tombstone's leaf, the reason).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retrait: Option<Withdrawal>,
+    /// The archive's identifiers, once a transfer of it was accepted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub archives: Vec<ArchiveRecord>,
     /// Links.
     pub links: Links,
 }
@@ -81,9 +95,13 @@ impl ActView {
             sha256: sealed.map(|s| s.hashes.sha256.clone()),
             sha512: sealed.map(|s| s.hashes.sha512.clone()),
             size: sealed.map(|s| s.hashes.size),
+            corrige: draft.corrects.clone(),
+            retrait: None,
+            archives: Vec::new(),
             links: Links {
                 pdf: format!("{this}/pdf"),
                 seal: sealed.is_none().then(|| format!("{this}/seal")),
+                proof: sealed.is_some().then(|| format!("{this}/proof")),
                 this,
             },
         }

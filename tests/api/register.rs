@@ -233,6 +233,9 @@ async fn a_withdrawal_appends_a_tombstone_and_verification_reports_it() {
     assert_eq!(verdict["authentique"], false);
     assert_eq!(verdict["problemes"][0]["code"], "withdrawn", "{verdict:#}");
     assert_eq!(verdict["acte"]["retire"], "annulment");
+    let view = app.get_json(&format!("/api/v1/acts/{id}")).await.1;
+    assert_eq!(view["retrait"]["reason"], "annulment", "{view:#}");
+    assert_eq!(view["links"]["proof"], format!("/api/v1/acts/{id}/proof"));
     // Nothing was deleted: the act and its PDF are still served, unchanged.
     let pdf = app.pdf(&id).await;
     assert_eq!(acta::domain::Sha256Digest::of(&pdf).as_str(), act["sha256"].as_str().unwrap());

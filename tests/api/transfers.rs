@@ -183,6 +183,8 @@ async fn a_date_range_transfer_validates_and_vitam_replies_set_its_status() {
     let record = app.data_dir.path().join(format!("store/acts/{}/archive/{t2id}.json", ids[0]));
     let record: Value = serde_json::from_slice(&std::fs::read(record).unwrap()).unwrap();
     assert_eq!(record["system_ids"][0], "aeaq-guid-0");
+    let (_, act) = app.get_json(&format!("/api/v1/acts/{}", ids[0])).await;
+    assert_eq!(act["archives"][0]["system_ids"][0], "aeaq-guid-0", "the act shows its archive ids: {act:#}");
 }
 
 #[tokio::test]
