@@ -73,6 +73,11 @@ impl AuditEntry {
     }
 }
 
+/// The act's copy of an audit entry.
+fn act_entry_key(act: &ActId, entry: &Uuid) -> String {
+    format!("acts/{act}/audit/{entry}.json")
+}
+
 /// Which entries to return.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditQuery {
@@ -96,13 +101,29 @@ impl AuditLog {
         Self { store }
     }
 
-    /// Append `entry`.
+    /// Append `entry`; an entry concerning an act is also kept with the act
+    /// (`acts/<id>/audit/<entry>.json`), so that the act's own trail is found
+    /// without scanning the whole trail, and archived with it (SEDA SIPs).
     pub async fn record(&self, entry: &AuditEntry) -> Result<(), AuthError> {
         let key =
             format!("{AUDIT}{:04}/{:02}/{}.json", entry.at.year(), u8::from(entry.at.month()), entry.id);
-        let bytes = serde_json::to_vec(entry).expect("entries serialise");
-        self.store.create(&key, Bytes::from(bytes)).await?;
+        let bytes = Bytes::from(serde_json::to_vec(entry).expect("entries serialise"));
+        self.store.create(&key, bytes.clone()).await?;
+        if let Some(act) = &entry.act {
+            self.store.create(&act_entry_key(act, &entry.id), bytes).await?;
+        }
         Ok(())
+    }
+
+    /// Every entry concerning act `id`, oldest first.
+    pub async fn of_act(&self, id: &ActId) -> Result<Vec<AuditEntry>, AuthError> {
+        let mut out = Vec::new();
+        for key in self.store.list(&format!("acts/{id}/audit/")).await? {
+            let Some(bytes) = self.store.get(&key).await? else { continue };
+            out.push(serde_json::from_slice(&bytes).map_err(|e| AuthError::Corrupt(format!("{key}: {e}")))?);
+        }
+        out.sort_by_key(|e: &AuditEntry| e.id);
+        Ok(out)
     }
 
     /// Entries matching `q` that concern the collectivités of `scope` (an

@@ -155,9 +155,9 @@ pub fn act_unit(act: &ArchivedAct, kind: &ActKind, agencies: &Agencies, with_pro
         let (unit, group, _) = proof_ids(act);
         let mut pc = Content::new(
             DescriptionLevel::Item,
-            format!("Preuve d'inclusion au registre de l'acte n° {}", act.number),
+            format!("Preuve d'inclusion au registre et journal des opérations de l'acte n° {}", act.number),
         );
-        pc.document_type = Some("Preuve d'inclusion au registre".into());
+        pc.document_type = Some("Preuve d'inclusion au registre et journal des opérations".into());
         pc.registered_date = Some(sealed);
         children.push(ArchiveUnit {
             id: unit,

@@ -147,6 +147,22 @@ async fn a_date_range_transfer_validates_and_vitam_replies_set_its_status() {
         assert!(manifest.contains(&format!("<OriginatingSystemId>{id}</OriginatingSystemId>")));
     }
     assert_eq!(manifest.matches("-PREUVE\">").count(), 3 * 3, "a proof unit, group and object per act");
+    // Each act's evidence carries its audit trail: who drafted and sealed it.
+    let mut zip = zip::ZipArchive::new(Cursor::new(&sip)).unwrap();
+    let names: Vec<String> = (0..zip.len())
+        .map(|i| zip.by_index(i).unwrap().name().unwrap().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    for name in names {
+        let mut text = String::new();
+        zip.by_name(&name).unwrap().read_to_string(&mut text).unwrap();
+        let evidence: Value = serde_json::from_str(&text).unwrap();
+        let actions: Vec<&str> =
+            evidence["journal"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+        assert_eq!(actions, ["act.create", "act.seal"], "{name}: {evidence:#}");
+        assert!(evidence["inclusion"].is_array() && evidence["checkpoint"].is_string(), "{evidence:#}");
+    }
 
     // Vitam KO: no MessageRequestIdentifier, not XSD-valid; taken on the URL's word.
     let (status, ko) = reply(&app, &tid, &reply_fixture("atr-ko-vitam.xml")).await;

@@ -28,6 +28,16 @@ pub const AHEAD: usize = 8;
 /// PDFs up to this size are read whole ahead of time; larger ones are streamed.
 pub const INLINE_MAX: u64 = 512 * 1024;
 
+/// The act's evidence object in a SIP: its inclusion proof in the register
+/// log and its audit trail (who created, sealed, withdrew it, when, with which
+/// request), archived with it.
+#[derive(serde::Serialize)]
+struct Evidence {
+    #[serde(flatten)]
+    proof: crate::service::Proof,
+    journal: Vec<crate::auth::AuditEntry>,
+}
+
 /// What the prefetcher needs to know of an act.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ActObjects {
@@ -109,6 +119,14 @@ impl Acta {
         Ok(())
     }
 
+    /// The audit trail of act `id` (archived with it).
+    async fn act_journal(&self, id: &ActId) -> Result<Vec<crate::auth::AuditEntry>, ServiceError> {
+        crate::auth::AuditLog::new(self.store.clone()).of_act(id).await.map_err(|e| match e {
+            crate::auth::AuthError::Store(s) => ServiceError::Store(s),
+            other => ServiceError::Corrupt(other.to_string()),
+        })
+    }
+
     /// The latest checkpoint, integrated first if it does not cover every
     /// leaf of `acts`: every proof of a transfer is against this one tree.
     async fn checkpoint_covering(
@@ -138,8 +156,11 @@ impl Acta {
         };
         let proof = match (act.leaf, checkpoint) {
             (Some(index), Some(checkpoint)) => {
-                let proof = self.proof_at(index, checkpoint).await?;
-                Some(Bytes::from(serde_json::to_vec_pretty(&proof).expect("proofs serialise")))
+                let evidence = Evidence {
+                    proof: self.proof_at(index, checkpoint).await?,
+                    journal: self.act_journal(&act.id).await?,
+                };
+                Some(Bytes::from(serde_json::to_vec_pretty(&evidence).expect("proofs serialise")))
             }
             _ => None,
         };
