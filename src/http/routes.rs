@@ -55,7 +55,10 @@ pub(super) fn table() -> Vec<(Route, MethodRouter<AppState>)> {
         (r(M::POST, "/api/v1/transfers", Access::BodyCollectivite(P::Export)), post(transfers::create)),
         (r(M::GET, "/api/v1/transfers/{id}", Access::Transfer(P::Export)), get(transfers::get)),
         (r(M::GET, "/api/v1/transfers/{id}/sip", Access::Transfer(P::Export)), get(transfers::sip)),
-        (r(M::POST, "/api/v1/transfers/{id}/reply", Access::Transfer(P::IngestReplies)), post(transfers::reply)),
+        (
+            r(M::POST, "/api/v1/transfers/{id}/reply", Access::Transfer(P::IngestReplies)),
+            post(transfers::reply),
+        ),
         (r(M::GET, "/api/v1/audit", Access::Role(P::ReadAudit)), get(admin::audit)),
         (r(M::GET, "/api/v1/tokens", Access::Role(P::ManageTokens)), get(admin::list_tokens)),
         (r(M::POST, "/api/v1/tokens", Access::Role(P::ManageTokens)), post(admin::create_token)),

@@ -32,8 +32,8 @@ use object_store::path::Path as ObjectPath;
 use object_store::{GetOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion};
 
 pub use location::{Location, S3Settings};
-pub use object_store::GetRange;
 pub use lock::ObjectLock;
+pub use object_store::GetRange;
 pub use probe::{Capabilities, Support};
 pub use upload::{PART_SIZE, Transferred};
 

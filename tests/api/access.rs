@@ -98,13 +98,16 @@ async fn requests(
         "/api/v1/verify" => one(route.path.into(), Some(json!({"sha256": "0".repeat(64)}))),
         "/api/v1/log/checkpoint" | "/api/v1/log/key" => one(route.path.into(), None),
         "/api/v1/log/tile/{*path}" => one("/api/v1/log/tile/0/000".into(), None),
-        "/api/v1/transfers" => one(route.path.into(), Some(json!({"collectivite": siren, "acts": [acts.sealed]}))),
+        "/api/v1/transfers" => {
+            one(route.path.into(), Some(json!({"collectivite": siren, "acts": [acts.sealed]})))
+        }
         "/api/v1/transfers/{id}" | "/api/v1/transfers/{id}/sip" => {
             one(route.path.replace("{id}", &transfer_of(app, siren, &acts.sealed).await), None)
         }
         // A raw XML body (a JSON string is sent as is): Vitam's KO reply.
         "/api/v1/transfers/{id}/reply" => {
-            let xml = std::fs::read_to_string(crate::helpers::repo_path("fixtures/seda/replies/atr-ko-vitam.xml"));
+            let xml =
+                std::fs::read_to_string(crate::helpers::repo_path("fixtures/seda/replies/atr-ko-vitam.xml"));
             let path = route.path.replace("{id}", &transfer_of(app, siren, &acts.sealed).await);
             one(path, Some(Value::String(xml.unwrap())))
         }
@@ -149,11 +152,13 @@ fn expected(route: &Route, role: Role, own: bool, subject: Subject) -> StatusCod
         // A draft has no proof yet: no role finds one.
         ("GET", "/api/v1/acts/{id}/proof") if subject == Subject::Draft => StatusCode::NOT_FOUND,
         ("GET", "/api/v1/acts/{id}/proof") => found(StatusCode::OK),
-        (_, "/api/v1/transfers" | "/api/v1/transfers/{id}" | "/api/v1/transfers/{id}/sip" | "/api/v1/transfers/{id}/reply")
-            if !archives =>
-        {
-            StatusCode::FORBIDDEN
-        }
+        (
+            _,
+            "/api/v1/transfers"
+            | "/api/v1/transfers/{id}"
+            | "/api/v1/transfers/{id}/sip"
+            | "/api/v1/transfers/{id}/reply",
+        ) if !archives => StatusCode::FORBIDDEN,
         ("POST", "/api/v1/transfers") => found(StatusCode::CREATED),
         ("GET", "/api/v1/transfers/{id}" | "/api/v1/transfers/{id}/sip") => found(StatusCode::OK),
         ("POST", "/api/v1/transfers/{id}/reply") => found(StatusCode::OK),
@@ -228,7 +233,9 @@ async fn without_a_valid_token_only_public_routes_answer() {
         for (_, method, path, body) in requests(&app, &route, OWN, &acts).await {
             for (who, client) in [("anonymous", &anonymous), ("forged", &forged)] {
                 let r = match &body {
-                    Some(Value::String(raw)) => client.request(method.clone(), app.url(&path)).body(raw.clone()),
+                    Some(Value::String(raw)) => {
+                        client.request(method.clone(), app.url(&path)).body(raw.clone())
+                    }
                     Some(b) => client.request(method.clone(), app.url(&path)).json(b),
                     None => client.request(method.clone(), app.url(&path)),
                 };

@@ -306,7 +306,10 @@ async fn a_pades_b_t_seal_carries_a_trusted_timestamp() {
 #[tokio::test]
 async fn a_pdf_sealed_through_the_api_passes_every_validator() {
     let app = crate::helpers::spawn_app().await;
-    let id = app.create(&crate::helpers::fixture("arrete-titularisation")).await["id"].as_str().unwrap().to_owned();
+    let id = app.create(&crate::helpers::fixture("arrete-titularisation")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let (status, _) = app.seal(&id).await;
     assert_eq!(status, reqwest::StatusCode::OK);
     let sealed = app.pdf(&id).await;
