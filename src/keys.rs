@@ -64,9 +64,14 @@ pub enum KeyError {
 pub struct TrustRoots(Vec<Vec<u8>>);
 
 impl TrustRoots {
-    /// Whether the seal of `pdf` chains to one of the roots.
-    pub fn trust(&self, pdf: &[u8]) -> bool {
-        self.0.iter().any(|root| seal::verify_issued_by(pdf, root).is_ok())
+    /// Check the seal of `pdf` and whether its certificate chains to one of
+    /// the roots: the report, and that answer. The file is checked once for a
+    /// seal issued under a known root, the usual case.
+    pub fn verify(&self, pdf: &[u8]) -> Result<(seal::SealReport, bool), seal::VerifyError> {
+        match self.0.iter().find_map(|root| seal::verify_issued_by(pdf, root).ok()) {
+            Some(report) => Ok((report, true)),
+            None => seal::verify(pdf).map(|report| (report, false)),
+        }
     }
 }
 
@@ -164,21 +169,10 @@ fn write_log_key(path: &Path, origin: &str) -> Result<String, KeyError> {
 
 /// Every certificate of a PEM file, as DER.
 fn read_certificates(path: &Path) -> Result<Vec<Vec<u8>>, KeyError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|source| KeyError::Io { path: path.to_owned(), source })?;
-    let mut out = Vec::new();
-    for block in text.split("-----BEGIN CERTIFICATE-----").skip(1) {
-        let body = block.split("-----END CERTIFICATE-----").next().unwrap_or_default();
-        let b64: String = body.split_whitespace().collect();
-        let der = base64_decode(&b64).ok_or_else(|| {
-            KeyError::Seal(SealError::Certificate(format!("{}: unreadable PEM certificate", path.display())))
-        })?;
-        out.push(der);
-    }
-    Ok(out)
-}
-
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.decode(text).ok()
+    use x509_cert::der::Encode;
+    let text = std::fs::read(path).map_err(|source| KeyError::Io { path: path.to_owned(), source })?;
+    let unreadable =
+        |e: x509_cert::der::Error| KeyError::Seal(SealError::Certificate(format!("{}: {e}", path.display())));
+    let chain = x509_cert::Certificate::load_pem_chain(&text).map_err(unreadable)?;
+    chain.iter().map(|c| c.to_der().map_err(unreadable)).collect()
 }

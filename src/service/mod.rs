@@ -65,7 +65,6 @@ pub struct Acta {
     sealer: Arc<Sealer>,
     trust: TrustRoots,
     log: Log,
-    log_signer: crate::tlog::NoteSigner,
     /// The log's verifier key (signed-note vkey), published.
     log_vkey: String,
     /// SEDA transfers: profile, management rules, agencies.
@@ -115,11 +114,10 @@ impl Acta {
             collectivites,
             registers: Registers::default(),
             sealer: keys.sealer,
-            log: Log::new(store.clone(), keys.log_signer.clone()),
-            trust: keys.trust,
             log_vkey: keys.log_signer.verifier().vkey(),
+            log: Log::new(store.clone(), keys.log_signer),
+            trust: keys.trust,
             archive,
-            log_signer: keys.log_signer,
             log_pending: Arc::new(Notify::new()),
             follow_cursor: Mutex::new(0),
             indexed_here: std::sync::Mutex::default(),
@@ -135,7 +133,7 @@ impl Acta {
         let (store, caps) = self.store.clone().check(single_writer).await?;
         self.store = store;
         // The log writes through the probed store too (its write mode).
-        self.log = Log::new(self.store.clone(), self.log_signer.clone());
+        self.log = self.log.on(self.store.clone());
         Ok(caps)
     }
 

@@ -12,7 +12,6 @@ use time::OffsetDateTime;
 
 use super::{Acta, CollectiviteRef, ServiceError};
 use crate::domain::{ActId, ActNumber, Sha256Digest};
-use crate::seal;
 use crate::store::keys;
 use crate::tlog::{self, SealLeaf};
 
@@ -36,6 +35,10 @@ pub struct Verdict {
     pub registre: Option<LogCheck>,
     /// Every problem found, each with a stable code and a French message.
     pub problemes: Vec<Problem>,
+    /// The seal certificate the log recorded for the act (compared with the
+    /// file's by [`Acta::verify_pdf`]).
+    #[serde(skip)]
+    logged_certificate: Option<Sha256Digest>,
 }
 
 /// The embedded seal.
@@ -99,9 +102,8 @@ impl Acta {
     pub async fn verify_pdf(&self, pdf: &[u8]) -> Result<Verdict, ServiceError> {
         let sha256 = Sha256Digest::of(pdf);
         let mut problems = Vec::new();
-        let cachet = match seal::verify(pdf) {
-            Ok(report) => {
-                let trusted = self.trust.trust(pdf);
+        let cachet = match self.trust.verify(pdf) {
+            Ok((report, trusted)) => {
                 if !trusted {
                     problems.push(Problem::new(
                         "seal_untrusted",
@@ -122,9 +124,8 @@ impl Acta {
         };
         let mut verdict = self.verify_hash(sha256).await?;
         // The seal certificate must be the one the log recorded for this act.
-        if let Some(c) = &cachet
-            && let Some(leaf) = self.logged_leaf_of(&verdict).await?
-            && leaf.seal_cert_sha256 != c.certificat_sha256
+        if let (Some(c), Some(logged)) = (&cachet, &verdict.logged_certificate)
+            && *logged != c.certificat_sha256
         {
             problems.push(Problem::new(
                 "seal_certificate_mismatch",
@@ -149,6 +150,7 @@ impl Acta {
             acte: None,
             registre: None,
             problemes: Vec::new(),
+            logged_certificate: None,
         };
         let Some(id) = self.act_of_hash(&sha256).await? else {
             verdict.problemes.push(Problem::new(
@@ -185,7 +187,7 @@ impl Acta {
         }
         match self.proof(&id).await {
             Ok(proof) => {
-                let included = self.check_proof(&proof, &sha256, &mut verdict.problemes);
+                let included = self.check_proof(&proof, &sha256, &mut verdict);
                 verdict.registre =
                     Some(LogCheck { feuille: proof.leaf_index, taille: proof.tree_size, inclus: included });
             }
@@ -202,7 +204,8 @@ impl Acta {
 
     /// Check a proof independently of how it was produced: the checkpoint's
     /// signature with the published key, the leaf's content, the Merkle path.
-    fn check_proof(&self, proof: &super::Proof, sha256: &Sha256Digest, problems: &mut Vec<Problem>) -> bool {
+    fn check_proof(&self, proof: &super::Proof, sha256: &Sha256Digest, verdict: &mut Verdict) -> bool {
+        let problems = &mut verdict.problemes;
         let checkpoint = match tlog::verify_checkpoint(&proof.checkpoint, &self.log_vkey) {
             Ok(c) => c,
             Err(e) => {
@@ -214,7 +217,7 @@ impl Acta {
             }
         };
         match SealLeaf::parse(proof.leaf.as_bytes()) {
-            Ok(leaf) if leaf.sha256 == *sha256 => {}
+            Ok(leaf) if leaf.sha256 == *sha256 => verdict.logged_certificate = Some(leaf.seal_cert_sha256),
             _ => {
                 problems.push(Problem::new(
                     "leaf_mismatch",
@@ -241,12 +244,6 @@ impl Acta {
             ));
         }
         included
-    }
-
-    async fn logged_leaf_of(&self, verdict: &Verdict) -> Result<Option<SealLeaf>, ServiceError> {
-        let Some(log) = &verdict.registre else { return Ok(None) };
-        let Some(bytes) = self.log.leaf(log.feuille).await? else { return Ok(None) };
-        Ok(SealLeaf::parse(&bytes).ok())
     }
 
     async fn act_of_hash(&self, sha256: &Sha256Digest) -> Result<Option<ActId>, ServiceError> {

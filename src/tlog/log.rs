@@ -150,6 +150,12 @@ impl Log {
         }
     }
 
+    /// The same log, signed by the same key, through another handle on its
+    /// store (e.g. once the store's write mode is probed).
+    pub fn on(&self, store: Store) -> Self {
+        Self::new(store, self.signer.clone())
+    }
+
     /// The verifier of the log's checkpoints (publish its `vkey()`).
     pub fn verifier(&self) -> &NoteVerifier {
         &self.verifier

@@ -152,13 +152,7 @@ async fn a_number_taken_by_a_dead_process_for_an_act_sealed_since_is_declared_vo
     let voids = acta::register::all_voids(&store).await.unwrap();
     assert_eq!(voids.len(), 1);
     assert_eq!(voids[0].entry.number, dead.number);
-    let out = crate::helpers::acta_command()
-        .arg("--data-dir")
-        .arg(app.data_dir.path())
-        .arg("audit")
-        .env("RUST_LOG", "error")
-        .output()
-        .unwrap();
+    let out = crate::helpers::acta_in(app.data_dir.path(), &["audit"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
 }
 

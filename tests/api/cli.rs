@@ -1,19 +1,8 @@
 //! The real `acta` binary.
 
-use std::path::Path;
 use std::process::Output;
 
-use crate::helpers::{fixture, repo_path, spawn_app};
-
-fn acta(data_dir: &Path, args: &[&str]) -> Output {
-    crate::helpers::acta_command()
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("acta runs")
-}
+use crate::helpers::{acta_in as acta, fixture, repo_path, spawn_app};
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

@@ -45,6 +45,25 @@ pub fn acta_command() -> Command {
     command
 }
 
+/// Run the real `acta` binary on `data_dir`, with quiet logs (its stderr
+/// carries only what the command itself prints).
+pub fn acta_in(data_dir: &Path, args: &[&str]) -> std::process::Output {
+    acta_command()
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("acta runs")
+}
+
+/// [`acta_in`], which must succeed; its standard output.
+pub fn acta_ok(data_dir: &Path, args: &[&str]) -> String {
+    let out = acta_in(data_dir, args);
+    assert!(out.status.success(), "acta {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// A test PKI and log key made once per test run by `acta::keys::init`.
 pub fn test_keys() -> &'static Path {
     static KEYS: std::sync::OnceLock<TempDir> = std::sync::OnceLock::new();

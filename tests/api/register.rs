@@ -4,25 +4,14 @@
 //! the published key, withdrawals append tombstones.
 
 use std::path::Path;
-use std::process::Output;
 
 use acta::tlog;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, fixture, spawn_app};
+use crate::helpers::{TestApp, acta_in as acta, fixture, spawn_app};
 
 const T: &str = "arrete-avancement-echelon";
-
-fn acta(data_dir: &Path, args: &[&str]) -> Output {
-    crate::helpers::acta_command()
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("acta runs")
-}
 
 async fn sealed(app: &TestApp) -> (String, Value) {
     let id = app.create(&fixture(T)).await["id"].as_str().unwrap().to_owned();

@@ -151,16 +151,7 @@ async fn startup_catches_up_on_acts_sealed_by_another_process() {
 }
 
 fn acta(data_dir: &Path, store: &str, args: &[&str]) -> String {
-    let out = crate::helpers::acta_command()
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(["--store", store])
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("acta runs");
-    assert!(out.status.success(), "acta {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
+    crate::helpers::acta_ok(data_dir, &[&["--store", store], args].concat())
 }
 
 /// Issue 6 acceptance: deleting the index and running `acta reindex` gives

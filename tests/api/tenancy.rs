@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::access::{FOREIGN, OWN, request_for};
-use crate::helpers::{client_with, spawn_app};
+use crate::helpers::{acta_ok as acta, client_with, spawn_app};
 
 async fn get(client: &reqwest::Client, url: String) -> (StatusCode, Value) {
     let r = client.get(url).send().await.unwrap();
@@ -140,18 +140,6 @@ async fn revoked_and_expired_tokens_are_refused_at_once() {
     let (status, body) = get(&client_with(&expired.expose()), app.url("/api/v1/templates")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(body["detail"].as_str().unwrap().contains("expiré"), "{body:#}");
-}
-
-fn acta(data_dir: &std::path::Path, args: &[&str]) -> String {
-    let out = crate::helpers::acta_command()
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("acta runs");
-    assert!(out.status.success(), "acta {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
 }
 
 #[tokio::test]
