@@ -4,15 +4,18 @@
 //!
 //! `render`: every fixture of `fixtures/acts/` rendered as a draft, first
 //! cold (first render in the process), then warm on 1 and 2 threads. Each
-//! render is a distinct document (a fresh act id is printed in it), as in real
-//! use, so Typst's memoization cannot serve a whole document from cache.
+//! render is a distinct document, other people in it ([`vary`]), as in real
+//! use, so Typst's memoization serves only what acts really share (letterhead,
+//! recours, fixed visas), never a whole document.
 
 mod seal;
 pub mod sip;
 mod stream;
+mod vary;
 
 pub use seal::{SealReport, seal};
 pub use stream::{StreamReport, stream};
+pub use vary::Mix;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -91,6 +94,8 @@ pub enum BenchError {
 pub struct RenderReport {
     /// Number of fixtures (templates) rendered.
     pub templates: usize,
+    /// What changed from one document to the next.
+    pub mix: Mix,
     /// First render of the process, milliseconds.
     pub cold_ms: f64,
     /// Warm single-render latencies, 1 thread: median and 95th percentile (ms).
@@ -126,20 +131,28 @@ pub fn load_fixtures(dir: &Path) -> Result<Vec<Value>, BenchError> {
 }
 
 /// Render `docs` documents per thread configuration over `fixtures`.
-pub fn render(acta: &Acta, fixtures: &[Value], docs: usize) -> Result<RenderReport, BenchError> {
+/// `mix` says what changes from one document to the next.
+pub fn render(acta: &Acta, fixtures: &[Value], docs: usize, mix: Mix) -> Result<RenderReport, BenchError> {
     if fixtures.is_empty() {
         return Err(BenchError::Fixtures("no fixture".into()));
     }
+    let sirens: Vec<String> = acta.collectivites().iter().map(|p| p.siren.to_string()).collect();
+    // Built before timing: documents 0..docs on one thread, docs..2 docs on
+    // two, the cold one last; all distinct.
+    let bodies: Vec<Value> =
+        (0..=2 * docs).map(|i| vary::variant(&fixtures[i % fixtures.len()], i, mix, &sirens)).collect();
+    let (one, rest) = bodies.split_at(docs);
+    let (two, cold_body) = rest.split_at(docs);
     let at = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| OffsetDateTime::now_utc());
     let start = Instant::now();
-    let first = acta.preview(&fixtures[0], at)?;
+    let first = acta.preview(&cold_body[0], at)?;
     let cold = start.elapsed();
 
     let mut latencies = Vec::with_capacity(docs);
     let mut bytes = first.len();
-    for i in 0..docs {
+    for body in one {
         let t = Instant::now();
-        bytes += acta.preview(&fixtures[i % fixtures.len()], at)?.len();
+        bytes += acta.preview(body, at)?.len();
         latencies.push(t.elapsed());
     }
     let one_thread: Duration = latencies.iter().sum();
@@ -150,8 +163,8 @@ pub fn render(acta: &Acta, fixtures: &[Value], docs: usize) -> Result<RenderRepo
         let handles: Vec<_> = (0..2)
             .map(|k| {
                 s.spawn(move || -> Result<(), BenchError> {
-                    for i in (k..docs).step_by(2) {
-                        acta.preview(&fixtures[i % fixtures.len()], at)?;
+                    for body in two.iter().skip(k).step_by(2) {
+                        acta.preview(body, at)?;
                     }
                     Ok(())
                 })
@@ -167,6 +180,7 @@ pub fn render(acta: &Acta, fixtures: &[Value], docs: usize) -> Result<RenderRepo
     let pct = |p: f64| ms(latencies[((latencies.len() as f64 - 1.0) * p) as usize]);
     Ok(RenderReport {
         templates: fixtures.len(),
+        mix,
         cold_ms: ms(cold),
         warm_p50_ms: pct(0.5),
         warm_p95_ms: pct(0.95),
@@ -192,6 +206,11 @@ pub fn peak_rss_mb() -> Option<f64> {
 impl std::fmt::Display for RenderReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "templates rendered      {}", self.templates)?;
+        let mix = match self.mix {
+            Mix::Agents => "the people",
+            Mix::Collectivites => "the people and the collectivité",
+        };
+        writeln!(f, "each document changes   {mix}")?;
         writeln!(f, "cold first render       {:.1} ms", self.cold_ms)?;
         writeln!(f, "warm render p50 / p95   {:.1} / {:.1} ms", self.warm_p50_ms, self.warm_p95_ms)?;
         writeln!(f, "throughput, 1 thread    {:.0} docs/s", self.docs_per_sec_1)?;

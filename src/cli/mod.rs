@@ -178,6 +178,10 @@ pub enum BenchCommand {
         /// Documents rendered per thread configuration.
         #[arg(long, default_value_t = 500)]
         docs: usize,
+        /// What changes from one document to the next: the people only (a
+        /// batch for one collectivité) or the collectivité too.
+        #[arg(long, value_enum, default_value_t = crate::bench::Mix::Agents)]
+        mix: crate::bench::Mix,
     },
     /// Create-only writes of sealed-act-sized objects on the configured store
     /// (`--store`): p50 / p99 latency.
@@ -392,10 +396,10 @@ impl Cli {
                 print!("{report}");
                 Ok(ExitCode::SUCCESS)
             }
-            Command::Bench { what: BenchCommand::Render { fixtures, docs } } => {
+            Command::Bench { what: BenchCommand::Render { fixtures, docs, mix } } => {
                 let acta = Acta::open(&settings)?;
                 let fixtures = crate::bench::load_fixtures(&fixtures)?;
-                let report = crate::bench::render(&acta, &fixtures, docs)?;
+                let report = crate::bench::render(&acta, &fixtures, docs, mix)?;
                 print!("{report}");
                 Ok(ExitCode::SUCCESS)
             }

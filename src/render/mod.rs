@@ -56,6 +56,12 @@ pub struct RenderJob<'a> {
     pub timestamp: time::PrimitiveDateTime,
     /// Stable document identifier (the act id), hashed into the PDF `/ID`.
     pub ident: &'a str,
+    /// The PDF's title and author. Set here rather than by the template's
+    /// `set document`: a per-act value in the styles would defeat Typst's
+    /// layout cache for every paragraph (see `templates/lib/acte.typ`).
+    pub title: &'a str,
+    /// The PDF's author (the collectivité).
+    pub author: &'a str,
 }
 
 /// A render failed.
@@ -172,10 +178,13 @@ impl Engine {
         }
         let world = world::DocWorld::new(self, main, Bytes::new(job.data.to_vec()));
         let compiled = typst::compile::<PagedDocument>(&world);
-        let document = compiled.output.map_err(|errs| match diagnostics::refusal(&errs) {
+        let mut document = compiled.output.map_err(|errs| match diagnostics::refusal(&errs) {
             Some((path, message)) => RenderError::Refused { path, message },
             None => RenderError::Template(diagnostics::format(&world, &errs)),
         })?;
+        let info = document.info_mut();
+        info.title = Some(job.title.into());
+        info.author = vec![job.author.into()];
         let options = pdf_options(job)?;
         let pdf = typst_pdf::pdf(&document, &options)
             .map_err(|errs| RenderError::Export(diagnostics::format(&world, &errs)))?;
@@ -226,7 +235,7 @@ mod tests {
 
     fn job<'a>(template: &'a TemplateId, data: &'a [u8]) -> RenderJob<'a> {
         let timestamp = time::macros::datetime!(2026-03-02 10:00);
-        RenderJob { template, data, timestamp, ident: "test" }
+        RenderJob { template, data, timestamp, ident: "test", title: "Titre", author: "Auteur" }
     }
 
     fn render(e: &Engine, name: &str) -> Result<Vec<u8>, RenderError> {

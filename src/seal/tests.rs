@@ -31,6 +31,8 @@ pub(crate) fn sample_pdf(with_link: bool) -> Vec<u8> {
                 data: b"{}",
                 timestamp: datetime!(2026-03-02 10:00),
                 ident: "t",
+                title: "Arrêté de test",
+                author: "Commune de test",
             };
             engine.render(&job).unwrap()
         };

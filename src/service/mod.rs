@@ -38,7 +38,7 @@ use crate::assets::FileTree;
 use crate::catalog::{Catalog, Template};
 use crate::collectivite::{Collectivites, Profile};
 use crate::config::Settings;
-use crate::domain::{ActId, TemplateId};
+use crate::domain::ActId;
 use crate::keys::TrustRoots;
 use crate::register::Registers;
 use crate::render::{Engine, RenderJob};
@@ -265,6 +265,8 @@ impl Acta {
             data: &data,
             timestamp: utc(at),
             ident: draft.data_sha256.as_str(),
+            title: &draft.title,
+            author: &profile.nom,
         };
         Ok(self.engine.render(&job)?)
     }
@@ -330,16 +332,18 @@ impl Acta {
 
     async fn render_draft(&self, draft: &Draft, profile: &Profile) -> Result<Vec<u8>, ServiceError> {
         let data = document::data(draft, profile, None);
-        self.render(draft.template.clone(), data, draft.created_at, draft.id.to_string()).await
+        self.render(draft, data, draft.created_at, draft.id.to_string()).await
     }
 
     async fn render(
         &self,
-        template: TemplateId,
+        draft: &Draft,
         data: Vec<u8>,
         at: OffsetDateTime,
         ident: String,
     ) -> Result<Vec<u8>, ServiceError> {
+        let profile = self.profile_of(draft)?;
+        let (template, title, author) = (draft.template.clone(), draft.title.clone(), profile.nom.clone());
         let _slot = self
             .render_slots
             .acquire()
@@ -347,7 +351,14 @@ impl Acta {
             .map_err(|e| ServiceError::Internal(format!("render slots: {e}")))?;
         let engine = Arc::clone(&self.engine);
         let pdf = tokio::task::spawn_blocking(move || {
-            let job = RenderJob { template: &template, data: &data, timestamp: utc(at), ident: &ident };
+            let job = RenderJob {
+                template: &template,
+                data: &data,
+                timestamp: utc(at),
+                ident: &ident,
+                title: &title,
+                author: &author,
+            };
             engine.render(&job)
         })
         .await

@@ -168,7 +168,7 @@ impl Acta {
         at: time::OffsetDateTime,
     ) -> Result<Vec<u8>, ServiceError> {
         let data = document::data(draft, self.profile_of(draft)?, Some(number));
-        self.render(draft.template.clone(), data, at, number.to_string()).await
+        self.render(draft, data, at, number.to_string()).await
     }
 
     /// Seal, store, log and index the final PDF of a numbered act.

@@ -222,8 +222,14 @@ async fn a_page_with_links_is_sealed_validly_and_keeps_them() {
     std::fs::write(templates.path().join("lien.typ"), page).unwrap();
     let engine = Engine::new(&FileTree::from_dir(templates.path()).unwrap()).unwrap();
     let template = "lien".parse().unwrap();
-    let job =
-        RenderJob { template: &template, data: b"{}", timestamp: datetime!(2026-03-02 10:00), ident: "lien" };
+    let job = RenderJob {
+        template: &template,
+        data: b"{}",
+        timestamp: datetime!(2026-03-02 10:00),
+        ident: "lien",
+        title: "Lien",
+        author: "acta",
+    };
     let pdf = engine.render(&job).unwrap();
     assert!(pdf.windows(8).any(|w| w == b"/Annots["), "the page has no link annotation");
 
