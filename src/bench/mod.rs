@@ -84,9 +84,24 @@ pub enum BenchError {
     /// The fixtures cannot be read.
     #[error("fixtures: {0}")]
     Fixtures(String),
+    /// A fixture (or its variant) is not a valid request.
+    #[error("{0}")]
+    Invalid(String),
     /// A render failed.
     #[error(transparent)]
     Service(#[from] ServiceError),
+}
+
+/// [`Acta::preview`], naming the template and the fields of a refused request.
+fn preview(acta: &Acta, body: &Value, at: OffsetDateTime) -> Result<Vec<u8>, BenchError> {
+    acta.preview(body, at).map_err(|e| match e {
+        ServiceError::Invalid(fields) => BenchError::Invalid(format!(
+            "{} refused: {}",
+            body["template"],
+            fields.iter().map(|f| format!("{} : {}", f.path, f.message)).collect::<Vec<_>>().join("; ")
+        )),
+        other => other.into(),
+    })
 }
 
 /// Figures of one render benchmark.
@@ -136,23 +151,26 @@ pub fn render(acta: &Acta, fixtures: &[Value], docs: usize, mix: Mix) -> Result<
     if fixtures.is_empty() {
         return Err(BenchError::Fixtures("no fixture".into()));
     }
-    let sirens: Vec<String> = acta.collectivites().iter().map(|p| p.siren.to_string()).collect();
+    // For each fixture, the collectivités of the same kind as its own: a
+    // convocation of a CdG instance cannot be issued by a commune.
+    let sirens: Vec<Vec<String>> = fixtures.iter().map(|f| same_kind(acta, f)).collect();
     // Built before timing: documents 0..docs on one thread, docs..2 docs on
     // two, the cold one last; all distinct.
-    let bodies: Vec<Value> =
-        (0..=2 * docs).map(|i| vary::variant(&fixtures[i % fixtures.len()], i, mix, &sirens)).collect();
+    let bodies: Vec<Value> = (0..=2 * docs)
+        .map(|i| vary::variant(&fixtures[i % fixtures.len()], i, mix, &sirens[i % fixtures.len()]))
+        .collect();
     let (one, rest) = bodies.split_at(docs);
     let (two, cold_body) = rest.split_at(docs);
     let at = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| OffsetDateTime::now_utc());
     let start = Instant::now();
-    let first = acta.preview(&cold_body[0], at)?;
+    let first = preview(acta, &cold_body[0], at)?;
     let cold = start.elapsed();
 
     let mut latencies = Vec::with_capacity(docs);
     let mut bytes = first.len();
     for body in one {
         let t = Instant::now();
-        bytes += acta.preview(body, at)?.len();
+        bytes += preview(acta, body, at)?.len();
         latencies.push(t.elapsed());
     }
     let one_thread: Duration = latencies.iter().sum();
@@ -164,7 +182,7 @@ pub fn render(acta: &Acta, fixtures: &[Value], docs: usize, mix: Mix) -> Result<
             .map(|k| {
                 s.spawn(move || -> Result<(), BenchError> {
                     for body in two.iter().skip(k).step_by(2) {
-                        acta.preview(body, at)?;
+                        preview(acta, body, at)?;
                     }
                     Ok(())
                 })
@@ -189,6 +207,18 @@ pub fn render(acta: &Acta, fixtures: &[Value], docs: usize, mix: Mix) -> Result<
         peak_rss_mb: peak_rss_mb(),
         avg_pdf_bytes: bytes / (docs + 1),
     })
+}
+
+/// SIRENs of the collectivités of the same kind (commune, cdg…) as the one
+/// `fixture` is issued by.
+fn same_kind(acta: &Acta, fixture: &Value) -> Vec<String> {
+    let profiles = acta.collectivites();
+    let kind = fixture["collectivite"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .and_then(|siren| profiles.get(&siren))
+        .map(|p| p.kind.clone());
+    profiles.iter().filter(|p| Some(&p.kind) == kind.as_ref()).map(|p| p.siren.to_string()).collect()
 }
 
 fn ms(d: Duration) -> f64 {

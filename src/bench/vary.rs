@@ -89,12 +89,12 @@ pub enum Mix {
 }
 
 /// Document `i` built from `fixture` (a request body: template, collectivite,
-/// data); `sirens` are the collectivités to rotate over with [`Mix::Collectivites`].
+/// data); `sirens` are the collectivités to rotate over with
+/// [`Mix::Collectivites`] (those that can issue this act).
 pub fn variant(fixture: &Value, i: usize, mix: Mix, sirens: &[String]) -> Value {
     let mut body = fixture.clone();
     if let Some(data) = body.get_mut("data") {
-        let mut people = 0;
-        rename(data, i, &mut people);
+        rename(data, i, &mut Vec::new());
     }
     if mix == Mix::Collectivites && !sirens.is_empty() {
         body["collectivite"] = Value::String(sirens[i % sirens.len()].clone());
@@ -102,14 +102,21 @@ pub fn variant(fixture: &Value, i: usize, mix: Mix, sirens: &[String]) -> Value 
     body
 }
 
-/// Give every person under `v` a name depending on `i` and on its rank.
-fn rename(v: &mut Value, i: usize, people: &mut usize) {
+/// Give every person under `v` a name depending on `i` and on its rank. The
+/// same person (same original name) keeps one new name throughout the
+/// document: templates check that a rapporteur is among the présents, etc.
+fn rename(v: &mut Value, i: usize, people: &mut Vec<(String, String)>) {
     match v {
         Value::Object(map) => {
-            if map.get("nom").is_some_and(Value::is_string) && map.get("prenom").is_some_and(Value::is_string)
+            if let (Some(Value::String(nom)), Some(Value::String(prenom))) =
+                (map.get("nom"), map.get("prenom"))
             {
-                let k = i + 7 * *people;
-                *people += 1;
+                let who = (nom.clone(), prenom.clone());
+                let rank = people.iter().position(|p| *p == who).unwrap_or_else(|| {
+                    people.push(who);
+                    people.len() - 1
+                });
+                let k = i + 7 * rank;
                 map.insert("nom".into(), NOMS[k % NOMS.len()].into());
                 map.insert("prenom".into(), PRENOMS[k % PRENOMS.len()].into());
             }
@@ -143,6 +150,17 @@ mod tests {
         assert_ne!(a["data"]["agent"]["nom"], a["data"]["signataire"]["nom"]);
         assert_eq!(a["data"]["agent"]["matricule"], "M-000000");
         assert_eq!((&a["data"]["n"], &a["collectivite"]), (&json!(3), &json!("111")));
+    }
+
+    #[test]
+    fn one_person_keeps_one_name_throughout_a_document() {
+        let mut body = fixture();
+        body["data"]["rapporteur"] = json!({ "nom": "A", "prenom": "B" });
+        let v = variant(&body, 5, Mix::Agents, &[]);
+        assert_eq!(
+            v["data"]["rapporteur"],
+            json!({ "nom": v["data"]["agent"]["nom"], "prenom": v["data"]["agent"]["prenom"] })
+        );
     }
 
     #[test]

@@ -223,3 +223,18 @@ fn every_fixture_renders_exactly_its_golden_bytes() {
         );
     }
 }
+
+/// `acta bench render` renders every fixture with other people in it (and,
+/// with `--mix collectivites`, for other collectivités): each variant must
+/// still be a valid act, or the benchmark would stop half-way.
+#[test]
+fn the_render_benchmark_runs_over_every_fixture_with_other_people() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/acts");
+    for mix in ["agents", "collectivites"] {
+        let args = ["bench", "render", "--fixtures", fixtures, "--docs", "13", "--mix", mix];
+        let out = crate::helpers::acta_ok(dir.path(), &args);
+        assert!(out.contains("templates rendered      13"), "{out}");
+        assert!(out.contains("throughput, 2 threads"), "{out}");
+    }
+}
