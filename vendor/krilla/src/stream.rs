@@ -27,7 +27,6 @@
 use std::borrow::Cow;
 use std::ops::DerefMut;
 
-use flate2::write::ZlibEncoder;
 use flate2::Compression;
 use pdf_writer::{Array, Dict, Name};
 
@@ -343,15 +342,35 @@ fn deflate_encode_memoized(data: &[u8]) -> Vec<u8> {
 }
 
 pub(crate) fn deflate_encode(data: &[u8]) -> Vec<u8> {
-    use std::io::Write;
+    // acta: the only change to krilla 0.8.2 (see vendor/README.md). Font
+    // subsets and content streams are compressed anew for every act:
+    // - level 1 instead of 6: level 6 made deflate a third of a one-page render;
+    // - one compressor per thread, reset between streams, instead of a new one
+    //   per stream: setting up a compressor zeroes ~300 KB of tables, which
+    //   cost more than compressing a document's ~20 small streams.
+    use flate2::{Compress, FlushCompress, Status};
+    use std::cell::RefCell;
 
-    // acta: level 1 instead of 6 (the only change to krilla 0.8.2, see
-    // vendor/README.md). Font subsets and content streams are compressed
-    // anew for every act; level 6 made deflate a third of a one-page render.
-    const COMPRESSION_LEVEL: u8 = 1;
-    let mut e = ZlibEncoder::new(Vec::new(), Compression::new(COMPRESSION_LEVEL as u32));
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
+    const COMPRESSION_LEVEL: u32 = 1;
+    thread_local! {
+        static DEFLATE: RefCell<Compress> =
+            RefCell::new(Compress::new(Compression::new(COMPRESSION_LEVEL), true));
+    }
+    DEFLATE.with(|deflate| {
+        let mut deflate = deflate.borrow_mut();
+        deflate.reset();
+        let mut out = Vec::with_capacity(data.len() / 2 + 64);
+        loop {
+            let consumed = deflate.total_in() as usize;
+            let status = deflate
+                .compress_vec(&data[consumed..], &mut out, FlushCompress::Finish)
+                .expect("deflate into a growable buffer cannot fail");
+            if status == Status::StreamEnd {
+                return out;
+            }
+            out.reserve(out.capacity().max(64));
+        }
+    })
 }
 
 fn hex_encode(data: &[u8]) -> Vec<u8> {
