@@ -1,17 +1,18 @@
 //! `/api/v1/acts…` and `/api/v1/templates`.
 
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde::Serialize;
 
 use super::AppState;
-use super::access::Audited;
+use super::access::{Audited, scope_of};
 use super::error::{ApiError, Problem};
 use super::input::JsonBody;
 use super::range;
 use crate::domain::ActId;
+use crate::search::Scope;
 use crate::service::{ActView, PdfBody, ServiceError};
 use crate::store::StoreError;
 
@@ -33,8 +34,13 @@ pub async fn create(State(acta): State<AppState>, JsonBody(body): JsonBody) -> R
 /// `GET /api/v1/acts/{id}`.
 #[utoipa::path(get, path = "/api/v1/acts/{id}", tag = "acts", params(("id" = String, Path)),
     responses((status = 200, description = "the act", body = Object), (status = 404, body = Problem)))]
-pub async fn get(State(acta): State<AppState>, Path(id): Path<String>) -> Result<Json<ActView>, ApiError> {
-    Ok(Json(acta.get(&act_id(&id)?).await?))
+pub async fn get(
+    State(acta): State<AppState>,
+    Path(id): Path<String>,
+    scope: Option<Extension<Scope>>,
+) -> Result<Json<ActView>, ApiError> {
+    let personal_data = scope_of(scope)?.personal_data();
+    Ok(Json(acta.get_as(&act_id(&id)?, personal_data).await?))
 }
 
 /// `POST /api/v1/acts/{id}/seal`: number, render, hash, store; idempotent.

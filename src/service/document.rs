@@ -57,6 +57,16 @@ fn typographic(v: Value) -> Value {
     }
 }
 
+/// The title of an act for those who may not see agents' names: an
+/// individual act (data with an `/agent`) shows its template's title, e.g.
+/// "Arrêté portant avancement d'échelon"; other acts their full title.
+pub(super) fn public_title(draft: &Draft, template: Option<&Template>) -> String {
+    match (template, person(&draft.data, &draft.title)) {
+        (Some(t), Some(_)) => t.title.clone(),
+        _ => draft.title.clone(),
+    }
+}
+
 /// The search-index entry of an act.
 ///
 /// Individual acts (data with an `/agent`) keep the agent out of the public
@@ -83,10 +93,7 @@ pub(super) fn search_entry(
             body = mask_names(&body, &p.name);
         }
     }
-    let title = match (template, &person) {
-        (Some(t), Some(_)) => t.title.clone(),
-        _ => draft.title.clone(),
-    };
+    let title = public_title(draft, template);
     let date = |pointer: &str| {
         draft.data.pointer(pointer).and_then(Value::as_str).and_then(|s| Date::parse(s, DAY).ok())
     };

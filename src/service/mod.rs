@@ -273,9 +273,19 @@ impl Acta {
 
     /// The act `id`, draft or sealed.
     pub async fn get(&self, id: &ActId) -> Result<ActView, ServiceError> {
+        self.get_as(id, true).await
+    }
+
+    /// The act `id` as a caller sees it: without `personal_data` (archiviste,
+    /// lecteur), an individual act's title does not name the agent, as in
+    /// search results.
+    pub async fn get_as(&self, id: &ActId, personal_data: bool) -> Result<ActView, ServiceError> {
         let draft = self.load_draft(id).await?;
         let sealed = self.load_sealed(id).await?;
         let mut view = ActView::new(&draft, self.profile_of(&draft)?, sealed.as_ref());
+        if !personal_data {
+            view.title = document::public_title(&draft, self.catalog.get(&draft.template));
+        }
         if sealed.is_some() {
             view.retrait = self.withdrawal(id).await?;
             view.archives = self.act_archives(id).await?;

@@ -87,6 +87,22 @@ async fn a_lecteur_finds_sealed_acts_only_and_no_personal_data() {
     assert_eq!(statuses, ["sealed"]);
     let (status, _) = get(&lecteur, app.url("/api/v1/search?q=agent:Cœurdevey")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "agent is not a field a lecteur may search");
+
+    // Nor does the act itself name the agent to a lecteur or an archiviste
+    // (its PDF does: that is the act); those who write acts see the full title.
+    let archiviste = client_with(&app.token(Role::Archiviste, &[OWN]).await);
+    for (who, client) in [("lecteur", &lecteur), ("archiviste", &archiviste)] {
+        let (status, act) = get(client, app.url(&format!("/api/v1/acts/{sealed}"))).await;
+        assert_eq!(status, StatusCode::OK, "{who}: {act:#}");
+        assert!(!act.to_string().contains("Cœurdevey"), "{who} sees the agent: {act:#}");
+        assert!(act["title"].as_str().unwrap().starts_with("Arrêté portant"), "{act:#}");
+    }
+    let gestionnaire = client_with(&app.token(Role::Gestionnaire, &[OWN]).await);
+    let (_, act) = get(&gestionnaire, app.url(&format!("/api/v1/acts/{sealed}"))).await;
+    assert!(
+        act["title"].as_str().unwrap().contains("CŒURDEVEY") || act.to_string().contains("Cœurdevey"),
+        "{act:#}"
+    );
 }
 
 #[tokio::test]
