@@ -17,10 +17,12 @@ use crate::service::{Acta, OpenError, ServiceError};
 use crate::startup::{Application, StartupError};
 
 mod archive;
+mod bench;
 mod ops;
 mod seal;
 mod tokens;
 
+pub use bench::BenchCommand;
 use ops::{doctor, reindex, search, store_copy};
 
 /// acta — official acts of French local government: generate, seal, index,
@@ -166,108 +168,6 @@ pub enum StoreCommand {
     },
 }
 
-/// The benchmarks.
-#[derive(Debug, Subcommand)]
-pub enum BenchCommand {
-    /// Render every fixture as a draft: cold and warm latency, docs/s on 1 and 2
-    /// threads, peak RSS.
-    Render {
-        /// Directory of request bodies.
-        #[arg(long, default_value = "fixtures/acts", value_name = "DIR")]
-        fixtures: PathBuf,
-        /// Documents rendered per thread configuration.
-        #[arg(long, default_value_t = 500)]
-        docs: usize,
-        /// What changes from one document to the next: the people only (a
-        /// batch for one collectivité) or the collectivité too.
-        #[arg(long, value_enum, default_value_t = crate::bench::Mix::Agents)]
-        mix: crate::bench::Mix,
-    },
-    /// Create-only writes of sealed-act-sized objects on the configured store
-    /// (`--store`): p50 / p99 latency.
-    Store {
-        /// Objects written.
-        #[arg(long, default_value_t = 500)]
-        count: usize,
-        /// Size of each object, in KiB.
-        #[arg(long, default_value_t = 40)]
-        size_kb: usize,
-        /// Instead: stream one object of this many MiB up then down (in
-        /// parts, generated on the fly): MB/s both ways and peak RSS.
-        #[arg(long, value_name = "MIB")]
-        stream_mib: Option<usize>,
-    },
-    /// Generate fictitious acts straight into a fresh search index (no HTTP, no
-    /// store): acts/s, peak RSS, index size.
-    Corpus {
-        /// Acts generated.
-        #[arg(long, default_value_t = 100_000)]
-        count: usize,
-        /// Index directory (emptied first).
-        #[arg(long, default_value = "bench-out/index", value_name = "DIR")]
-        index: PathBuf,
-        /// Indexing threads.
-        #[arg(long, default_value_t = 2)]
-        threads: usize,
-        /// Writer memory budget, in MB (all threads together).
-        #[arg(long, default_value_t = 128)]
-        heap_mb: usize,
-        /// Do not merge segments while indexing.
-        #[arg(long)]
-        no_merge: bool,
-    },
-    /// The seal step (PAdES B-B, hashes, log append, batched integration) and
-    /// a verification, in a throw-away data directory.
-    Seal {
-        /// Acts sealed.
-        #[arg(long, default_value_t = 1_000)]
-        count: usize,
-        /// Leaves per log integration.
-        #[arg(long, default_value_t = 100)]
-        batch: usize,
-        /// The request body rendered once and sealed `count` times.
-        #[arg(long, default_value = "fixtures/acts/arrete-avancement-echelon.json", value_name = "FILE")]
-        fixture: PathBuf,
-    },
-    /// A SEDA SIP of `count` sealed acts written to local disk, in a throw-away
-    /// data directory (fixture shortcut: one act sealed, copies stored
-    /// directly): time, MB/s, peak RSS of a fresh process.
-    Sip {
-        /// Acts in the SIP.
-        #[arg(long, default_value_t = 10_000)]
-        count: usize,
-        /// The request body sealed once and copied.
-        #[arg(long, default_value = "fixtures/acts/arrete-avancement-echelon.json", value_name = "FILE")]
-        fixture: PathBuf,
-        /// Internal: measure on the prepared data directory, for this SIREN.
-        #[arg(long, hide = true, value_name = "SIREN")]
-        measure: Option<String>,
-    },
-    /// Export the corpus of `bench corpus` and the typical queries of `bench
-    /// search` as TSV files for the PostgreSQL peer figure
-    /// (`scripts/bench-postgres.sh` runs this, then PostgreSQL).
-    PeerExport {
-        /// Acts exported.
-        #[arg(long, default_value_t = 100_000)]
-        count: usize,
-        /// Timed queries exported (plus the warm-up ones).
-        #[arg(long, default_value_t = 1_000)]
-        queries: usize,
-        /// Directory receiving acts.tsv and queries.tsv.
-        #[arg(long, default_value = "bench-out/peer", value_name = "DIR")]
-        out: PathBuf,
-    },
-    /// Time typical queries on an index made by `bench corpus`: p50 / p99.
-    Search {
-        /// Index directory.
-        #[arg(long, default_value = "bench-out/index", value_name = "DIR")]
-        index: PathBuf,
-        /// Queries timed per kind of query.
-        #[arg(long, default_value_t = 1_000)]
-        queries: usize,
-    },
-}
-
 /// A command failed.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -345,64 +245,7 @@ impl Cli {
             }
             Command::Render { input, out } => render(&settings, &input, &out),
             Command::Store { what: StoreCommand::Copy { to } } => store_copy(&settings, &to).await,
-            Command::Bench { what: BenchCommand::Store { count, size_kb, stream_mib } } => {
-                let acta = Acta::open(&settings)?;
-                match stream_mib {
-                    Some(mib) => print!("{}", crate::bench::stream(acta.store(), mib).await?),
-                    None => print!("{}", crate::bench::store(acta.store(), count, size_kb * 1024).await?),
-                }
-                Ok(ExitCode::SUCCESS)
-            }
-            Command::Bench { what: BenchCommand::Corpus { count, index, threads, heap_mb, no_merge } } => {
-                let options = crate::search::WriterOptions {
-                    threads,
-                    heap_bytes: heap_mb * 1_000_000,
-                    merge: !no_merge,
-                };
-                let report =
-                    crate::search::bench::corpus(&index, count, options).map_err(ServiceError::from)?;
-                print!("{report}");
-                Ok(ExitCode::SUCCESS)
-            }
-            Command::Bench { what: BenchCommand::Seal { count, batch, fixture } } => {
-                let text = std::fs::read(&fixture)
-                    .map_err(|source| CliError::File { path: fixture.clone(), source })?;
-                let body: Value = serde_json::from_slice(&text)
-                    .map_err(|source| CliError::Json { path: fixture.clone(), source })?;
-                let report = crate::bench::seal(&settings, &body, count, batch).await?;
-                print!("{report}");
-                Ok(ExitCode::SUCCESS)
-            }
-            Command::Bench { what: BenchCommand::Sip { count, fixture, measure } } => {
-                if let Some(siren) = measure {
-                    let report = crate::bench::sip::measure(&settings, &settings.data_dir, &siren).await?;
-                    print!("{report}");
-                    return Ok(ExitCode::SUCCESS);
-                }
-                let text = std::fs::read(&fixture)
-                    .map_err(|source| CliError::File { path: fixture.clone(), source })?;
-                let body: Value = serde_json::from_slice(&text)
-                    .map_err(|source| CliError::Json { path: fixture.clone(), source })?;
-                print!("{}", crate::bench::sip::run(&settings, &body, count).await?);
-                Ok(ExitCode::SUCCESS)
-            }
-            Command::Bench { what: BenchCommand::PeerExport { count, queries, out } } => {
-                crate::search::bench::peer::export(&out, count, queries).map_err(ServiceError::from)?;
-                println!("{}", out.display());
-                Ok(ExitCode::SUCCESS)
-            }
-            Command::Bench { what: BenchCommand::Search { index, queries } } => {
-                let report = crate::search::bench::search(&index, queries).map_err(ServiceError::from)?;
-                print!("{report}");
-                Ok(ExitCode::SUCCESS)
-            }
-            Command::Bench { what: BenchCommand::Render { fixtures, docs, mix } } => {
-                let acta = Acta::open(&settings)?;
-                let fixtures = crate::bench::load_fixtures(&fixtures)?;
-                let report = crate::bench::render(&acta, &fixtures, docs, mix)?;
-                print!("{report}");
-                Ok(ExitCode::SUCCESS)
-            }
+            Command::Bench { what } => bench::run(&settings, what).await,
             Command::Search { query, limit, params, scope, no_personal_data, facets } => {
                 let acta = Acta::open(&settings)?;
                 search(&acta, &query.join(" "), limit, &params, scope, no_personal_data, facets).await
