@@ -61,8 +61,8 @@ pub struct RenderJob<'a> {
     pub timestamp: time::PrimitiveDateTime,
     /// Stable document identifier (the act id), hashed into the PDF `/ID`.
     pub ident: &'a str,
-    /// The PDF's title and author. Set here rather than by the template's
-    /// `set document`: a per-act value in the styles would defeat Typst's
+    /// The PDF's title. Title and author are set here rather than by the
+    /// template's `set document`: a per-act value in the styles would defeat Typst's
     /// layout cache for every paragraph (see `templates/lib/acte.typ`).
     pub title: &'a str,
     /// The PDF's author (the collectivité).

@@ -38,7 +38,7 @@ use crate::assets::FileTree;
 use crate::catalog::{Catalog, Template};
 use crate::collectivite::{Collectivites, Profile};
 use crate::config::Settings;
-use crate::domain::ActId;
+use crate::domain::{ActId, ActNumber};
 use crate::keys::TrustRoots;
 use crate::register::Registers;
 use crate::render::{Engine, RenderJob};
@@ -341,18 +341,20 @@ impl Acta {
     }
 
     async fn render_draft(&self, draft: &Draft, profile: &Profile) -> Result<Vec<u8>, ServiceError> {
-        let data = document::data(draft, profile, None);
-        self.render(draft, data, draft.created_at, draft.id.to_string()).await
+        self.render(draft, profile, None, draft.created_at).await
     }
 
+    /// Render `draft` as a draft ("PROJET", dated and identified by its
+    /// creation) or, with its `number`, as the final act sealed `at`.
     async fn render(
         &self,
         draft: &Draft,
-        data: Vec<u8>,
+        profile: &Profile,
+        number: Option<&ActNumber>,
         at: OffsetDateTime,
-        ident: String,
     ) -> Result<Vec<u8>, ServiceError> {
-        let profile = self.profile_of(draft)?;
+        let data = document::data(draft, profile, number);
+        let ident = number.map_or_else(|| draft.id.to_string(), ToString::to_string);
         let (template, title, author) = (draft.template.clone(), draft.title.clone(), profile.nom.clone());
         let _slot = self
             .render_slots

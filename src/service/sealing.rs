@@ -11,7 +11,7 @@
 
 use bytes::Bytes;
 
-use super::{ActView, Acta, ServiceError, document, now};
+use super::{ActView, Acta, ServiceError, now};
 use crate::act::{Draft, SealInfo, Sealed};
 use crate::domain::{ActId, ActNumber};
 use crate::register::{self, Entry, Numbering};
@@ -167,8 +167,7 @@ impl Acta {
         number: &ActNumber,
         at: time::OffsetDateTime,
     ) -> Result<Vec<u8>, ServiceError> {
-        let data = document::data(draft, self.profile_of(draft)?, Some(number));
-        self.render(draft, data, at, number.to_string()).await
+        self.render(draft, self.profile_of(draft)?, Some(number), at).await
     }
 
     /// Seal, store, log and index the final PDF of a numbered act.
