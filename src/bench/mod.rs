@@ -225,12 +225,16 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// `VmHWM` of /proc/self/status, in MB (Linux only).
-pub fn peak_rss_mb() -> Option<f64> {
+/// A `kB` field of /proc/self/status (`VmHWM:`, `VmRSS:`…), in MB (Linux only).
+pub fn status_mb(key: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    let kb: f64 = status.lines().find(|l| l.starts_with(key))?.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
+}
+
+/// Peak resident memory (`VmHWM`), in MB (Linux only).
+pub fn peak_rss_mb() -> Option<f64> {
+    status_mb("VmHWM:")
 }
 
 impl std::fmt::Display for RenderReport {

@@ -26,7 +26,7 @@ use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::{BenchError, peak_rss_mb};
+use super::{BenchError, peak_rss_mb, status_mb};
 use crate::act::{Draft, Sealed};
 use crate::config::Settings;
 use crate::domain::{ActId, ActNumber};
@@ -145,7 +145,7 @@ pub async fn prepare(
 /// their SIP into `dir/sip.zip`.
 pub async fn measure(base: &Settings, dir: &Path, siren: &str) -> Result<SipReport, BenchError> {
     let acta = Acta::open(&bench_settings(base, dir)).map_err(fail)?;
-    let open_rss_mb = rss_mb();
+    let open_rss_mb = status_mb("VmRSS:");
     let t = Instant::now();
     let spec = TransferSpec {
         collectivite: siren.parse().map_err(fail)?,
@@ -160,7 +160,7 @@ pub async fn measure(base: &Settings, dir: &Path, siren: &str) -> Result<SipRepo
     let prepared = acta.prepare_transfer(&spec).await.map_err(fail)?;
     let select_s = t.elapsed().as_secs_f64();
     let acts = prepared.acts.len();
-    let selected_rss_mb = rss_mb();
+    let selected_rss_mb = status_mb("VmRSS:");
     let t = Instant::now();
     let out = dir.join("sip.zip");
     let summary = acta.write_sip_file(prepared.request, &out, prepared.acts, None).await.map_err(fail)?;
@@ -182,14 +182,6 @@ pub fn bench_settings(base: &Settings, dir: &Path) -> Settings {
     Settings { data_dir: dir.to_owned(), store: None, seal: Default::default(), ..base.clone() }
 }
 
-/// `VmRSS` of /proc/self/status, in MB (Linux only).
-fn rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
-}
-
 fn json<T: serde::Serialize>(v: &T) -> Bytes {
     Bytes::from(serde_json::to_vec(v).expect("records serialise"))
 }
@@ -205,8 +197,7 @@ pub async fn run(base: &Settings, fixture: &Value, count: usize) -> Result<Strin
         eprintln!("fixture: {count} acts stored in {:.1} s", t.elapsed().as_secs_f64());
         let exe = std::env::current_exe().map_err(fail)?;
         let mut child = std::process::Command::new(exe);
-        child.arg("--data-dir").arg(&dir).args(["bench", "sip", "--count", &count.to_string()]);
-        child.args(["--measure", &siren]);
+        child.arg("--data-dir").arg(&dir).args(["bench", "sip", "--measure", &siren]);
         let out = tokio::task::spawn_blocking(move || child.output()).await.map_err(fail)?.map_err(fail)?;
         if !out.status.success() {
             return Err(fail(String::from_utf8_lossy(&out.stderr)));

@@ -204,12 +204,9 @@ pub fn seance_unit(seance: &Seance, mut children: Vec<ArchiveUnit>, agencies: &A
     }
 }
 
-/// The whole message around the groups and units the writer produced.
-pub fn transfer(
-    request: &TransferRequest,
-    groups: Vec<DataObjectGroup>,
-    units: Vec<ArchiveUnit>,
-) -> ArchiveTransfer {
+/// The whole message around the units kept in memory; the data object
+/// groups (and the other units) are spooled by the writer and spliced in.
+pub fn transfer(request: &TransferRequest, units: Vec<ArchiveUnit>) -> ArchiveTransfer {
     let a = &request.agencies;
     ArchiveTransfer {
         comment: request.comment.clone(),
@@ -218,7 +215,7 @@ pub fn transfer(
         archival_agreement: Some(a.archival_agreement.clone()),
         code_list_versions: CodeListVersions::acta_default(),
         package: DataObjectPackage {
-            groups,
+            groups: Vec::new(),
             units,
             management: ManagementMetadata {
                 archival_profile: a.archival_profile.clone(),

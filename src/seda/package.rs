@@ -87,7 +87,7 @@ pub fn write_sip<W: Write + Seek>(
         units = vec![assemble::seance_unit(seance, units, &request.agencies)];
     }
     let Packer { mut zip, groups, objects, .. } = packer;
-    let transfer = assemble::transfer(request, Vec::new(), units);
+    let transfer = assemble::transfer(request, units);
     zip.start_file(MANIFEST_NAME, entry_options(Some(request.date), 0))?;
     {
         let (mut groups, mut units) = (groups.reader()?, units_spool.reader()?);

@@ -20,6 +20,7 @@ use crate::domain::ActId;
 use crate::register::Entry;
 use crate::seal::Hashes;
 use crate::store::{StoreError, keys};
+use crate::tlog::note::SignedCheckpoint;
 use crate::tlog::{self, SealLeaf};
 
 /// How long the integrator waits after a first new leaf, to batch the next ones.
@@ -132,18 +133,27 @@ impl Acta {
     /// (integrating first if its leaf is not covered yet).
     pub async fn proof(&self, id: &ActId) -> Result<Proof, ServiceError> {
         let sealed = self.load_sealed(id).await?.ok_or(ServiceError::ActNotFound)?;
-        let index = match sealed.leaf {
-            Some(index) => index,
-            None => return Err(ServiceError::Corrupt(format!("act {id} has no leaf in the register log"))),
-        };
+        self.proof_of_leaf(id, sealed.leaf).await
+    }
+
+    /// The inclusion proof of `leaf`, the leaf of sealed act `id`, in the
+    /// latest checkpoint; an act without a leaf is a corrupt record.
+    pub(super) async fn proof_of_leaf(&self, id: &ActId, leaf: Option<u64>) -> Result<Proof, ServiceError> {
+        let index =
+            leaf.ok_or_else(|| ServiceError::Corrupt(format!("act {id} has no leaf in the register log")))?;
+        let checkpoint = self.checkpoint_covering(index).await?;
+        self.proof_at(index, &checkpoint).await
+    }
+
+    /// The latest checkpoint, integrating first if it does not cover leaf
+    /// `index` yet.
+    pub(super) async fn checkpoint_covering(&self, index: u64) -> Result<SignedCheckpoint, ServiceError> {
         let mut checkpoint = self.log.checkpoint().await?;
         if checkpoint.as_ref().is_none_or(|c| c.checkpoint.size <= index) {
             self.log.integrate().await?;
             checkpoint = self.log.checkpoint().await?;
         }
-        let checkpoint =
-            checkpoint.ok_or_else(|| ServiceError::Corrupt("the register log has no checkpoint".into()))?;
-        self.proof_at(index, &checkpoint).await
+        checkpoint.ok_or_else(|| ServiceError::Corrupt("the register log has no checkpoint".into()))
     }
 
     /// The inclusion proof of leaf `index` in the tree of `checkpoint`.

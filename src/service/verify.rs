@@ -185,7 +185,7 @@ impl Acta {
                 .problemes
                 .push(Problem::new("hash_mismatch", "l'empreinte ne correspond pas à l'acte enregistré"));
         }
-        match self.proof(&id).await {
+        match self.proof_of_leaf(&id, sealed.leaf).await {
             Ok(proof) => {
                 let included = self.check_proof(&proof, &sha256, &mut verdict);
                 verdict.registre =

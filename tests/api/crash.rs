@@ -14,26 +14,6 @@ use crate::helpers::{Served, client_with, fixture};
 
 const T: &str = "arrete-avancement-echelon";
 
-/// A real `acta serve` process on the shared store and keys.
-struct Server(Served);
-
-impl Server {
-    async fn start(data_dir: &Path, store: &str, keys: &Path) -> Self {
-        Self(Served::start(acta_command(data_dir, store, keys)).await)
-    }
-
-    fn kill(self) {
-        drop(self);
-    }
-}
-
-impl std::ops::Deref for Server {
-    type Target = Served;
-    fn deref(&self) -> &Served {
-        &self.0
-    }
-}
-
 fn acta_command(data_dir: &Path, store: &str, keys: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_acta"));
     c.arg("--data-dir")
@@ -75,8 +55,9 @@ impl Setup {
         self.root.path().join(format!("data-{n}"))
     }
 
-    async fn server(&self, n: usize) -> Server {
-        Server::start(&self.data(n), &self.store, &self.keys).await
+    /// A real `acta serve` process on the shared store and keys.
+    async fn server(&self, n: usize) -> Served {
+        Served::start(acta_command(&self.data(n), &self.store, &self.keys)).await
     }
 }
 
@@ -119,7 +100,7 @@ async fn killed_at_random_instants_sealing_loses_nothing_and_skips_no_number() {
     let client = client_with(&setup.token);
     let server = setup.server(0).await;
     let ids = create_drafts(&client, &server.base, ACTS).await;
-    server.kill();
+    drop(server); // SIGKILL
     for round in 0..4 {
         let server = setup.server(0).await;
         // After a restart nothing is half-done: each act is a draft or sealed
@@ -145,7 +126,7 @@ async fn killed_at_random_instants_sealing_loses_nothing_and_skips_no_number() {
         eprintln!("round {round}: killing after {delay} ms");
         let batch = futures::future::join_all(ids.iter().map(|id| seal(&client, &server.base, id)));
         let _ = tokio::time::timeout(Duration::from_millis(delay), batch).await;
-        server.kill();
+        drop(server); // SIGKILL
     }
     let server = setup.server(0).await;
     let mut numbers = BTreeSet::new();

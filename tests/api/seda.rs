@@ -159,7 +159,8 @@ fn build_and_validate(dir: &Dir, request: &TransferRequest) -> (PathBuf, u64, St
     (sip, summary.bytes_written, manifest)
 }
 
-fn xmllint(manifest: &Path) {
+/// Validate a manifest against the official SEDA 2.2 XSD with xmllint.
+pub fn xmllint(manifest: &Path) {
     let out = Command::new("xmllint")
         .args(["--nonet", "--noout", "--schema"])
         .arg(xsd())

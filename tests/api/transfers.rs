@@ -6,14 +6,13 @@
 
 use std::io::{Cursor, Read};
 use std::path::Path;
-use std::process::Command;
 
 use acta::auth::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::access::{FOREIGN, OWN, request_for};
-use crate::helpers::{TestApp, acta_command, client_with, fixture, repo_path, spawn_app};
+use crate::helpers::{TestApp, acta_ok, client_with, fixture, repo_path, spawn_app};
 
 /// Check a SIP with acta's checks and xmllint; returns its manifest.
 fn validate_sip(sip: &[u8]) -> String {
@@ -29,15 +28,7 @@ fn validate_sip(sip: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("manifest.xml");
     std::fs::write(&path, &manifest).unwrap();
-    let xsd = repo_path(".tools/seda-xsd/seda-2.2-main.xsd");
-    assert!(xsd.is_file(), "{} missing: run scripts/test.sh", xsd.display());
-    let out = Command::new("xmllint")
-        .args(["--nonet", "--noout", "--schema"])
-        .arg(&xsd)
-        .arg(&path)
-        .output()
-        .expect("xmllint not found: run scripts/test.sh (libxml2-utils)");
-    assert!(out.status.success(), "xmllint refused the manifest:\n{}", String::from_utf8_lossy(&out.stderr));
+    crate::seda::xmllint(&path);
     manifest
 }
 
@@ -267,11 +258,7 @@ async fn the_cli_exports_a_valid_sip_and_ingests_a_reply() {
     let app = spawn_app().await;
     let id = sealed(&app, &request_for(OWN)).await;
     let out = app.data_dir.path().join("export.zip");
-    let run = |args: &[&str]| {
-        let o = acta_command().arg("--data-dir").arg(app.data_dir.path()).args(args).output().unwrap();
-        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
-        String::from_utf8(o.stdout).unwrap()
-    };
+    let run = |args: &[&str]| acta_ok(app.data_dir.path(), args);
     let printed = run(&[
         "archive",
         "export",

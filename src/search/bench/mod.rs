@@ -17,6 +17,7 @@ pub use data::siren;
 use data::{QUERIES, Rng, act, pick, typical_params};
 
 use super::{Scope, SearchError, SearchIndex, SearchRequest, Synonyms, WriterOptions};
+use crate::bench::{peak_rss_mb, status_mb};
 
 /// Collectivités of the corpus.
 pub const COLLECTIVITES: u64 = 1_200;
@@ -186,20 +187,6 @@ impl RssSampler {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
         self.handle.join().unwrap_or((0.0, 0.0))
     }
-}
-
-fn status_mb(key: &str) -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = status.lines().find(|l| l.starts_with(key))?.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
-}
-
-/// `VmHWM` of /proc/self/status, in MB (Linux only).
-fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 =
-        status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
 }
 
 impl std::fmt::Display for CorpusReport {

@@ -41,10 +41,11 @@ pub fn export(dir: &Path, count: usize, queries: usize) -> Result<(), SearchErro
     out.flush().map_err(io)?;
     let mut out = BufWriter::new(std::fs::File::create(dir.join("queries.tsv")).map_err(io)?);
     let mut rng = Rng(QUERY_SEED);
-    for i in 0..queries.min(WARM_UP) + queries {
+    let warm = queries.min(WARM_UP);
+    for i in 0..warm + queries {
         let params = typical_params(&mut rng);
         let values: Vec<String> = params.iter().map(|(_, v)| clean(v)).collect();
-        let phase = if i < queries.min(WARM_UP) { "warm" } else { "timed" };
+        let phase = if i < warm { "warm" } else { "timed" };
         writeln!(out, "{phase}\t{}", values.join("\t")).map_err(io)?;
     }
     out.flush().map_err(io)

@@ -94,29 +94,27 @@ impl Acta {
         acts: Vec<ActObjects>,
         tx: mpsc::Sender<Result<Fetched, String>>,
     ) -> Result<(), ServiceError> {
-        let checkpoint = match self.checkpoint_covering(&acts).await {
-            Ok(c) => c,
-            Err(e) => {
-                let _ = tx.send(Err(e.to_string())).await;
-                return Err(e);
-            }
-        };
-        let checkpoint = checkpoint.as_ref();
-        let mut fetched = futures::stream::iter(acts).map(|a| self.fetch(a, checkpoint)).buffered(AHEAD);
-        while let Some(item) = fetched.next().await {
-            match item {
-                Ok(f) => {
-                    if tx.send(Ok(f)).await.is_err() {
-                        return Ok(()); // the writer stopped; it reports why
-                    }
-                }
-                Err(e) => {
-                    let _ = tx.send(Err(e.to_string())).await;
-                    return Err(e);
+        let result: Result<(), ServiceError> = async {
+            // Every proof of a transfer is against this one tree, which
+            // covers the last leaf of `acts`.
+            let checkpoint = match acts.iter().filter_map(|a| a.leaf).max() {
+                Some(last) => Some(self.checkpoint_covering(last).await?),
+                None => None,
+            };
+            let mut fetched =
+                futures::stream::iter(acts).map(|a| self.fetch(a, checkpoint.as_ref())).buffered(AHEAD);
+            while let Some(item) = fetched.next().await {
+                if tx.send(Ok(item?)).await.is_err() {
+                    return Ok(()); // the writer stopped; it reports why
                 }
             }
+            Ok(())
         }
-        Ok(())
+        .await;
+        if let Err(e) = &result {
+            let _ = tx.send(Err(e.to_string())).await;
+        }
+        result
     }
 
     /// The audit trail of act `id` (archived with it).
@@ -125,21 +123,6 @@ impl Acta {
             crate::auth::AuthError::Store(s) => ServiceError::Store(s),
             other => ServiceError::Corrupt(other.to_string()),
         })
-    }
-
-    /// The latest checkpoint, integrated first if it does not cover every
-    /// leaf of `acts`: every proof of a transfer is against this one tree.
-    async fn checkpoint_covering(
-        &self,
-        acts: &[ActObjects],
-    ) -> Result<Option<SignedCheckpoint>, ServiceError> {
-        let Some(last) = acts.iter().filter_map(|a| a.leaf).max() else { return Ok(None) };
-        let mut checkpoint = self.log.checkpoint().await?;
-        if checkpoint.as_ref().is_none_or(|c| c.checkpoint.size <= last) {
-            self.log.integrate().await?;
-            checkpoint = self.log.checkpoint().await?;
-        }
-        checkpoint.map(Some).ok_or_else(|| ServiceError::Corrupt("the register log has no checkpoint".into()))
     }
 
     async fn fetch(
