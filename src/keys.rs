@@ -61,17 +61,13 @@ pub enum KeyError {
 
 /// Root certificates trusted when verifying seals.
 #[derive(Debug, Clone, Default)]
-pub struct TrustRoots(Vec<Vec<u8>>);
+pub struct TrustRoots(Vec<x509_cert::Certificate>);
 
 impl TrustRoots {
     /// Check the seal of `pdf` and whether its certificate chains to one of
-    /// the roots: the report, and that answer. The file is checked once for a
-    /// seal issued under a known root, the usual case.
+    /// the roots: the report, and that answer (the file is checked once).
     pub fn verify(&self, pdf: &[u8]) -> Result<(seal::SealReport, bool), seal::VerifyError> {
-        match self.0.iter().find_map(|root| seal::verify_issued_by(pdf, root).ok()) {
-            Some(report) => Ok((report, true)),
-            None => seal::verify(pdf).map(|report| (report, false)),
-        }
+        seal::verify_against(pdf, &self.0)
     }
 }
 
@@ -131,7 +127,14 @@ pub fn load(settings: &Settings) -> Result<Keys, KeyError> {
         });
     }
     let roots = s.trust_roots.clone().unwrap_or_else(|| dir.join(ROOT));
-    let trust = if roots.exists() { TrustRoots(read_certificates(&roots)?) } else { TrustRoots::default() };
+    let trust = if roots.exists() {
+        TrustRoots(seal::pki::read_pem_certificates(&roots).map_err(|e| match e {
+            SealError::Io { path, source } => KeyError::Io { path, source },
+            other => KeyError::Seal(other),
+        })?)
+    } else {
+        TrustRoots::default()
+    };
     Ok(Keys { sealer: Arc::new(sealer), log_signer, trust, test_pki })
 }
 
@@ -165,14 +168,4 @@ fn write_log_key(path: &Path, origin: &str) -> Result<String, KeyError> {
     let mut file = options.open(path).map_err(io)?;
     file.write_all(format!("{}\n", signer.private_key()).as_bytes()).map_err(io)?;
     Ok(signer.verifier().vkey())
-}
-
-/// Every certificate of a PEM file, as DER.
-fn read_certificates(path: &Path) -> Result<Vec<Vec<u8>>, KeyError> {
-    use x509_cert::der::Encode;
-    let text = std::fs::read(path).map_err(|source| KeyError::Io { path: path.to_owned(), source })?;
-    let unreadable =
-        |e: x509_cert::der::Error| KeyError::Seal(SealError::Certificate(format!("{}: {e}", path.display())));
-    let chain = x509_cert::Certificate::load_pem_chain(&text).map_err(unreadable)?;
-    chain.iter().map(|c| c.to_der().map_err(unreadable)).collect()
 }

@@ -31,7 +31,9 @@ use time::OffsetDateTime;
 pub use self::pdf::PdfError;
 pub use self::signer::{Pkcs12Signer, SealSigner, SignatureAlgorithm};
 pub use self::tsa::{TsaClient, TsaError};
-pub use self::verify::{SealReport, VerifyError, same_document, unsigned_form, verify, verify_issued_by};
+pub use self::verify::{
+    SealReport, VerifyError, same_document, unsigned_form, verify, verify_against, verify_issued_by,
+};
 use crate::domain::{Sha256Digest, Sha512Digest};
 
 /// Digests and size of a sealed document.

@@ -212,11 +212,16 @@ pub fn init(dir: &Path) -> Result<TestPki, SealError> {
 
 /// Read the first certificate of a PEM file as DER.
 pub fn read_pem_certificate(path: &Path) -> Result<Vec<u8>, SealError> {
-    let text = std::fs::read(path).map_err(|source| SealError::Io { path: path.to_owned(), source })?;
-    let cert = Certificate::load_pem_chain(&text).map_err(|e| SealError::Certificate(e.to_string()))?;
+    let chain = read_pem_certificates(path)?;
     let first =
-        cert.first().ok_or_else(|| SealError::Certificate(format!("{}: no certificate", path.display())))?;
+        chain.first().ok_or_else(|| SealError::Certificate(format!("{}: no certificate", path.display())))?;
     Ok(first.to_der()?)
+}
+
+/// Every certificate of a PEM file.
+pub fn read_pem_certificates(path: &Path) -> Result<Vec<Certificate>, SealError> {
+    let text = std::fs::read(path).map_err(|source| SealError::Io { path: path.to_owned(), source })?;
+    Certificate::load_pem_chain(&text).map_err(|e| SealError::Certificate(format!("{}: {e}", path.display())))
 }
 
 #[cfg(test)]

@@ -316,27 +316,40 @@ pub fn verify(pdf: &[u8]) -> Result<SealReport, VerifyError> {
 pub fn verify_issued_by(pdf: &[u8], root: &[u8]) -> Result<SealReport, VerifyError> {
     let checked = check(pdf)?;
     let root = Certificate::from_der(root).map_err(|e| malformed(format!("root: {e}")))?;
-    let mut current = checked.signer;
+    if chains_to(&checked, &root) { Ok(checked.report) } else { Err(VerifyError::Untrusted) }
+}
+
+/// [`verify`], and whether the seal certificate chains to one of `roots`:
+/// the file is checked once, whatever the number of roots.
+pub fn verify_against(pdf: &[u8], roots: &[Certificate]) -> Result<(SealReport, bool), VerifyError> {
+    let checked = check(pdf)?;
+    let trusted = roots.iter().any(|root| chains_to(&checked, root));
+    Ok((checked.report, trusted))
+}
+
+/// Whether the seal certificate of `checked` chains to `root` through the
+/// certificates of the CMS, each signed by the next (ECDSA P-256 only).
+fn chains_to(checked: &Checked, root: &Certificate) -> bool {
+    let mut current = &checked.signer;
     for _ in 0..8 {
-        let tbs = current.tbs_certificate.to_der()?;
+        let Ok(tbs) = current.tbs_certificate.to_der() else { return false };
         let sig = current.signature.raw_bytes();
         if current.signature_algorithm.oid != oid::ECDSA_WITH_SHA256 {
-            return Err(VerifyError::Untrusted);
+            return false;
         }
         if current.tbs_certificate.issuer == root.tbs_certificate.subject {
-            return verify_ecdsa(&root, &tbs, sig)
-                .map(|()| checked.report)
-                .map_err(|()| VerifyError::Untrusted);
+            return verify_ecdsa(root, &tbs, sig).is_ok();
         }
         let issuer = checked
             .certs
             .iter()
-            .find(|c| c.tbs_certificate.subject == current.tbs_certificate.issuer && **c != current)
-            .ok_or(VerifyError::Untrusted)?;
-        verify_ecdsa(issuer, &tbs, sig).map_err(|()| VerifyError::Untrusted)?;
-        current = issuer.clone();
+            .find(|c| c.tbs_certificate.subject == current.tbs_certificate.issuer && *c != current);
+        match issuer {
+            Some(issuer) if verify_ecdsa(issuer, &tbs, sig).is_ok() => current = issuer,
+            _ => return false,
+        }
     }
-    Err(VerifyError::Untrusted)
+    false
 }
 
 /// `pdf` with the hex digits of its last seal's `/Contents` zeroed: what it
