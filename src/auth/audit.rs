@@ -17,7 +17,7 @@ use super::role::Role;
 use super::token::TokenId;
 use crate::domain::{ActId, Siren};
 use crate::search::Collectivites;
-use crate::store::Store;
+use crate::store::{Store, keys};
 
 /// Prefix of every audit entry.
 const AUDIT: &str = "audit/";
@@ -73,11 +73,6 @@ impl AuditEntry {
     }
 }
 
-/// The act's copy of an audit entry.
-fn act_entry_key(act: &ActId, entry: &Uuid) -> String {
-    format!("acts/{act}/audit/{entry}.json")
-}
-
 /// Which entries to return.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditQuery {
@@ -110,7 +105,7 @@ impl AuditLog {
         let bytes = Bytes::from(serde_json::to_vec(entry).expect("entries serialise"));
         self.store.create(&key, bytes.clone()).await?;
         if let Some(act) = &entry.act {
-            self.store.create(&act_entry_key(act, &entry.id), bytes).await?;
+            self.store.create(&keys::act_audit_entry(act, &entry.id), bytes).await?;
         }
         Ok(())
     }
@@ -118,9 +113,8 @@ impl AuditLog {
     /// Every entry concerning act `id`, oldest first.
     pub async fn of_act(&self, id: &ActId) -> Result<Vec<AuditEntry>, AuthError> {
         let mut out = Vec::new();
-        for key in self.store.list(&format!("acts/{id}/audit/")).await? {
-            let Some(bytes) = self.store.get(&key).await? else { continue };
-            out.push(serde_json::from_slice(&bytes).map_err(|e| AuthError::Corrupt(format!("{key}: {e}")))?);
+        for key in self.store.list(&keys::act_audit_prefix(id)).await? {
+            out.extend(self.read_entry(&key).await?);
         }
         out.sort_by_key(|e: &AuditEntry| e.id);
         Ok(out)
@@ -138,9 +132,7 @@ impl AuditLog {
         let mut out = Vec::new();
         for prefix in month_prefixes(q) {
             for key in self.store.list(&prefix).await? {
-                let Some(bytes) = self.store.get(&key).await? else { continue };
-                let e: AuditEntry =
-                    serde_json::from_slice(&bytes).map_err(|e| AuthError::Corrupt(format!("{key}: {e}")))?;
+                let Some(e) = self.read_entry(&key).await? else { continue };
                 if matches(&e, q, scope) {
                     if out.len() == MAX_ENTRIES {
                         return Ok((out, true));
@@ -151,6 +143,12 @@ impl AuditLog {
         }
         out.sort_by_key(|e| e.id);
         Ok((out, false))
+    }
+
+    /// The entry stored at `key` (`None` if it vanished since it was listed).
+    async fn read_entry(&self, key: &str) -> Result<Option<AuditEntry>, AuthError> {
+        let Some(bytes) = self.store.get(key).await? else { return Ok(None) };
+        serde_json::from_slice(&bytes).map(Some).map_err(|e| AuthError::Corrupt(format!("{key}: {e}")))
     }
 }
 

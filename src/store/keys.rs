@@ -41,6 +41,16 @@ pub fn act_withdrawal_intent(id: &ActId) -> String {
     format!("acts/{id}/withdrawing.json")
 }
 
+/// Prefix of the act's copies of its audit entries.
+pub fn act_audit_prefix(id: &ActId) -> String {
+    format!("acts/{id}/audit/")
+}
+
+/// The act's copy of audit entry `entry` (its id).
+pub fn act_audit_entry(id: &ActId, entry: &uuid::Uuid) -> String {
+    format!("{}{entry}.json", act_audit_prefix(id))
+}
+
 /// Which act a sealed PDF is: the lookup `acta verify` starts from.
 pub fn by_sha256(sha256: &Sha256Digest) -> String {
     format!("hashes/sha256/{sha256}.json")
