@@ -174,6 +174,23 @@ fn expected(route: &Route, role: Role, own: bool, subject: Subject) -> StatusCod
     }
 }
 
+/// A request with `body`: a string is sent raw as XML (a SEDA reply), any
+/// other value as JSON.
+fn request(
+    client: &reqwest::Client,
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    body: Option<&Value>,
+) -> reqwest::RequestBuilder {
+    let req = client.request(method, app.url(path));
+    match body {
+        Some(Value::String(raw)) => req.header("content-type", "application/xml").body(raw.clone()),
+        Some(b) => req.json(b),
+        None => req,
+    }
+}
+
 async fn send(
     client: &reqwest::Client,
     app: &TestApp,
@@ -181,13 +198,7 @@ async fn send(
     path: &str,
     body: Option<&Value>,
 ) -> (StatusCode, String) {
-    let mut req = client.request(method, app.url(path));
-    match body {
-        Some(Value::String(raw)) => req = req.header("content-type", "application/xml").body(raw.clone()),
-        Some(b) => req = req.json(b),
-        None => {}
-    }
-    let r = req.send().await.unwrap();
+    let r = request(client, app, method, path, body).send().await.unwrap();
     (r.status(), r.text().await.unwrap_or_default())
 }
 
@@ -232,14 +243,7 @@ async fn without_a_valid_token_only_public_routes_answer() {
     for route in routes() {
         for (_, method, path, body) in requests(&app, &route, OWN, &acts).await {
             for (who, client) in [("anonymous", &anonymous), ("forged", &forged)] {
-                let r = match &body {
-                    Some(Value::String(raw)) => {
-                        client.request(method.clone(), app.url(&path)).body(raw.clone())
-                    }
-                    Some(b) => client.request(method.clone(), app.url(&path)).json(b),
-                    None => client.request(method.clone(), app.url(&path)),
-                };
-                let r = r.send().await.unwrap();
+                let r = request(client, &app, method.clone(), &path, body.as_ref()).send().await.unwrap();
                 if route.access == Access::Public {
                     let s = r.status();
                     assert!(s != StatusCode::UNAUTHORIZED && s != StatusCode::FORBIDDEN, "{who} {path}: {s}");
