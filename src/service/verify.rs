@@ -35,10 +35,6 @@ pub struct Verdict {
     pub registre: Option<LogCheck>,
     /// Every problem found, each with a stable code and a French message.
     pub problemes: Vec<Problem>,
-    /// The seal certificate the log recorded for the act (compared with the
-    /// file's by [`Acta::verify_pdf`]).
-    #[serde(skip)]
-    logged_certificate: Option<Sha256Digest>,
 }
 
 /// The embedded seal.
@@ -122,9 +118,9 @@ impl Acta {
                 None
             }
         };
-        let mut verdict = self.verify_hash(sha256).await?;
+        let (mut verdict, logged) = self.check_hash(sha256).await?;
         // The seal certificate must be the one the log recorded for this act.
-        if let (Some(c), Some(logged)) = (&cachet, &verdict.logged_certificate)
+        if let (Some(c), Some(logged)) = (&cachet, &logged)
             && *logged != c.certificat_sha256
         {
             problems.push(Problem::new(
@@ -142,6 +138,17 @@ impl Acta {
     /// Verify a SHA-256: the act it belongs to and its leaf in the log (the
     /// seal itself cannot be checked without the file).
     pub async fn verify_hash(&self, sha256: Sha256Digest) -> Result<Verdict, ServiceError> {
+        self.check_hash(sha256).await.map(|(verdict, _)| verdict)
+    }
+
+    /// [`Acta::verify_hash`], and the seal certificate the log recorded for
+    /// the act when its leaf matches (compared with the file's by
+    /// [`Acta::verify_pdf`]).
+    async fn check_hash(
+        &self,
+        sha256: Sha256Digest,
+    ) -> Result<(Verdict, Option<Sha256Digest>), ServiceError> {
+        let mut logged = None;
         let mut verdict = Verdict {
             authentique: false,
             verdict: String::new(),
@@ -150,7 +157,6 @@ impl Acta {
             acte: None,
             registre: None,
             problemes: Vec::new(),
-            logged_certificate: None,
         };
         let Some(id) = self.act_of_hash(&sha256).await? else {
             verdict.problemes.push(Problem::new(
@@ -158,7 +164,7 @@ impl Acta {
                 "aucun acte scellé par ce service ne correspond à ce document (modifié, ou d'une autre origine)",
             ));
             verdict.conclude();
-            return Ok(verdict);
+            return Ok((verdict, logged));
         };
         let draft = self.load_draft(&id).await?;
         let sealed = self
@@ -187,7 +193,7 @@ impl Acta {
         }
         match self.proof_of_leaf(&id, sealed.leaf).await {
             Ok(proof) => {
-                let included = self.check_proof(&proof, &sha256, &mut verdict);
+                let included = self.check_proof(&proof, &sha256, &mut verdict.problemes, &mut logged);
                 verdict.registre =
                     Some(LogCheck { feuille: proof.leaf_index, taille: proof.tree_size, inclus: included });
             }
@@ -199,13 +205,19 @@ impl Acta {
             Err(e) => return Err(e),
         }
         verdict.conclude();
-        Ok(verdict)
+        Ok((verdict, logged))
     }
 
     /// Check a proof independently of how it was produced: the checkpoint's
     /// signature with the published key, the leaf's content, the Merkle path.
-    fn check_proof(&self, proof: &super::Proof, sha256: &Sha256Digest, verdict: &mut Verdict) -> bool {
-        let problems = &mut verdict.problemes;
+    /// `logged` receives the seal certificate of a matching leaf.
+    fn check_proof(
+        &self,
+        proof: &super::Proof,
+        sha256: &Sha256Digest,
+        problems: &mut Vec<Problem>,
+        logged: &mut Option<Sha256Digest>,
+    ) -> bool {
         let checkpoint = match tlog::verify_checkpoint(&proof.checkpoint, &self.log_vkey) {
             Ok(c) => c,
             Err(e) => {
@@ -217,7 +229,7 @@ impl Acta {
             }
         };
         match SealLeaf::parse(proof.leaf.as_bytes()) {
-            Ok(leaf) if leaf.sha256 == *sha256 => verdict.logged_certificate = Some(leaf.seal_cert_sha256),
+            Ok(leaf) if leaf.sha256 == *sha256 => *logged = Some(leaf.seal_cert_sha256),
             _ => {
                 problems.push(Problem::new(
                     "leaf_mismatch",
