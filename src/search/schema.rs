@@ -71,7 +71,7 @@ pub struct Dates {
     pub effect: Option<Date>,
     /// Date of the séance (`/seance/date`) for assembly acts.
     pub seance: Option<Date>,
-    /// Date of publication or display (`/date_publication`), where known:
+    /// Date of publication or display (`/publication/date`), where known:
     /// with the transmission to the préfet, what makes an act exécutoire.
     pub publication: Option<Date>,
     /// Draft creation.

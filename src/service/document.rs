@@ -57,6 +57,10 @@ fn typographic(v: Value) -> Value {
     }
 }
 
+/// Where request data holds the day an act was published or displayed (the
+/// liste des délibérations), for the index and for SEDA transfers.
+pub(super) const PUBLICATION_DATE: &str = "/publication/date";
+
 /// The title of an act for those who may not see agents' names: an
 /// individual act (data with an `/agent`) shows its template's title, e.g.
 /// "Arrêté portant avancement d'échelon"; other acts their full title.
@@ -119,7 +123,7 @@ pub(super) fn search_entry(
             decision: date("/date_decision"),
             effect: date("/date_effet").or_else(|| date("/date_debut")),
             seance: date("/seance/date"),
-            publication: date("/date_publication"),
+            publication: date(PUBLICATION_DATE),
             created: draft.created_at,
             sealed: sealed.map(|s| s.sealed_at),
         },
@@ -265,6 +269,7 @@ mod tests {
                 .unwrap();
         let mut data = request["data"].clone();
         data["suivi_par"] = Value::String(extra_text.into());
+        data["publication"] = serde_json::json!({ "date": "2026-02-12" });
         let catalog = catalog(secret_medical);
         let template = catalog.iter().next().unwrap();
         let collectivites = Collectivites::demo().unwrap();
@@ -297,6 +302,7 @@ mod tests {
         assert_eq!((e.kind.as_str(), e.matiere.as_str(), e.nature), ("arrete", "4.1", 3));
         assert_eq!(e.dates.decision, Some(time::macros::date!(2026 - 02 - 09)));
         assert_eq!(e.dates.effect, Some(time::macros::date!(2026 - 05 - 01)));
+        assert_eq!(e.dates.publication, Some(time::macros::date!(2026 - 02 - 12)));
     }
 
     #[test]

@@ -220,7 +220,7 @@ impl Acta {
             collectivite: profile.nom.clone(),
             created_at: draft.created_at,
             sealed_at: sealed.sealed_at,
-            published_at: day_at(&draft.data, "/publication/date"),
+            published_at: day_at(&draft.data, crate::service::document::PUBLICATION_DATE),
             transmission: None,
             sha512: sealed.hashes.sha512.clone(),
             size: sealed.hashes.size,
