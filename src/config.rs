@@ -90,6 +90,10 @@ pub struct SealSettings {
     /// Name of the register log, the first line of every checkpoint. Changing
     /// it starts a new log identity: set it once.
     pub log_origin: String,
+    /// Time budget of one seal verification (`POST /api/v1/verify`, `acta
+    /// verify`), in milliseconds, waiting for a free verifier included; past
+    /// it the caller gets `503 verification_timeout`.
+    pub verify_timeout_ms: u64,
 }
 
 impl Default for SealSettings {
@@ -102,6 +106,7 @@ impl Default for SealSettings {
             trust_roots: None,
             log_key: None,
             log_origin: "acta.localhost/registre/v1".to_owned(),
+            verify_timeout_ms: 5_000,
         }
     }
 }

@@ -118,7 +118,7 @@ async fn run(
     let mut verifies = Vec::new();
     for _ in 0..100 {
         let t = Instant::now();
-        let verdict = acta.verify_pdf(&bytes).await?;
+        let verdict = acta.verify_pdf(bytes.clone()).await?;
         verifies.push(t.elapsed());
         if !verdict.authentique {
             return Err(fail(format!("the bench act does not verify: {}", verdict.verdict)));

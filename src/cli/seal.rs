@@ -6,14 +6,28 @@ use std::process::ExitCode;
 
 use super::CliError;
 use crate::config::Settings;
-use crate::service::Acta;
+use crate::service::{Acta, ServiceError};
 
 /// `acta verify <file>`: the French verdict on stderr, the JSON verdict on
 /// stdout; exit code 0 only when the document is a genuine sealed act.
 pub(super) async fn verify(settings: &Settings, file: &Path) -> Result<ExitCode, CliError> {
     let pdf = std::fs::read(file).map_err(|source| CliError::File { path: file.to_owned(), source })?;
     let acta = open(settings).await?;
-    let verdict = acta.verify_pdf(&pdf).await?;
+    let verdict = match acta.verify_pdf(pdf.into()).await {
+        Ok(verdict) => verdict,
+        Err(ServiceError::PdfTooComplex(limit)) => {
+            eprintln!("Document NON vérifiable : {}.", limit.french());
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(ServiceError::VerifyTimeout(budget)) => {
+            eprintln!(
+                "Document NON vérifiable : la vérification n'a pas abouti en {} ms (réglage seal.verify_timeout_ms).",
+                budget.as_millis()
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "{}", verdict.verdict);
     for p in verdict.problemes.iter().skip(1) {

@@ -190,6 +190,22 @@ fn problem(e: ApiError) -> Problem {
             "Acte de remplacement invalide",
             "l'acte de remplacement doit être un autre acte scellé de la même collectivité".into(),
         ),
+        ServiceError::PdfTooComplex(limit) => Problem::new(
+            S::UNPROCESSABLE_ENTITY,
+            "pdf_too_complex",
+            "Document illisible",
+            format!("le document ne peut pas être vérifié : {}", limit.french()),
+        ),
+        ServiceError::VerifyTimeout(budget) => {
+            tracing::warn!(budget_ms = budget.as_millis(), "verification timed out");
+            Problem::new(
+                S::SERVICE_UNAVAILABLE,
+                "verification_timeout",
+                "Vérification trop longue",
+                "la vérification du document n'a pas abouti dans le temps imparti ; réessayez plus tard"
+                    .into(),
+            )
+        }
         // A lost compare-and-swap is transient too: retrying later succeeds.
         ServiceError::Store(cause @ (StoreError::Backend(_) | StoreError::Conflict(_))) => {
             tracing::error!(error = %cause, "object store unavailable");

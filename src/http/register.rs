@@ -19,10 +19,13 @@ use crate::tlog::WithdrawReason;
 
 /// `POST /api/v1/verify`: a PDF (`Content-Type: application/pdf`), or JSON
 /// `{"sha256": "<hex>"}`. Always 200 with the verdict when the input is
-/// readable: "not genuine" is an answer, not an error.
+/// readable: "not genuine" is an answer, not an error. A PDF beyond the
+/// reader's bounds is 422 `pdf_too_complex`; a verification over its time
+/// budget 503 `verification_timeout`.
 #[utoipa::path(post, path = "/api/v1/verify", tag = "public",
     request_body(content = Object, description = "a PDF (`application/pdf`) or `{\"sha256\"}`"),
-    responses((status = 200, description = "the verdict", body = Object), (status = 422, body = super::error::Problem)))]
+    responses((status = 200, description = "the verdict", body = Object), (status = 422, body = super::error::Problem),
+              (status = 503, body = super::error::Problem)))]
 pub async fn verify(
     State(acta): State<AppState>,
     headers: HeaderMap,
@@ -34,7 +37,7 @@ pub async fn verify(
         .is_some_and(|t| t.starts_with("application/pdf"))
         || body.starts_with(b"%PDF-");
     let verdict = if is_pdf {
-        acta.verify_pdf(&body).await?
+        acta.verify_pdf(body).await?
     } else {
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]

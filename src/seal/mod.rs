@@ -11,10 +11,12 @@
 //!
 //! The parts: [`pdf`] prepares the incremental update and embeds the
 //! signature, [`cms`] builds the CAdES signature, [`signer`] holds the key,
-//! [`tsa`] obtains timestamps, [`verify`] checks a sealed PDF, and [`pki`]
-//! makes a throw-away PKI for tests.
+//! [`tsa`] obtains timestamps, [`verify`] checks a sealed PDF, [`limits`]
+//! bounds every reading of PDF bytes (verification reads untrusted files),
+//! and [`pki`] makes a throw-away PKI for tests.
 
 pub mod cms;
+pub mod limits;
 pub mod pdf;
 pub mod pki;
 pub mod signer;
@@ -28,6 +30,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+pub use self::limits::Limit;
 pub use self::pdf::PdfError;
 pub use self::signer::{Pkcs12Signer, SealSigner, SignatureAlgorithm};
 pub use self::tsa::{TsaClient, TsaError};
@@ -201,3 +204,6 @@ async fn blocking<T: Send + 'static>(
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod fuzz;

@@ -20,6 +20,7 @@ use std::fmt::Write as _;
 use sha2_10::{Digest, Sha256};
 use time::OffsetDateTime;
 
+use super::limits::{Budget, Limit, MAX_XREF_ENTRIES, MAX_XREF_SECTIONS};
 use super::syntax::{Lexer, Node, Obj, SyntaxError, text_string};
 
 /// Default `/Contents` capacity in bytes of CMS: room for a P-256 signature, a
@@ -53,6 +54,9 @@ pub enum PdfError {
     /// The file already has an interactive form (possibly a signature).
     #[error("the PDF already has an interactive form (/AcroForm); it cannot be sealed again")]
     HasForm,
+    /// The file exceeds a bound of the reader (see [`super::limits`]).
+    #[error("the PDF exceeds a reading limit: {0}")]
+    TooComplex(Limit),
     /// The CMS does not fit the placeholder.
     #[error("the signature ({needed} bytes) does not fit the {capacity}-byte placeholder")]
     TooLarge {
@@ -65,7 +69,16 @@ pub enum PdfError {
 
 impl From<SyntaxError> for PdfError {
     fn from(e: SyntaxError) -> Self {
-        PdfError::Malformed { at: e.at, what: e.what }
+        match e {
+            SyntaxError::Malformed { at, what } => PdfError::Malformed { at, what },
+            SyntaxError::Limit { limit, .. } => PdfError::TooComplex(limit),
+        }
+    }
+}
+
+impl From<Limit> for PdfError {
+    fn from(limit: Limit) -> Self {
+        PdfError::TooComplex(limit)
     }
 }
 
@@ -105,7 +118,7 @@ impl Prepared {
 
     /// SHA-256 of the signed ranges: the CMS `messageDigest`.
     pub fn digest(&self) -> [u8; 32] {
-        digest_ranges(&self.bytes, self.byte_range)
+        digest_ranges(&self.bytes, self.byte_range).expect("prepare's ByteRange lies within its bytes")
     }
 
     /// Write `cms` (DER) into the placeholder.
@@ -121,63 +134,79 @@ impl Prepared {
     }
 }
 
-/// SHA-256 of `[0 a b c]`'s two ranges of `bytes` (which must hold them).
-pub(crate) fn digest_ranges(bytes: &[u8], r: [usize; 4]) -> [u8; 32] {
+/// SHA-256 of `[a b c d]`'s two ranges `a..a+b` and `c..c+d` of `bytes`;
+/// `None` when they do not lie within `bytes`.
+pub(crate) fn digest_ranges(bytes: &[u8], [a, b, c, d]: [usize; 4]) -> Option<[u8; 32]> {
     let mut h = Sha256::new();
-    h.update(&bytes[r[0]..r[0] + r[1]]);
-    h.update(&bytes[r[2]..r[2] + r[3]]);
-    h.finalize().into()
+    h.update(bytes.get(a..a.checked_add(b)?)?);
+    h.update(bytes.get(c..c.checked_add(d)?)?);
+    Some(h.finalize().into())
 }
 
-/// The original file's cross-reference data.
+/// `what` at `at`.
+fn malformed(at: usize, what: &'static str) -> PdfError {
+    PdfError::Malformed { at, what }
+}
+
+/// The original file's cross-reference data. Every offset and number in it
+/// comes from the file: offsets are only ever used as a [`Lexer`] position
+/// (clamped to the file) and numbers are converted with `try_from`.
 struct Original<'a> {
     src: &'a [u8],
+    budget: &'a Budget,
     startxref: usize,
     trailer: Node,
     offsets: BTreeMap<u32, (u16, usize)>,
 }
 
 impl<'a> Original<'a> {
-    fn read(src: &'a [u8]) -> Result<Self, PdfError> {
+    fn read(src: &'a [u8], budget: &'a Budget) -> Result<Self, PdfError> {
         if !src.starts_with(b"%PDF-") {
-            return Err(PdfError::Malformed { at: 0, what: "%PDF-" });
+            return Err(malformed(0, "%PDF-"));
         }
         let tail = src.len().saturating_sub(1024);
-        let at = find_last(&src[tail..], b"startxref")
+        let at = find_last(src.get(tail..).unwrap_or_default(), b"startxref")
             .map(|i| tail + i)
-            .ok_or(PdfError::Malformed { at: src.len(), what: "startxref" })?;
-        let mut lx = Lexer::at(src, at + b"startxref".len());
-        let startxref = lx.uint()? as usize;
+            .ok_or(malformed(src.len(), "startxref"))?;
+        let mut lx = Lexer::at(src, at + b"startxref".len(), budget);
+        let startxref = usize::try_from(lx.uint()?).map_err(|_| malformed(at, "a startxref offset"))?;
         let mut offsets = BTreeMap::new();
         let mut trailer = None;
         let mut next = Some(startxref);
         let mut seen = 0;
         while let Some(pos) = next {
             seen += 1;
-            if seen > 64 || pos >= src.len() {
-                return Err(PdfError::Malformed { at: pos, what: "a reachable xref section" });
+            if seen > MAX_XREF_SECTIONS {
+                return Err(PdfError::TooComplex(Limit::XrefSections));
             }
-            let t = read_section(src, pos, &mut offsets)?;
+            if pos >= src.len() {
+                return Err(malformed(pos, "a reachable xref section"));
+            }
+            let t = read_section(src, pos, budget, &mut offsets)?;
             if t.get(b"Encrypt").is_some() {
                 return Err(PdfError::Encrypted);
             }
             if t.get(b"XRefStm").is_some() {
                 return Err(PdfError::XrefStream);
             }
-            next = t.get_int(b"Prev").map(|p| p as usize);
+            next = match t.get(b"Prev") {
+                None => None,
+                Some(prev) => Some(
+                    t.get_int(b"Prev")
+                        .and_then(|p| usize::try_from(p).ok())
+                        .ok_or(malformed(prev.span.start, "a /Prev offset"))?,
+                ),
+            };
             trailer.get_or_insert(t);
         }
-        let trailer = trailer.expect("at least one section was read");
-        Ok(Self { src, startxref, trailer, offsets })
+        let trailer = trailer.ok_or(malformed(startxref, "a trailer"))?;
+        Ok(Self { src, budget, startxref, trailer, offsets })
     }
 
     /// The object `n` (its dictionary or array) and its generation.
     fn object(&self, n: u32) -> Result<(u16, Node), PdfError> {
-        let &(gen_, at) = self
-            .offsets
-            .get(&n)
-            .ok_or(PdfError::Malformed { at: 0, what: "an object listed in the xref" })?;
-        let mut lx = Lexer::at(self.src, at);
+        let &(gen_, at) = self.offsets.get(&n).ok_or(malformed(0, "an object listed in the xref"))?;
+        let mut lx = Lexer::at(self.src, at, self.budget);
         let (found, _) = lx.object_header()?;
         if found != n {
             return Err(PdfError::Malformed { at, what: "the object the xref points to" });
@@ -186,7 +215,7 @@ impl<'a> Original<'a> {
     }
 
     fn raw(&self, node: &Node) -> &'a [u8] {
-        &self.src[node.span.clone()]
+        node.raw(self.src)
     }
 
     /// The first page: follow `/Kids[0]` down the page tree.
@@ -213,30 +242,47 @@ impl<'a> Original<'a> {
 
 /// Read the xref section at `pos` into `offsets` (entries already known from
 /// a newer section win) and return its trailer.
-fn read_section(src: &[u8], pos: usize, offsets: &mut BTreeMap<u32, (u16, usize)>) -> Result<Node, PdfError> {
-    let mut lx = Lexer::at(src, pos);
+fn read_section(
+    src: &[u8],
+    pos: usize,
+    budget: &Budget,
+    offsets: &mut BTreeMap<u32, (u16, usize)>,
+) -> Result<Node, PdfError> {
+    let mut lx = Lexer::at(src, pos, budget);
     if lx.keyword("xref").is_err() {
         // `n g obj << /Type /XRef … >> stream`: a cross-reference stream.
-        let mut lx = Lexer::at(src, pos);
+        let mut lx = Lexer::at(src, pos, budget);
         if lx.object_header().is_ok() && lx.value().is_ok_and(|d| d.name_is(b"Type", b"XRef", src)) {
             return Err(PdfError::XrefStream);
         }
-        return Err(PdfError::Malformed { at: pos, what: "xref" });
+        return Err(malformed(pos, "xref"));
     }
+    let mut entries = 0_u64;
     loop {
         if lx.keyword("trailer").is_ok() {
             return Ok(lx.value()?);
         }
-        let first = lx.uint()? as u32;
-        let count = lx.uint()? as u32;
-        for n in first..first + count {
-            let offset = lx.uint()? as usize;
-            let gen_ = lx.uint()? as u16;
-            let kind = lx.token();
-            if kind == b"n" {
-                offsets.entry(n).or_insert((gen_, offset));
-            } else if kind != b"f" {
-                return Err(PdfError::Malformed { at: lx.pos, what: "an xref entry type (n or f)" });
+        let at = lx.pos();
+        let first = u32::try_from(lx.uint()?).map_err(|_| malformed(at, "an object number"))?;
+        let count = lx.uint()?;
+        entries = entries.saturating_add(count);
+        if entries > MAX_XREF_ENTRIES {
+            return Err(PdfError::TooComplex(Limit::XrefEntries));
+        }
+        for i in 0..count {
+            let at = lx.pos();
+            let n = u32::try_from(i)
+                .ok()
+                .and_then(|i| first.checked_add(i))
+                .ok_or(malformed(at, "an object number"))?;
+            let offset = usize::try_from(lx.uint()?).map_err(|_| malformed(at, "an xref offset"))?;
+            let gen_ = u16::try_from(lx.uint()?).map_err(|_| malformed(at, "a generation number"))?;
+            match lx.token()? {
+                b"n" => {
+                    offsets.entry(n).or_insert((gen_, offset));
+                }
+                b"f" => {}
+                _ => return Err(malformed(lx.pos(), "an xref entry type (n or f)")),
             }
         }
     }
@@ -263,7 +309,7 @@ pub(crate) fn pdf_date(at: OffsetDateTime) -> String {
 /// A dictionary rewritten: its entries except `drop`, as written, then `add`.
 fn rewrite_dict(src: &[u8], dict: &Node, drop: &[u8], add: &str) -> Result<Vec<u8>, PdfError> {
     let Obj::Dict(entries) = &dict.obj else {
-        return Err(PdfError::Malformed { at: dict.span.start, what: "a dictionary" });
+        return Err(malformed(dict.span.start, "a dictionary"));
     };
     let mut out = b"<<".to_vec();
     for (k, v) in entries.iter().filter(|(k, _)| k != drop) {
@@ -271,7 +317,7 @@ fn rewrite_dict(src: &[u8], dict: &Node, drop: &[u8], add: &str) -> Result<Vec<u
         out.push(b'/');
         out.extend_from_slice(k);
         out.push(b' ');
-        out.extend_from_slice(&src[v.span.clone()]);
+        out.extend_from_slice(v.raw(src));
     }
     out.extend_from_slice(add.as_bytes());
     out.extend_from_slice(b" >>");
@@ -280,9 +326,16 @@ fn rewrite_dict(src: &[u8], dict: &Node, drop: &[u8], add: &str) -> Result<Vec<u
 
 /// Append the seal's incremental update to `pdf`, with an empty placeholder.
 pub fn prepare(pdf: &[u8], fields: &SigFields<'_>) -> Result<Prepared, PdfError> {
-    let orig = Original::read(pdf)?;
-    let size = orig.trailer.get_int(b"Size").ok_or(PdfError::Malformed { at: 0, what: "/Size" })? as u32;
-    let (root, _) = orig.trailer.get_ref(b"Root").ok_or(PdfError::Malformed { at: 0, what: "/Root" })?;
+    let budget = Budget::default();
+    let orig = Original::read(pdf, &budget)?;
+    // Three new objects follow the last one: `/Size` must leave room for them.
+    let size = orig
+        .trailer
+        .get_int(b"Size")
+        .and_then(|s| u32::try_from(s).ok())
+        .filter(|s| s.checked_add(3).is_some())
+        .ok_or(malformed(orig.trailer.span.start, "/Size"))?;
+    let (root, _) = orig.trailer.get_ref(b"Root").ok_or(malformed(orig.trailer.span.start, "/Root"))?;
     let (root_gen, catalog) = orig.object(root)?;
     if catalog.get(b"AcroForm").is_some() {
         return Err(PdfError::HasForm);
@@ -320,21 +373,18 @@ pub fn prepare(pdf: &[u8], fields: &SigFields<'_>) -> Result<Prepared, PdfError>
             let annots = format!(" /Annots [{field} 0 R]");
             objects.push((page, page_gen, rewrite_dict(pdf, &page_dict, b"Annots", &annots)?));
         }
-        Some(Node { obj: Obj::Array(_), span }) => {
-            let inner = &pdf[span.start + 1..span.end - 1];
+        Some(array @ Node { obj: Obj::Array(_), .. }) => {
+            let inner = array_inner(pdf, array)?;
             let annots = format!(" /Annots [{} {field} 0 R]", String::from_utf8_lossy(inner).trim());
             objects.push((page, page_gen, rewrite_dict(pdf, &page_dict, b"Annots", &annots)?));
         }
         Some(Node { obj: Obj::Ref(n, _), .. }) => {
             let (g, array) = orig.object(*n)?;
-            let Obj::Array(_) = array.obj else {
-                return Err(PdfError::Malformed { at: array.span.start, what: "an /Annots array" });
-            };
-            let inner = &orig.raw(&array)[1..array.span.len() - 1];
+            let inner = array_inner(pdf, &array)?;
             let body = format!("[{} {field} 0 R]", String::from_utf8_lossy(inner).trim());
             objects.push((*n, g, body.into_bytes()));
         }
-        Some(other) => return Err(PdfError::Malformed { at: other.span.start, what: "an /Annots array" }),
+        Some(other) => return Err(malformed(other.span.start, "an /Annots array")),
     }
 
     let mut out = pdf.to_vec();
@@ -374,6 +424,15 @@ pub fn prepare(pdf: &[u8], fields: &SigFields<'_>) -> Result<Prepared, PdfError>
     debug_assert_eq!(patched.len(), placeholder_range.len());
     out[range_at..range_at + patched.len()].copy_from_slice(patched.as_bytes());
     Ok(Prepared { bytes: out, byte_range })
+}
+
+/// What is between the brackets of an array, as written.
+fn array_inner<'s>(src: &'s [u8], array: &Node) -> Result<&'s [u8], PdfError> {
+    match array.obj {
+        Obj::Array(_) => array.raw(src).strip_prefix(b"[").and_then(|r| r.strip_suffix(b"]")),
+        _ => None,
+    }
+    .ok_or(malformed(array.span.start, "an /Annots array"))
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {

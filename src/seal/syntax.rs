@@ -5,8 +5,15 @@
 //! occupies in the file. Rewritten dictionaries are emitted from the spans of
 //! the values they keep, so nothing is re-serialised and nothing can drift
 //! (names with `#xx` escapes, reals, strings all stay exactly as written).
+//!
+//! The bytes may come from anyone (the public verification endpoint): the
+//! [`Lexer`] recurses at most [`MAX_DEPTH`] levels, counts every value and
+//! every byte it scans against the reading's [`Budget`], bounds strings to
+//! [`MAX_STRING_BYTES`], and reads only through `get`.
 
 use std::ops::Range;
+
+use super::limits::{Budget, Limit, MAX_DEPTH, MAX_STRING_BYTES};
 
 /// A PDF value, as far as the seal needs to understand it.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,6 +42,12 @@ pub(crate) struct Node {
 }
 
 impl Node {
+    /// The bytes of this value as written in `src` (the file it was read
+    /// from; empty for another file).
+    pub fn raw<'s>(&self, src: &'s [u8]) -> &'s [u8] {
+        src.get(self.span.clone()).unwrap_or_default()
+    }
+
     /// The entry `key` of a dictionary.
     pub fn get(&self, key: &[u8]) -> Option<&Node> {
         match &self.obj {
@@ -61,18 +74,36 @@ impl Node {
 
     /// Whether the entry `key` is the name `/value`.
     pub fn name_is(&self, key: &[u8], value: &[u8], src: &[u8]) -> bool {
-        self.get(key).is_some_and(|n| {
-            let raw = &src[n.span.clone()];
-            raw.first() == Some(&b'/') && &raw[1..] == value
-        })
+        self.get(key).is_some_and(|n| n.raw(src).strip_prefix(b"/") == Some(value))
     }
 }
 
-/// Why bytes could not be read as PDF syntax (a message and an offset).
+/// Why bytes could not be read as PDF syntax.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SyntaxError {
-    pub at: usize,
-    pub what: &'static str,
+pub(crate) enum SyntaxError {
+    /// Not what PDF syntax allows here: what was expected, and where.
+    Malformed {
+        /// Offset of the problem.
+        at: usize,
+        /// What was expected there.
+        what: &'static str,
+    },
+    /// A bound of [`super::limits`] was reached at `at`.
+    Limit {
+        /// Offset where the bound was reached.
+        at: usize,
+        /// Which bound.
+        limit: Limit,
+    },
+}
+
+impl std::fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Malformed { at, what } => write!(f, "expected {what} at byte {at}"),
+            Self::Limit { at, limit } => write!(f, "{limit} (at byte {at})"),
+        }
+    }
 }
 
 type Result<T> = std::result::Result<T, SyntaxError>;
@@ -89,70 +120,105 @@ fn is_regular(b: u8) -> bool {
     !is_ws(b) && !is_delim(b)
 }
 
-/// A cursor over the file's bytes.
+/// A cursor over the file's bytes, spending the reading's [`Budget`] as it
+/// goes. Its position never passes the end of the file, and every read goes
+/// through `get`, so no offset found in the file can make it panic.
 pub(crate) struct Lexer<'a> {
     src: &'a [u8],
-    pub pos: usize,
+    pos: usize,
+    budget: &'a Budget,
 }
 
 impl<'a> Lexer<'a> {
-    /// A cursor at `pos`.
-    pub fn at(src: &'a [u8], pos: usize) -> Self {
-        Self { src, pos }
+    /// A cursor at `pos` (the end of the file if `pos` is past it).
+    pub fn at(src: &'a [u8], pos: usize, budget: &'a Budget) -> Self {
+        Self { src, pos: pos.min(src.len()), budget }
+    }
+
+    /// The current offset.
+    pub fn pos(&self) -> usize {
+        self.pos
     }
 
     fn err<T>(&self, what: &'static str) -> Result<T> {
-        Err(SyntaxError { at: self.pos, what })
+        Err(SyntaxError::Malformed { at: self.pos, what })
+    }
+
+    fn limit<T>(&self, limit: Limit) -> Result<T> {
+        Err(SyntaxError::Limit { at: self.pos, limit })
+    }
+
+    fn spend(&self, units: usize) -> Result<()> {
+        self.budget.spend(units).or_else(|l| self.limit(l))
     }
 
     fn peek(&self) -> Option<u8> {
         self.src.get(self.pos).copied()
     }
 
-    fn starts_with(&self, s: &[u8]) -> bool {
-        self.src[self.pos.min(self.src.len())..].starts_with(s)
+    fn rest(&self) -> &'a [u8] {
+        self.src.get(self.pos..).unwrap_or_default()
     }
 
-    /// Skip white space and comments.
-    pub fn skip_ws(&mut self) {
+    fn starts_with(&self, s: &[u8]) -> bool {
+        self.rest().starts_with(s)
+    }
+
+    /// Move `n` bytes on (never past the end).
+    fn advance(&mut self, n: usize) {
+        self.pos = self.pos.saturating_add(n).min(self.src.len());
+    }
+
+    /// Skip white space and comments, paying for them.
+    fn skip_ws(&mut self) -> Result<()> {
+        let start = self.pos;
         while let Some(b) = self.peek() {
             if is_ws(b) {
-                self.pos += 1;
+                self.advance(1);
             } else if b == b'%' {
                 while self.peek().is_some_and(|b| b != b'\n' && b != b'\r') {
-                    self.pos += 1;
+                    self.advance(1);
                 }
             } else {
                 break;
             }
         }
+        self.spend(self.pos - start)
+    }
+
+    /// Skip a run of regular characters, at most [`MAX_STRING_BYTES`] long.
+    fn regular_run(&mut self) -> Result<&'a [u8]> {
+        let rest = self.rest();
+        let len = rest.iter().position(|&b| !is_regular(b)).unwrap_or(rest.len());
+        if len > MAX_STRING_BYTES {
+            return self.limit(Limit::StringBytes);
+        }
+        self.spend(len.saturating_add(1))?;
+        self.advance(len);
+        Ok(rest.get(..len).unwrap_or_default())
     }
 
     /// The next run of regular characters (a keyword or a number).
-    pub fn token(&mut self) -> &'a [u8] {
-        self.skip_ws();
-        let start = self.pos;
-        while self.peek().is_some_and(is_regular) {
-            self.pos += 1;
-        }
-        &self.src[start..self.pos]
+    pub fn token(&mut self) -> Result<&'a [u8]> {
+        self.skip_ws()?;
+        self.regular_run()
     }
 
     /// Expect the keyword `kw` next.
     pub fn keyword(&mut self, kw: &'static str) -> Result<()> {
         let save = self.pos;
-        if self.token() == kw.as_bytes() {
+        if self.token()? == kw.as_bytes() {
             Ok(())
         } else {
             self.pos = save;
-            Err(SyntaxError { at: save, what: kw })
+            Err(SyntaxError::Malformed { at: save, what: kw })
         }
     }
 
     /// An unsigned integer token.
     pub fn uint(&mut self) -> Result<u64> {
         let save = self.pos;
-        let t = self.token();
+        let t = self.token()?;
         match std::str::from_utf8(t).ok().and_then(|s| s.parse().ok()) {
             Some(n) => Ok(n),
             None => {
@@ -173,40 +239,30 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// One value.
+    /// One value, nested at most [`MAX_DEPTH`] levels.
     pub fn value(&mut self) -> Result<Node> {
-        self.skip_ws();
+        self.value_at(0)
+    }
+
+    fn value_at(&mut self, depth: usize) -> Result<Node> {
+        if depth >= MAX_DEPTH {
+            return self.limit(Limit::Depth);
+        }
+        self.budget.value().or_else(|l| self.limit(l))?;
+        self.skip_ws()?;
         let start = self.pos;
         let obj = match self.peek() {
             None => return self.err("a value"),
-            Some(b'<') if self.starts_with(b"<<") => self.dict()?,
+            Some(b'<') if self.starts_with(b"<<") => self.dict(depth)?,
             Some(b'<') => {
-                match self.src[self.pos..].iter().position(|&b| b == b'>') {
-                    Some(end) => self.pos += end + 1,
-                    None => return self.err("the end of a hex string"),
-                }
+                self.hex()?;
                 Obj::Other
             }
             Some(b'(') => Obj::Str(self.literal()?),
-            Some(b'[') => {
-                self.pos += 1;
-                let mut items = Vec::new();
-                loop {
-                    self.skip_ws();
-                    match self.peek() {
-                        Some(b']') => break,
-                        None => return self.err("the end of an array"),
-                        _ => items.push(self.value()?),
-                    }
-                }
-                self.pos += 1;
-                Obj::Array(items)
-            }
+            Some(b'[') => self.array(depth)?,
             Some(b'/') => {
-                self.pos += 1;
-                while self.peek().is_some_and(is_regular) {
-                    self.pos += 1;
-                }
+                self.advance(1);
+                self.regular_run()?;
                 Obj::Other
             }
             Some(b) if is_regular(b) => self.number_or_ref()?,
@@ -216,54 +272,97 @@ impl<'a> Lexer<'a> {
     }
 
     fn number_or_ref(&mut self) -> Result<Obj> {
-        let t = self.token();
+        let t = self.token()?;
         let Some(n) = std::str::from_utf8(t).ok().and_then(|s| s.parse::<i64>().ok()) else {
             // Reals, true, false, null.
             return Ok(Obj::Other);
         };
-        // `n g R`: look ahead without committing.
+        // `n g R`: look ahead without committing (a bound reached while
+        // looking ahead is still reached).
         let save = self.pos;
-        if let (Ok(g), Ok(())) = (self.uint(), self.keyword("R"))
-            && let (Ok(n), Ok(g)) = (u32::try_from(n), u16::try_from(g))
-        {
-            return Ok(Obj::Ref(n, g));
+        let generation = match self.uint() {
+            Ok(g) => Some(g),
+            Err(e @ SyntaxError::Limit { .. }) => return Err(e),
+            Err(SyntaxError::Malformed { .. }) => None,
+        };
+        if let Some(g) = generation {
+            match self.keyword("R") {
+                Ok(()) => {
+                    if let (Ok(n), Ok(g)) = (u32::try_from(n), u16::try_from(g)) {
+                        return Ok(Obj::Ref(n, g));
+                    }
+                }
+                Err(e @ SyntaxError::Limit { .. }) => return Err(e),
+                Err(SyntaxError::Malformed { .. }) => {}
+            }
         }
         self.pos = save;
         Ok(Obj::Int(n))
     }
 
-    fn dict(&mut self) -> Result<Obj> {
-        self.pos += 2;
+    /// `<…>`: skipped, at most [`MAX_STRING_BYTES`] long.
+    fn hex(&mut self) -> Result<()> {
+        let rest = self.rest();
+        let window = rest.get(..MAX_STRING_BYTES.saturating_add(2)).unwrap_or(rest);
+        match window.iter().position(|&b| b == b'>') {
+            Some(end) => {
+                self.spend(end.saturating_add(1))?;
+                self.advance(end.saturating_add(1));
+                Ok(())
+            }
+            None if window.len() < rest.len() => self.limit(Limit::StringBytes),
+            None => self.err("the end of a hex string"),
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Result<Obj> {
+        self.advance(1);
+        let mut items = Vec::new();
+        loop {
+            self.skip_ws()?;
+            match self.peek() {
+                Some(b']') => break,
+                None => return self.err("the end of an array"),
+                _ => items.push(self.value_at(depth + 1)?),
+            }
+        }
+        self.advance(1);
+        Ok(Obj::Array(items))
+    }
+
+    fn dict(&mut self, depth: usize) -> Result<Obj> {
+        self.advance(2);
         let mut entries = Vec::new();
         loop {
-            self.skip_ws();
+            self.skip_ws()?;
             if self.starts_with(b">>") {
-                self.pos += 2;
+                self.advance(2);
                 return Ok(Obj::Dict(entries));
             }
             if self.peek() != Some(b'/') {
                 return self.err("a name key or >>");
             }
-            self.pos += 1;
-            let k = self.pos;
-            while self.peek().is_some_and(is_regular) {
-                self.pos += 1;
-            }
-            let key = self.src[k..self.pos].to_vec();
-            entries.push((key, self.value()?));
+            self.advance(1);
+            let key = self.regular_run()?.to_vec();
+            entries.push((key, self.value_at(depth + 1)?));
         }
     }
 
+    /// `( … )` with its escapes decoded, at most [`MAX_STRING_BYTES`] long.
     fn literal(&mut self) -> Result<Vec<u8>> {
-        self.pos += 1;
+        let start = self.pos;
+        self.advance(1);
         let mut out = Vec::new();
-        let mut depth = 1;
+        let mut depth = 1_usize;
         while let Some(b) = self.peek() {
-            self.pos += 1;
+            if self.pos - start > MAX_STRING_BYTES {
+                return self.limit(Limit::StringBytes);
+            }
+            self.advance(1);
             match b {
                 b'\\' => {
                     let Some(e) = self.peek() else { break };
-                    self.pos += 1;
+                    self.advance(1);
                     out.push(match e {
                         b'n' => b'\n',
                         b'r' => b'\r',
@@ -280,6 +379,7 @@ impl<'a> Lexer<'a> {
                 b')' => {
                     depth -= 1;
                     if depth == 0 {
+                        self.spend(self.pos - start)?;
                         return Ok(out);
                     }
                     out.push(b);
@@ -316,28 +416,5 @@ pub(crate) fn text_string(text: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(s: &str) -> Node {
-        Lexer::at(s.as_bytes(), 0).value().unwrap()
-    }
-
-    #[test]
-    fn dictionaries_keep_references_integers_and_spans() {
-        let src = "<< /Type /Page /Parent 2 0 R /Annots [5 0 R 6 0 R] /N 12 /T (a\\)b) /R 1.5 >>";
-        let d = parse(src);
-        assert_eq!(d.get_ref(b"Parent"), Some((2, 0)));
-        assert_eq!(d.get_int(b"N"), Some(12));
-        assert!(d.name_is(b"Type", b"Page", src.as_bytes()));
-        let annots = d.get(b"Annots").unwrap();
-        assert_eq!(&src[annots.span.clone()], "[5 0 R 6 0 R]");
-        assert_eq!(d.get(b"T").unwrap().obj, Obj::Str(b"a)b".to_vec()));
-    }
-
-    #[test]
-    fn text_strings_are_escaped_or_utf16() {
-        assert_eq!(text_string("a (b)"), "(a \\(b\\))");
-        assert_eq!(text_string("n°"), "<FEFF006E00B0>");
-    }
-}
+#[path = "syntax_tests.rs"]
+mod tests;

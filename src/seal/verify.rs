@@ -22,8 +22,9 @@ use time::OffsetDateTime;
 use x509_cert::Certificate;
 
 use super::cms::{SigningCertificateV2, oid};
+use super::limits::{Budget, Limit};
 use super::pdf::digest_ranges;
-use super::syntax::{Lexer, Node, Obj};
+use super::syntax::{Lexer, Node, Obj, SyntaxError};
 use super::tsa;
 use crate::domain::Sha256Digest;
 
@@ -88,6 +89,10 @@ pub enum VerifyError {
     /// The timestamp is not over this signature.
     #[error("the signature timestamp does not match the signature")]
     TimestampMismatch,
+    /// The file exceeds a bound of the reader (see [`super::limits`]): it is
+    /// refused unread rather than judged.
+    #[error("the PDF exceeds a reading limit: {0}")]
+    TooComplex(Limit),
 }
 
 impl VerifyError {
@@ -105,6 +110,7 @@ impl VerifyError {
             Self::CertificateMismatch => "le certificat du cachet ne correspond pas à la signature",
             Self::Untrusted => "le certificat du cachet n’est pas émis par l’autorité attendue",
             Self::TimestampMismatch => "l’horodatage ne correspond pas à la signature",
+            Self::TooComplex(limit) => return format!("le PDF ne peut pas être lu : {}", limit.french()),
         }
         .to_owned()
     }
@@ -126,10 +132,18 @@ struct Located {
     byte_range: [usize; 4],
 }
 
+/// Find the last signature dictionary: the value of the last object whose
+/// header precedes the last `/ByteRange` (no xref is read: the seal covers
+/// the whole file, so where it lies is enough).
 fn locate(pdf: &[u8]) -> Result<Located, VerifyError> {
     let at = pdf.windows(10).rposition(|w| w == b"/ByteRange").ok_or(VerifyError::NoSignature)?;
-    let obj = pdf[..at].windows(3).rposition(|w| w == b"obj").ok_or_else(|| malformed("no object"))?;
-    let dict = Lexer::at(pdf, obj + 3).value().map_err(|e| malformed(format!("{} at {}", e.what, e.at)))?;
+    let before = pdf.get(..at).unwrap_or_default();
+    let obj = before.windows(3).rposition(|w| w == b"obj").ok_or_else(|| malformed("no object"))?;
+    let budget = Budget::default();
+    let dict = Lexer::at(pdf, obj + 3, &budget).value().map_err(|e| match e {
+        SyntaxError::Limit { limit, .. } => VerifyError::TooComplex(limit),
+        malformed_syntax => malformed(malformed_syntax),
+    })?;
     let range = match dict.get(b"ByteRange").map(|n| &n.obj) {
         Some(Obj::Array(items)) if items.len() == 4 => items
             .iter()
@@ -160,7 +174,22 @@ fn contents(pdf: &[u8], loc: &Located) -> Result<Vec<u8>, VerifyError> {
     if start != 0 || a >= b || gap != Some(a..b) {
         return Err(VerifyError::PartialCoverage(loc.byte_range));
     }
-    hex::decode(&pdf[a + 1..b - 1]).map_err(|e| malformed(format!("/Contents: {e}")))
+    let digits = hex_digits(pdf, loc).ok_or_else(|| malformed("/Contents is not a hex string"))?;
+    hex::decode(pdf.get(digits).unwrap_or_default()).map_err(|e| malformed(format!("/Contents: {e}")))
+}
+
+/// Where the hex digits of the `/Contents` placeholder `<…>` lie, when the
+/// ByteRange's gap is exactly that value (whatever type a hostile file gave
+/// it, the range is checked, never assumed).
+fn hex_digits(pdf: &[u8], loc: &Located) -> Option<std::ops::Range<usize>> {
+    let [_, a, b, _] = loc.byte_range;
+    let contents = loc.dict.get(b"Contents")?;
+    let raw = contents.raw(pdf);
+    if contents.span != (a..b) || contents.obj != Obj::Other || raw.starts_with(b"<<") {
+        return None;
+    }
+    raw.strip_prefix(b"<")?.strip_suffix(b">")?;
+    Some(a.checked_add(1)?..b.checked_sub(1)?)
 }
 
 /// `D:YYYYMMDDHHmmSS` followed by `Z`, `+HH'mm'`, `-HH'mm'` or nothing.
@@ -205,7 +234,7 @@ fn attr(si: &SignerInfo, oid: const_oid::ObjectIdentifier) -> Option<&der::Any> 
 fn check(pdf: &[u8]) -> Result<Checked, VerifyError> {
     let loc = locate(pdf)?;
     let raw = contents(pdf, &loc)?;
-    let sub_filter = loc.dict.get(b"SubFilter").map(|n| &pdf[n.span.clone()]);
+    let sub_filter = loc.dict.get(b"SubFilter").map(|n| n.raw(pdf));
     if !matches!(sub_filter, Some(b"/ETSI.CAdES.detached" | b"/adbe.pkcs7.detached")) {
         return Err(VerifyError::Unsupported("SubFilter other than ETSI.CAdES.detached".into()));
     }
@@ -227,7 +256,8 @@ fn check(pdf: &[u8]) -> Result<Checked, VerifyError> {
     }
     let md: OctetString =
         attr(si, oid::MESSAGE_DIGEST).ok_or_else(|| malformed("no messageDigest"))?.decode_as()?;
-    if md.as_bytes() != digest_ranges(pdf, loc.byte_range) {
+    let digest = digest_ranges(pdf, loc.byte_range).ok_or(VerifyError::PartialCoverage(loc.byte_range))?;
+    if md.as_bytes() != digest {
         return Err(VerifyError::DigestMismatch);
     }
 
@@ -291,8 +321,8 @@ fn check(pdf: &[u8]) -> Result<Checked, VerifyError> {
         timestamp_time,
         byte_range: loc.byte_range,
     };
-    if !reader.remaining_len().is_zero() && raw[usize::try_from(reader.position())?..].iter().any(|&b| b != 0)
-    {
+    let after = raw.get(usize::try_from(reader.position())?..).unwrap_or_default();
+    if after.iter().any(|&b| b != 0) {
         return Err(malformed("data after the CMS in /Contents"));
     }
     Ok(Checked { report, signer, certs })
@@ -357,12 +387,9 @@ fn chains_to(checked: &Checked, root: &Certificate) -> bool {
 /// have the same unsigned form even when their timestamps differ.
 pub fn unsigned_form(pdf: &[u8]) -> Option<Vec<u8>> {
     let loc = locate(pdf).ok()?;
-    let [_, a, b, _] = loc.byte_range;
-    if loc.dict.get(b"Contents").map(|n| n.span.clone()) != Some(a..b) {
-        return None;
-    }
+    let digits = hex_digits(pdf, &loc)?;
     let mut out = pdf.to_vec();
-    out[a + 1..b - 1].fill(b'0');
+    out.get_mut(digits)?.fill(b'0');
     Some(out)
 }
 

@@ -41,6 +41,10 @@ pub enum ServiceError {
     /// The act named as replacement is not a sealed act of the same collectivité.
     #[error("the replacement is not a sealed act of the same collectivité")]
     BadReplacement,
+    /// A PDF given for verification exceeds a bound of the reader: it is
+    /// refused unread (see [`crate::seal::limits`]).
+    #[error("the PDF exceeds a reading limit: {0}")]
+    PdfTooComplex(crate::seal::Limit),
 
     // ---- ours ----
     /// Rendering failed although the data was valid (a template bug).
@@ -64,6 +68,10 @@ pub enum ServiceError {
     /// Stored data is inconsistent (a record is missing or unreadable).
     #[error("corrupt store: {0}")]
     Corrupt(String),
+    /// A verification did not finish within its time budget
+    /// (`seal.verify_timeout_ms`): the verifiers are busy.
+    #[error("verification did not finish within {} ms", .0.as_millis())]
+    VerifyTimeout(std::time::Duration),
     /// Anything else that should not happen (a panicked task…).
     #[error("internal error: {0}")]
     Internal(String),

@@ -10,6 +10,8 @@ pub mod archive;
 mod audit;
 mod document;
 mod error;
+#[cfg(test)]
+mod fuzz;
 mod log;
 mod request;
 mod sealing;
@@ -63,7 +65,11 @@ pub struct Acta {
     collectivites: Collectivites,
     registers: Registers,
     sealer: Arc<Sealer>,
-    trust: TrustRoots,
+    trust: Arc<TrustRoots>,
+    /// Seal verifications running at once (they read untrusted files): one
+    /// per CPU, each within `verify_timeout`, queueing included.
+    verify_slots: Arc<Semaphore>,
+    verify_timeout: std::time::Duration,
     log: Log,
     /// The log's verifier key (signed-note vkey), published.
     log_vkey: String,
@@ -116,7 +122,9 @@ impl Acta {
             sealer: keys.sealer,
             log_vkey: keys.log_signer.verifier().vkey(),
             log: Log::new(store.clone(), keys.log_signer),
-            trust: keys.trust,
+            trust: Arc::new(keys.trust),
+            verify_slots: Arc::new(Semaphore::new(cpus)),
+            verify_timeout: std::time::Duration::from_millis(settings.seal.verify_timeout_ms),
             archive,
             log_pending: Arc::new(Notify::new()),
             follow_cursor: Mutex::new(0),

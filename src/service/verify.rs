@@ -7,11 +7,15 @@
 //! checkpoint). It says only what the public may know: number, date,
 //! collectivité, never the content of the act.
 
+use std::sync::Arc;
+
+use bytes::Bytes;
 use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::{Acta, CollectiviteRef, ServiceError};
 use crate::domain::{ActId, ActNumber, Sha256Digest};
+use crate::seal::{SealReport, VerifyError};
 use crate::store::keys;
 use crate::tlog::{self, SealLeaf};
 
@@ -94,11 +98,15 @@ impl Problem {
 }
 
 impl Acta {
-    /// Verify a PDF: its seal, the act it is, and its leaf in the log.
-    pub async fn verify_pdf(&self, pdf: &[u8]) -> Result<Verdict, ServiceError> {
-        let sha256 = Sha256Digest::of(pdf);
+    /// Verify a PDF: its seal, the act it is, and its leaf in the log. A
+    /// file beyond the PDF reader's bounds is refused
+    /// ([`ServiceError::PdfTooComplex`]), one that takes longer than the time
+    /// budget answers [`ServiceError::VerifyTimeout`]; any other file gets a
+    /// verdict.
+    pub async fn verify_pdf(&self, pdf: Bytes) -> Result<Verdict, ServiceError> {
+        let (sha256, seal) = self.check_seal(pdf).await?;
         let mut problems = Vec::new();
-        let cachet = match self.trust.verify(pdf) {
+        let cachet = match seal {
             Ok((report, trusted)) => {
                 if !trusted {
                     problems.push(Problem::new(
@@ -133,6 +141,36 @@ impl Acta {
         verdict.problemes = problems;
         verdict.conclude();
         Ok(verdict)
+    }
+
+    /// The file's SHA-256 and what its seal says, computed on the blocking
+    /// pool by one of the verification slots, all within the time budget.
+    /// The slot is held until the work ends, even past the budget, so that
+    /// hostile files cannot occupy more threads than there are slots.
+    async fn check_seal(
+        &self,
+        pdf: Bytes,
+    ) -> Result<(Sha256Digest, Result<(SealReport, bool), VerifyError>), ServiceError> {
+        let budget = self.verify_timeout;
+        let work = async {
+            let slot = Arc::clone(&self.verify_slots)
+                .acquire_owned()
+                .await
+                .map_err(|e| ServiceError::Internal(format!("verification slots: {e}")))?;
+            let trust = Arc::clone(&self.trust);
+            tokio::task::spawn_blocking(move || {
+                let _slot = slot;
+                (Sha256Digest::of(&pdf), trust.verify(&pdf))
+            })
+            .await
+            .map_err(|e| ServiceError::Internal(format!("verification task: {e}")))
+        };
+        let (sha256, seal) =
+            tokio::time::timeout(budget, work).await.map_err(|_| ServiceError::VerifyTimeout(budget))??;
+        match seal {
+            Err(VerifyError::TooComplex(limit)) => Err(ServiceError::PdfTooComplex(limit)),
+            seal => Ok((sha256, seal)),
+        }
     }
 
     /// Verify a SHA-256: the act it belongs to and its leaf in the log (the

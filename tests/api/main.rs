@@ -15,6 +15,7 @@ mod cli;
 mod crash;
 mod fuzz;
 mod helpers;
+mod hostile_pdf;
 mod object_lock;
 mod openapi;
 mod pdf;
