@@ -16,6 +16,7 @@
 //! and [`pki`] makes a throw-away PKI for tests.
 
 pub mod cms;
+mod lexer;
 pub mod limits;
 pub mod pdf;
 pub mod pki;
@@ -23,6 +24,7 @@ pub mod signer;
 mod syntax;
 pub mod tsa;
 pub mod verify;
+mod xref;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -3,7 +3,7 @@
 use super::*;
 use crate::seal::limits::{MAX_VALUES, MAX_WORK};
 
-fn read(src: &[u8]) -> Result<Node> {
+fn read(src: &[u8]) -> std::result::Result<Node, SyntaxError> {
     Lexer::at(src, 0, &Budget::default()).value()
 }
 

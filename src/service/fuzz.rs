@@ -143,6 +143,10 @@ fn any_value() -> impl Strategy<Value = Value> {
 /// leads to.
 #[derive(Debug, Clone)]
 enum Op {
+    /// Text written into a string (in its middle), or replacing another
+    /// value: the likeliest change to pass validation and reach the template
+    /// (escaping, line breaking, fonts).
+    Text(String),
     Drop,
     Replace(Value),
     Duplicate,
@@ -152,8 +156,9 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
+        8 => odd_text().prop_map(Op::Text),
         2 => Just(Op::Drop),
-        5 => any_value().prop_map(Op::Replace),
+        3 => any_value().prop_map(Op::Replace),
         1 => Just(Op::Duplicate),
         1 => "[a-z_]{1,12}".prop_map(Op::Rename),
         1 => ("[a-z_]{1,12}", any_value()).prop_map(|(k, v)| Op::Insert(k, v)),
@@ -186,12 +191,20 @@ fn mutate(v: &mut Value, path: &[Index], op: &Op) {
                     items.remove(i);
                 }
                 Op::Replace(new) => items[i] = new.clone(),
+                Op::Text(text) => items[i] = with_text(&items[i], text),
                 Op::Duplicate | Op::Rename(_) => items.insert(i, items[i].clone()),
                 Op::Insert(_, new) => items.insert(i, new.clone()),
             }
         }
         _ => {}
     }
+}
+
+/// `text` written in the middle of `v` if it is a string, else `text`.
+fn with_text(v: &Value, text: &str) -> Value {
+    let Some(s) = v.as_str() else { return Value::String(text.to_owned()) };
+    let middle = s.char_indices().nth(s.chars().count() / 2).map_or(s.len(), |(i, _)| i);
+    Value::String(format!("{}{text}{}", &s[..middle], &s[middle..]))
 }
 
 fn apply_in_object(map: &mut Map<String, Value>, key: String, op: &Op) {
@@ -201,6 +214,10 @@ fn apply_in_object(map: &mut Map<String, Value>, key: String, op: &Op) {
         }
         Op::Replace(new) => {
             map.insert(key, new.clone());
+        }
+        Op::Text(text) => {
+            let new = map.get(&key).map(|v| with_text(v, text)).unwrap_or_default();
+            map.insert(key, new);
         }
         Op::Duplicate => {
             let copy = map.get(&key).cloned().unwrap_or_default();
@@ -223,12 +240,17 @@ proptest! {
     #[test]
     fn fuzz_mutated_requests_are_refused_with_field_errors_or_rendered(
         fixture in any::<Index>(),
-        changes in vec((vec(any::<Index>(), 1..5), op()), 1..3),
+        changes in vec((proptest::bool::weighted(0.9), vec(any::<Index>(), 1..8), op()), 1..3)
+            .prop_filter("mostly one change", |c| c.len() == 1 || c[0].1.len() % 4 == 0),
     ) {
         let fixtures = fixtures();
         let mut body = fixtures[fixture.index(fixtures.len())].clone();
-        for (path, op) in &changes {
-            mutate(&mut body, path, op);
+        // Mostly the act's data, sometimes the envelope.
+        for (in_data, path, op) in &changes {
+            match body.get_mut("data") {
+                Some(data) if *in_data => mutate(data, path, op),
+                _ => mutate(&mut body, path, op),
+            }
         }
         let bytes = serde_json::to_vec(&body).unwrap();
         // The server's input limits first (a refusal there is a documented 4xx).
