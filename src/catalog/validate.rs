@@ -1,6 +1,8 @@
 //! Validation of request data: the template's JSON Schema, then the text rules
-//! that hold for every string (no blank values, no control or bidirectional
-//! override characters). Every problem is reported, in French, with the JSON
+//! that hold for every string (no blank values, no overlong words, and the
+//! characters of [`crate::domain::text`]: no control, bidirectional,
+//! zero-width or other invisible characters; line feeds only where the
+//! schema allows them). Every problem is reported, in French, with the JSON
 //! pointer of the faulty field, so a form can highlight all of them at once.
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
@@ -115,26 +117,12 @@ fn custom_message(schema: &Value, keyword_path: &str) -> Option<String> {
     schema.pointer(parent)?.get(CUSTOM_MESSAGE)?.as_str().map(str::to_owned)
 }
 
-/// Characters that must never reach a legal document: C0/C1 controls (except
-/// the line feed) and the Unicode bidirectional overrides and isolates, which
-/// can visually reorder a line ("A-00417" shown as "71400-A").
-fn forbidden(c: char) -> bool {
-    (c.is_control() && c != '\n')
-        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
-        || matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}')
-}
-
 fn check_strings(v: &Value, path: &mut String, errors: &mut Vec<FieldError>) {
     match v {
         Value::String(s) => {
-            if let Some(c) = s.chars().find(|&c| forbidden(c)) {
-                errors.push(FieldError {
-                    path: path.clone(),
-                    message: format!(
-                        "contient un caractère invisible ou de contrôle interdit (U+{:04X})",
-                        u32::from(c)
-                    ),
-                });
+            // The characters of every string follow the one text policy.
+            if let Err(message) = crate::domain::text::check(s) {
+                errors.push(FieldError { path: path.clone(), message });
             } else if s.trim().is_empty() && !s.is_empty() {
                 errors.push(FieldError { path: path.clone(), message: "ne doit pas être vide".into() });
             } else if s.split_whitespace().any(|w| w.chars().count() > MAX_WORD_CHARS) {

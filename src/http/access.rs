@@ -184,9 +184,9 @@ impl Gate {
                 body
             }
             Access::BodyCollectivite(_) => {
-                let bytes = axum::body::to_bytes(body, self.max_body_bytes)
-                    .await
-                    .map_err(|_| ApiError::PayloadTooLarge)?;
+                let bytes = axum::body::to_bytes(body, self.max_body_bytes).await.map_err(|e| {
+                    if input::timed_out(&e) { ApiError::BodyTimeout } else { ApiError::PayloadTooLarge }
+                })?;
                 let value = input::parse(&bytes)?;
                 let named = value.get("collectivite").and_then(|v| v.as_str()).and_then(|s| s.parse().ok());
                 if let Some(siren) = named {

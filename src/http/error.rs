@@ -70,6 +70,8 @@ pub enum ApiError {
     MalformedJson(String),
     /// The body is larger than allowed.
     PayloadTooLarge,
+    /// The body did not arrive within the server's body-read timeout.
+    BodyTimeout,
     /// The body exceeds a structural limit (see [`super::input`]).
     Input(InputError),
     /// Authentication failed, or a token operation was refused.
@@ -130,6 +132,16 @@ fn problem(e: ApiError) -> Problem {
                 "payload_too_large",
                 "Requête trop volumineuse",
                 "le corps de la requête dépasse la taille maximale acceptée".into(),
+            );
+        }
+        ApiError::BodyTimeout => {
+            return Problem::new(
+                S::REQUEST_TIMEOUT,
+                "request_timeout",
+                "Requête trop lente",
+                "le corps de la requête n'est pas arrivé dans le délai accordé ; réessayez, \
+                 depuis une connexion plus rapide si besoin"
+                    .into(),
             );
         }
         ApiError::Service(e) => e,

@@ -112,11 +112,25 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             return Ok(Self(v));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|r| match r.status() {
+            _ if timed_out(&r) => ApiError::BodyTimeout,
             StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
             _ => ApiError::MalformedJson(r.body_text()),
         })?;
         parse(&bytes).map(Self)
     }
+}
+
+/// Whether reading a body failed because it did not arrive in time (the
+/// server's `body_read_timeout`), whatever wraps the timeout.
+pub(super) fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(e) = cause {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 #[cfg(test)]

@@ -11,12 +11,15 @@
 
 mod access;
 mod acts;
+mod characters;
 mod cli;
+mod connections;
 mod crash;
 mod fuzz;
 mod helpers;
 mod object_lock;
 mod openapi;
+mod parameters;
 mod pdf;
 mod register;
 mod s3;
