@@ -148,7 +148,11 @@ fn check_strings(v: &Value, path: &mut String, errors: &mut Vec<FieldError>) {
                 // JSON pointer escaping (RFC 6901).
                 path.push('/');
                 path.push_str(&k.replace('~', "~0").replace('/', "~1"));
-                check_strings(item, path, errors);
+                // Member names follow the text policy too.
+                match crate::domain::text::check(k) {
+                    Err(message) => errors.push(FieldError { path: path.clone(), message }),
+                    Ok(()) => check_strings(item, path, errors),
+                }
                 path.truncate(len);
             }
         }
@@ -181,6 +185,14 @@ mod tests {
         let errs = check(json!({}), json!({"l": ["ok", "A-\u{202E}00417"]}));
         assert_eq!(errs[0].path, "/data/l/1");
         assert!(errs[0].message.contains("U+202E"), "{}", errs[0].message);
+    }
+
+    #[test]
+    fn a_member_name_hiding_an_invisible_character_is_refused() {
+        let errs = check(json!({}), json!({"agent": {"no\u{200D}m": "Durand"}}));
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].path, "/data/agent/no\u{200D}m");
+        assert!(errs[0].message.contains("U+200D (zero width joiner)"), "{}", errs[0].message);
     }
 
     #[test]

@@ -165,6 +165,13 @@ pub async fn gate(State(gate): State<Arc<Gate>>, req: Request, next: Next) -> Re
 
 impl Gate {
     async fn admit(&self, req: Request) -> Result<(Request, Option<Admitted>), ApiError> {
+        // A body announced larger than the limit is refused before any of it
+        // is read (the limit alone trips only once that many bytes came).
+        let declared =
+            req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > u64::try_from(self.max_body_bytes).unwrap_or(u64::MAX)) {
+            return Err(ApiError::PayloadTooLarge);
+        }
         let Some(path) = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()) else {
             return Ok((req, None)); // no route: the fallback answers 404
         };

@@ -5,6 +5,11 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
+use std::time::Duration;
+
+use acta::auth::Role;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
 use crate::helpers::{fixture, spawn_app};
 
 #[tokio::test]
@@ -110,5 +115,40 @@ async fn a_token_expiring_at_the_end_of_time_is_not_a_server_error() {
         );
         let (status, _) = app.get_json("/api/v1/tokens").await;
         assert_eq!(status, StatusCode::OK, "{expires}");
+    }
+}
+
+#[tokio::test]
+async fn hostile_content_lengths_are_refused_before_any_body_is_read() {
+    let app = spawn_app().await;
+    let token = app.token(Role::Admin, &[]).await;
+    let addr = app.base.strip_prefix("http://").unwrap().to_owned();
+    // hyper refuses what is not a length it can count (400, or 431 past its range).
+    let cases = [
+        ("18446744073709551615", "HTTP/1.1 4"),
+        ("99999999999999999999", "HTTP/1.1 4"),
+        ("-1", "HTTP/1.1 400"),
+        // Announced past `max_body_bytes`: 413 at once, not after the body.
+        ("18446744073709551613", "HTTP/1.1 413"),
+        ("2097153", "HTTP/1.1 413"),
+    ];
+    for path in ["/api/v1/acts", "/api/v1/tokens", "/api/v1/verify"] {
+        for (length, expected) in cases {
+            let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+            let head = format!(
+                "POST {path} HTTP/1.1\r\nHost: acta\r\nAuthorization: Bearer {token}\r\n\
+                 Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n{{"
+            );
+            stream.write_all(head.as_bytes()).await.unwrap();
+            let mut answer = vec![0; 4096];
+            let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer)).await;
+            let n =
+                n.unwrap_or_else(|_| panic!("{path} {length}: no answer while the body is pending")).unwrap();
+            let answer = String::from_utf8_lossy(&answer[..n]);
+            assert!(answer.starts_with(expected), "{path} {length}: {answer}");
+            if expected.ends_with("413") {
+                assert!(answer.contains("payload_too_large"), "{path} {length}: {answer}");
+            }
+        }
     }
 }
