@@ -72,6 +72,8 @@ pub enum ApiError {
     PayloadTooLarge,
     /// The body did not arrive within the server's body-read timeout.
     BodyTimeout,
+    /// The body could not be read (the connection failed while sending it).
+    UnreadableBody(String),
     /// The body exceeds a structural limit (see [`super::input`]).
     Input(InputError),
     /// Authentication failed, or a token operation was refused.
@@ -142,6 +144,14 @@ fn problem(e: ApiError) -> Problem {
                 "le corps de la requête n'est pas arrivé dans le délai accordé ; réessayez, \
                  depuis une connexion plus rapide si besoin"
                     .into(),
+            );
+        }
+        ApiError::UnreadableBody(why) => {
+            return Problem::new(
+                S::BAD_REQUEST,
+                "body_unreadable",
+                "Corps de requête illisible",
+                format!("le corps de la requête n'a pas pu être lu : {why}"),
             );
         }
         ApiError::Service(e) => e,

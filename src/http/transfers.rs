@@ -2,7 +2,6 @@
 //! are thin: the work is in [`crate::service::archive`].
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -10,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use super::access::Audited;
 use super::error::{ApiError, Problem};
-use super::input::JsonBody;
+use super::input::{JsonBody, RawBody};
 use crate::catalog::FieldError;
 use crate::service::ServiceError;
 use crate::service::archive::{ArchiveError, TransferId, TransferSpec, TransferView};
@@ -82,7 +81,7 @@ pub async fn sip(State(acta): State<AppState>, Path(id): Path<String>) -> Result
 pub async fn reply(
     State(acta): State<AppState>,
     Path(id): Path<String>,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Response, TransferError> {
     let id = transfer_id(&id)?;
     let transfer = acta.ingest_reply(&id, &body).await?;

@@ -84,8 +84,9 @@ async fn a_body_that_trickles_past_the_body_timeout_is_answered_408_and_the_conn
     let app = TestApp::with_settings(settings, data_dir).await;
     let token = app.token(Role::Admin, &[]).await;
     let addr = app.base.strip_prefix("http://").unwrap().to_owned();
-    // One route whose access gate reads the body, one whose handler does.
-    for path in ["/api/v1/acts", "/api/v1/tokens"] {
+    // A route whose access gate reads the body, one whose handler reads
+    // JSON, and the public one that reads raw bytes.
+    for path in ["/api/v1/acts", "/api/v1/tokens", "/api/v1/verify"] {
         let stream = TcpStream::connect(&addr).await.unwrap();
         let (mut reader, mut writer) = stream.into_split();
         let head = format!(
