@@ -14,7 +14,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::helpers::{Served, TestApp, test_keys, test_settings};
+use crate::helpers::{Served, TestApp, acta_command, test_keys, test_settings};
 
 /// A handler with a bug.
 async fn buggy() -> &'static str {
@@ -111,6 +111,42 @@ async fn a_body_that_trickles_past_the_body_timeout_is_answered_408_and_the_conn
         assert!(answer.starts_with("HTTP/1.1 408"), "{path}: {answer}");
         assert!(answer.contains("\"code\":\"request_timeout\""), "{path}: {answer}");
     }
+}
+
+#[tokio::test]
+async fn on_sigterm_the_server_closes_idle_connections_finishes_requests_in_flight_and_exits() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut command = acta_command();
+    command.arg("--data-dir").arg(data_dir.path()).env("RUST_LOG", "warn");
+    let mut served = Served::start(command).await;
+    let addr = served.base.strip_prefix("http://").unwrap().to_owned();
+    let mut idle = TcpStream::connect(&addr).await.unwrap();
+    // A verification whose body is half sent when the signal comes.
+    let body = format!("{{\"sha256\": \"{}\"}}", "ab".repeat(32));
+    let (first, rest) = body.split_at(20);
+    let mut in_flight = TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/verify HTTP/1.1\r\nHost: acta\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{first}",
+        body.len()
+    );
+    in_flight.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let kill =
+        std::process::Command::new("kill").args(["-TERM", &served.pid().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let closed = tokio::time::timeout(Duration::from_secs(5), idle.read(&mut [0; 16])).await;
+    assert!(matches!(closed, Ok(Ok(0) | Err(_))), "the idle connection was kept: {closed:?}");
+    assert!(served.is_running(), "exited with a request in flight");
+
+    in_flight.write_all(rest.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), in_flight.read_to_end(&mut answer)).await.unwrap().unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let status = served.exited_within(Duration::from_secs(10)).await.expect("acta did not exit");
+    assert!(status.success(), "{status:?}");
 }
 
 /// The server's open-file limit in the crowd test; the crowd is larger.
