@@ -84,14 +84,15 @@ fn day(name: &str, value: &str) -> Result<time::Date, ApiError> {
             .bytes()
             .enumerate()
             .all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
-    shape
-        .then(|| time::Date::parse(value, time::macros::format_description!("[year]-[month]-[day]")).ok())
-        .flatten()
-        .ok_or_else(|| {
-            ApiError::InvalidParameter(format!(
-                "le paramètre « {name} » attend un jour existant au format AAAA-MM-JJ (reçu « {value} »)"
-            ))
-        })
+    let refused = || {
+        ApiError::InvalidParameter(format!(
+            "le paramètre « {name} » attend un jour existant au format AAAA-MM-JJ (reçu « {value} »)"
+        ))
+    };
+    if !shape {
+        return Err(refused());
+    }
+    time::Date::parse(value, time::macros::format_description!("[year]-[month]-[day]")).map_err(|_| refused())
 }
 
 /// `GET /api/v1/tokens`: every token, revoked ones included, without secrets.
