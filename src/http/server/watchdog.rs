@@ -17,7 +17,7 @@ use tokio::time::Instant;
 
 use super::Limits;
 
-/// Where a connection is in its request/response cycle (see the module docs).
+/// Where a connection is in its request/response cycle (see the terms of `super`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Phase {
     Waiting = 0,
