@@ -60,6 +60,39 @@ pub struct Settings {
     pub single_writer: bool,
     /// The electronic seal and the register log's keys.
     pub seal: SealSettings,
+    /// Connection limits of the HTTP server.
+    pub http: HttpSettings,
+}
+
+/// Connection hygiene of the HTTP server (see `crate::http::server`): how long
+/// a client may take, and how many connections are served at once. Every
+/// timeout closes the connection; none of them bounds a handler's own work.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpSettings {
+    /// Seconds a client has to send a request's complete headers, counted
+    /// from its first byte.
+    pub header_read_timeout_secs: u64,
+    /// Seconds a request body may take to arrive, in total (a trickled body
+    /// is cut, not only a stalled one).
+    pub body_read_timeout_secs: u64,
+    /// Seconds a connection may stay silent: waiting for a request (keep-alive
+    /// or a fresh connection that sends nothing), or not reading a response.
+    pub idle_timeout_secs: u64,
+    /// Connections served at once; further ones wait in the kernel's accept
+    /// queue until one closes.
+    pub max_connections: usize,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            header_read_timeout_secs: 10,
+            body_read_timeout_secs: 60,
+            idle_timeout_secs: 60,
+            max_connections: 1024,
+        }
+    }
 }
 
 /// Keys of the electronic seal (PAdES) and of the register log.
@@ -126,6 +159,7 @@ impl Default for Settings {
             s3: S3Settings::default(),
             single_writer: false,
             seal: SealSettings::default(),
+            http: HttpSettings::default(),
         }
     }
 }
@@ -251,6 +285,19 @@ mod tests {
             assert_eq!(s.store.as_deref(), Some("s3://acta/cdg"));
             assert_eq!(s.s3.secret_access_key.as_ref().unwrap().expose(), "hush");
             assert!(!format!("{s:?}").contains("hush"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn connection_limits_come_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("ACTA_HTTP__IDLE_TIMEOUT_SECS", "3");
+            jail.set_env("ACTA_HTTP__MAX_CONNECTIONS", "50");
+            let s = Settings::load(None, &Overrides::default()).unwrap();
+            assert_eq!(s.http.idle_timeout_secs, 3);
+            assert_eq!(s.http.max_connections, 50);
+            assert_eq!(s.http.header_read_timeout_secs, HttpSettings::default().header_read_timeout_secs);
             Ok(())
         });
     }

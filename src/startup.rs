@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
-use crate::config::Settings;
+use crate::config::{HttpSettings, Settings};
 use crate::http;
 use crate::service::{Acta, OpenError, ServiceError};
 
@@ -36,6 +36,7 @@ pub struct Application {
     listener: TcpListener,
     acta: Arc<Acta>,
     max_body_bytes: usize,
+    http: HttpSettings,
 }
 
 impl Application {
@@ -67,7 +68,7 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .await
             .map_err(|source| StartupError::Bind { addr: settings.listen, source })?;
-        Ok(Self { listener, acta, max_body_bytes: settings.max_body_bytes })
+        Ok(Self { listener, acta, max_body_bytes: settings.max_body_bytes, http: settings.http })
     }
 
     /// The bound address (useful when the port was 0).
@@ -81,10 +82,12 @@ impl Application {
     }
 
     /// Serve until Ctrl-C or SIGTERM, then finish in-flight requests.
+    /// Connections are bounded in number and time (`http` settings, see
+    /// [`http::server`]).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let app = http::router(self.acta, self.max_body_bytes);
         tracing::info!(addr = %self.listener.local_addr()?, "acta listening");
-        axum::serve(self.listener, app).with_graceful_shutdown(shutdown_signal()).await
+        http::server::serve(self.listener, app, &self.http, shutdown_signal()).await
     }
 }
 

@@ -165,10 +165,19 @@ fn matches(e: &AuditEntry, q: &AuditQuery, scope: &Collectivites) -> bool {
         && q.to.is_none_or(|t| day <= t)
 }
 
+/// Most month prefixes listed one by one; a longer span lists the whole trail
+/// (the dates still filter the entries), so that a caller's wide span
+/// (`from=0001-01-01&to=9999-12-31`) costs one listing, not 120 000.
+const MAX_MONTH_PREFIXES: i64 = 36;
+
 /// The month prefixes to list: every month from `from` to `to`, or the whole
-/// trail when a bound is missing.
+/// trail when a bound is missing or the span is long.
 fn month_prefixes(q: &AuditQuery) -> Vec<String> {
     let (Some(from), Some(to)) = (q.from, q.to) else { return vec![AUDIT.to_owned()] };
+    let months = |d: time::Date| i64::from(d.year()) * 12 + i64::from(u8::from(d.month()));
+    if months(to) - months(from) >= MAX_MONTH_PREFIXES {
+        return vec![AUDIT.to_owned()];
+    }
     let mut out = Vec::new();
     let (mut y, mut m) = (from.year(), u8::from(from.month()));
     while (y, m) <= (to.year(), u8::from(to.month())) {
@@ -192,6 +201,12 @@ mod tests {
         };
         assert_eq!(month_prefixes(&q), ["audit/2026/11/", "audit/2026/12/", "audit/2027/01/"]);
         assert_eq!(month_prefixes(&AuditQuery::default()), ["audit/"]);
+        let wide = AuditQuery {
+            from: Some(date!(1000 - 01 - 01)),
+            to: Some(date!(9999 - 12 - 31)),
+            ..AuditQuery::default()
+        };
+        assert_eq!(month_prefixes(&wide), ["audit/"]);
     }
 
     #[tokio::test]

@@ -1,6 +1,8 @@
 //! Validation of request data: the template's JSON Schema, then the text rules
-//! that hold for every string (no blank values, no control or bidirectional
-//! override characters). Every problem is reported, in French, with the JSON
+//! that hold for every string (no blank values, no overlong words, and the
+//! characters of [`crate::domain::text`]: no control, bidirectional,
+//! zero-width or other invisible characters; line feeds only where the
+//! schema allows them). Every problem is reported, in French, with the JSON
 //! pointer of the faulty field, so a form can highlight all of them at once.
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
@@ -115,26 +117,12 @@ fn custom_message(schema: &Value, keyword_path: &str) -> Option<String> {
     schema.pointer(parent)?.get(CUSTOM_MESSAGE)?.as_str().map(str::to_owned)
 }
 
-/// Characters that must never reach a legal document: C0/C1 controls (except
-/// the line feed) and the Unicode bidirectional overrides and isolates, which
-/// can visually reorder a line ("A-00417" shown as "71400-A").
-fn forbidden(c: char) -> bool {
-    (c.is_control() && c != '\n')
-        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
-        || matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}')
-}
-
 fn check_strings(v: &Value, path: &mut String, errors: &mut Vec<FieldError>) {
     match v {
         Value::String(s) => {
-            if let Some(c) = s.chars().find(|&c| forbidden(c)) {
-                errors.push(FieldError {
-                    path: path.clone(),
-                    message: format!(
-                        "contient un caractère invisible ou de contrôle interdit (U+{:04X})",
-                        u32::from(c)
-                    ),
-                });
+            // The characters of every string follow the one text policy.
+            if let Err(message) = crate::domain::text::check(s) {
+                errors.push(FieldError { path: path.clone(), message });
             } else if s.trim().is_empty() && !s.is_empty() {
                 errors.push(FieldError { path: path.clone(), message: "ne doit pas être vide".into() });
             } else if s.split_whitespace().any(|w| w.chars().count() > MAX_WORD_CHARS) {
@@ -160,7 +148,11 @@ fn check_strings(v: &Value, path: &mut String, errors: &mut Vec<FieldError>) {
                 // JSON pointer escaping (RFC 6901).
                 path.push('/');
                 path.push_str(&k.replace('~', "~0").replace('/', "~1"));
-                check_strings(item, path, errors);
+                // Member names follow the text policy too.
+                match crate::domain::text::check(k) {
+                    Err(message) => errors.push(FieldError { path: path.clone(), message }),
+                    Ok(()) => check_strings(item, path, errors),
+                }
                 path.truncate(len);
             }
         }
@@ -193,6 +185,14 @@ mod tests {
         let errs = check(json!({}), json!({"l": ["ok", "A-\u{202E}00417"]}));
         assert_eq!(errs[0].path, "/data/l/1");
         assert!(errs[0].message.contains("U+202E"), "{}", errs[0].message);
+    }
+
+    #[test]
+    fn a_member_name_hiding_an_invisible_character_is_refused() {
+        let errs = check(json!({}), json!({"agent": {"no\u{200D}m": "Durand"}}));
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].path, "/data/agent/no\u{200D}m");
+        assert!(errs[0].message.contains("U+200D (zero width joiner)"), "{}", errs[0].message);
     }
 
     #[test]

@@ -165,6 +165,13 @@ pub async fn gate(State(gate): State<Arc<Gate>>, req: Request, next: Next) -> Re
 
 impl Gate {
     async fn admit(&self, req: Request) -> Result<(Request, Option<Admitted>), ApiError> {
+        // A body announced larger than the limit is refused before any of it
+        // is read (the limit alone trips only once that many bytes came).
+        let declared =
+            req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > u64::try_from(self.max_body_bytes).unwrap_or(u64::MAX)) {
+            return Err(ApiError::PayloadTooLarge);
+        }
         let Some(path) = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()) else {
             return Ok((req, None)); // no route: the fallback answers 404
         };
@@ -184,9 +191,9 @@ impl Gate {
                 body
             }
             Access::BodyCollectivite(_) => {
-                let bytes = axum::body::to_bytes(body, self.max_body_bytes)
-                    .await
-                    .map_err(|_| ApiError::PayloadTooLarge)?;
+                let bytes = axum::body::to_bytes(body, self.max_body_bytes).await.map_err(|e| {
+                    if input::timed_out(&e) { ApiError::BodyTimeout } else { ApiError::PayloadTooLarge }
+                })?;
                 let value = input::parse(&bytes)?;
                 let named = value.get("collectivite").and_then(|v| v.as_str()).and_then(|s| s.parse().ok());
                 if let Some(siren) = named {

@@ -52,22 +52,47 @@ pub async fn audit(
 
 fn audit_query(params: &[(String, String)]) -> Result<AuditQuery, ApiError> {
     let bad = |what: String| ApiError::InvalidParameter(what);
-    let date = |k: &str, v: &str| {
-        time::Date::parse(v, time::macros::format_description!("[year]-[month]-[day]"))
-            .map_err(|_| bad(format!("le paramètre « {k} » attend une date AAAA-MM-JJ")))
-    };
     let mut q = AuditQuery::default();
+    let mut seen = Vec::with_capacity(params.len());
     for (k, v) in params {
+        if seen.contains(&k.as_str()) {
+            return Err(bad(format!("le paramètre « {k} » est donné plusieurs fois")));
+        }
+        seen.push(k.as_str());
         match k.as_str() {
             "collectivite" => {
                 q.collectivite = Some(v.parse().map_err(|e| bad(format!("« collectivite » : {e}")))?);
             }
-            "from" => q.from = Some(date(k, v)?),
-            "to" => q.to = Some(date(k, v)?),
+            "from" => q.from = Some(day(k, v)?),
+            "to" => q.to = Some(day(k, v)?),
             other => return Err(bad(format!("paramètre inconnu « {other} »"))),
         }
     }
+    if let (Some(from), Some(to)) = (q.from, q.to)
+        && from > to
+    {
+        return Err(bad(format!("le paramètre « to » ({to}) précède « from » ({from})")));
+    }
     Ok(q)
+}
+
+/// A day parameter: exactly `AAAA-MM-JJ` (four-digit year, no sign), a real
+/// calendar day.
+fn day(name: &str, value: &str) -> Result<time::Date, ApiError> {
+    let shape = value.len() == 10
+        && value
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    let refused = || {
+        ApiError::InvalidParameter(format!(
+            "le paramètre « {name} » attend un jour existant au format AAAA-MM-JJ (reçu « {value} »)"
+        ))
+    };
+    if !shape {
+        return Err(refused());
+    }
+    time::Date::parse(value, time::macros::format_description!("[year]-[month]-[day]")).map_err(|_| refused())
 }
 
 /// `GET /api/v1/tokens`: every token, revoked ones included, without secrets.

@@ -70,6 +70,10 @@ pub enum ApiError {
     MalformedJson(String),
     /// The body is larger than allowed.
     PayloadTooLarge,
+    /// The body did not arrive within the server's body-read timeout.
+    BodyTimeout,
+    /// The body could not be read (the connection failed while sending it).
+    UnreadableBody(String),
     /// The body exceeds a structural limit (see [`super::input`]).
     Input(InputError),
     /// Authentication failed, or a token operation was refused.
@@ -130,6 +134,24 @@ fn problem(e: ApiError) -> Problem {
                 "payload_too_large",
                 "Requête trop volumineuse",
                 "le corps de la requête dépasse la taille maximale acceptée".into(),
+            );
+        }
+        ApiError::BodyTimeout => {
+            return Problem::new(
+                S::REQUEST_TIMEOUT,
+                "request_timeout",
+                "Requête trop lente",
+                "le corps de la requête n'est pas arrivé dans le délai accordé ; réessayez, \
+                 depuis une connexion plus rapide si besoin"
+                    .into(),
+            );
+        }
+        ApiError::UnreadableBody(why) => {
+            return Problem::new(
+                S::BAD_REQUEST,
+                "body_unreadable",
+                "Corps de requête illisible",
+                format!("le corps de la requête n'a pas pu être lu : {why}"),
             );
         }
         ApiError::Service(e) => e,

@@ -112,11 +112,43 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             return Ok(Self(v));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|r| match r.status() {
+            _ if timed_out(&r) => ApiError::BodyTimeout,
             StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
             _ => ApiError::MalformedJson(r.body_text()),
         })?;
         parse(&bytes).map(Self)
     }
+}
+
+/// A raw request body (a PDF to verify, an archive's XML reply), read within
+/// `max_body_bytes` and the server's body-read timeout; a failure is a
+/// problem like any other (408, 413, 400), never axum's plain-text rejection.
+#[derive(Debug, Clone)]
+pub struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Bytes::from_request(req, state).await.map(Self).map_err(|r| match r.status() {
+            _ if timed_out(&r) => ApiError::BodyTimeout,
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+            _ => ApiError::UnreadableBody(r.body_text()),
+        })
+    }
+}
+
+/// Whether reading a body failed because it did not arrive in time (the
+/// server's `body_read_timeout`), whatever wraps the timeout.
+pub(super) fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(e) = cause {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 #[cfg(test)]

@@ -4,6 +4,11 @@
 //! result. Every error leaves as `application/problem+json` (RFC 9457) with a
 //! stable `code` (see [`error`] and `docs/errors.md`).
 //!
+//! A panic in a handler is caught by the outermost layers and answered
+//! `500 internal_panic` for that request alone (the process relies on
+//! unwinding: building with `panic = "abort"` is refused below). Connections
+//! are served by [`server`], which bounds their number and duration.
+//!
 //! Who may call what is declared in one table ([`routes`]) and enforced by one
 //! middleware ([`access`]); JSON bodies are checked against the limits of
 //! [`input`] before anything reads them.
@@ -20,13 +25,20 @@ mod range;
 mod register;
 pub mod routes;
 mod search;
+pub mod server;
 mod transfers;
 
+use std::any::Any;
 use std::sync::Arc;
 
+#[cfg(panic = "abort")]
+compile_error!("acta answers a panicking request with a 500 and serves on: build it with panic = \"unwind\"");
+
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, Request, header};
+use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Router};
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -38,6 +50,14 @@ pub type AppState = Arc<Acta>;
 
 /// The whole router. `max_body_bytes` bounds request bodies.
 pub fn router(acta: AppState, max_body_bytes: usize) -> Router {
+    router_with(acta, max_body_bytes, Router::new())
+}
+
+/// The whole router plus `extra` routes, which the access gate does not see
+/// but every outer layer wraps (panics caught, security headers, request
+/// ids, tracing): for diagnostics, and for tests that need a misbehaving
+/// route.
+pub fn router_with(acta: AppState, max_body_bytes: usize, extra: Router<AppState>) -> Router {
     let table = routes::table();
     let rules = access::Rules::new(table.iter().map(|(r, _)| (r.method.clone(), r.path, r.access)));
     let gate = Arc::new(access::Gate::new(Arc::clone(&acta), rules, max_body_bytes));
@@ -48,11 +68,12 @@ pub fn router(acta: AppState, max_body_bytes: usize) -> Router {
     let request_id = HeaderName::from_static(REQUEST_ID);
     // `Router::layer` wraps each route after routing, so the gate sees the
     // matched path and finds the route's rule.
-    let mut router = router
+    let router = router
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&gate), access::gate))
         .layer(Extension(gate))
         .layer(DefaultBodyLimit::max(max_body_bytes));
+    let mut router = extra.merge(router).layer(CatchPanicLayer::custom(panic_problem));
     for (name, value) in SECURITY_HEADERS {
         router = router.layer(SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value)));
     }
@@ -66,6 +87,26 @@ pub fn router(acta: AppState, max_body_bytes: usize) -> Router {
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(acta)
+}
+
+/// A panicking request: logged with its message (inside the request's span,
+/// so with its id), answered with an opaque 500.
+fn panic_problem(payload: Box<dyn Any + Send + 'static>) -> Response {
+    let message = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = message, "request handler panicked; answered 500, serving on");
+    error::Problem::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal_panic",
+        "Erreur interne",
+        "une erreur inattendue a interrompu le traitement de cette requête ; elle a été journalisée \
+         et n'affecte pas les autres requêtes"
+            .into(),
+    )
+    .into_response()
 }
 
 /// Header carrying the request id (kept if the client or a proxy sent one).

@@ -1,6 +1,12 @@
 //! HTTP range requests (RFC 9110 §14) for sealed PDFs: one range per request
 //! (`bytes=a-b`, `bytes=a-`, `bytes=-n`); a header we do not understand, or
 //! several ranges, is ignored and the whole object is sent, as the RFC allows.
+//!
+//! Positions are the caller's numbers: they are read as digits only (no sign,
+//! no spaces inside), any `u64` is accepted, and no arithmetic on them can
+//! wrap. A last position at or past the end means "to the end" (RFC 9110
+//! §14.1.2), which is also how `bytes=a-18446744073709551615` is read; a first
+//! position past the end is answered 416.
 
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -16,13 +22,25 @@ pub fn parse(value: &str) -> Option<GetRange> {
     }
     let (a, b) = spec.split_once('-')?;
     match (a.trim(), b.trim()) {
-        ("", n) => n.parse().ok().filter(|&n| n > 0).map(GetRange::Suffix),
-        (a, "") => Some(GetRange::Offset(a.parse().ok()?)),
+        ("", n) => position(n).filter(|&n| n > 0).map(GetRange::Suffix),
+        (a, "") => Some(GetRange::Offset(position(a)?)),
         (a, b) => {
-            let (start, end): (u64, u64) = (a.parse().ok()?, b.parse().ok()?);
-            (start <= end).then_some(GetRange::Bounded(start..end + 1))
+            let (start, last) = (position(a)?, position(b)?);
+            if start > last {
+                return None;
+            }
+            // `last` is inclusive; u64::MAX + 1 does not exist, and means the end.
+            Some(last.checked_add(1).map_or(GetRange::Offset(start), |end| GetRange::Bounded(start..end)))
         }
     }
+}
+
+/// A byte position: ASCII digits only (`u64::from_str` would also take `+7`).
+fn position(digits: &str) -> Option<u64> {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 /// 200 with the whole object, streamed.
@@ -39,10 +57,15 @@ pub fn full(read: ObjectRead) -> Response {
 /// 206 with one range, streamed.
 pub fn partial(read: ObjectRead) -> Response {
     let (size, range) = (read.size, read.range.clone());
+    // The store never returns an empty range for a satisfiable request; an
+    // empty object asked for its last bytes would be one.
+    let Some(last) = range.end.checked_sub(1).filter(|&last| last >= range.start) else {
+        return not_satisfiable(size);
+    };
     let mut r = (StatusCode::PARTIAL_CONTENT, Body::from_stream(read.stream)).into_response();
     let h = r.headers_mut();
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(range.end - range.start));
-    let content_range = format!("bytes {}-{}/{size}", range.start, range.end - 1);
+    let content_range = format!("bytes {}-{last}/{size}", range.start);
     h.insert(header::CONTENT_RANGE, HeaderValue::from_str(&content_range).expect("ASCII"));
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     r
@@ -69,8 +92,27 @@ mod tests {
 
     #[test]
     fn what_is_not_one_range_is_ignored() {
-        for v in ["bytes=0-1,5-6", "items=0-1", "bytes=5-1", "bytes=a-b", "bytes=-0", "0-1"] {
+        for v in [
+            "bytes=0-1,5-6",
+            "items=0-1",
+            "bytes=5-1",
+            "bytes=a-b",
+            "bytes=-0",
+            "0-1",
+            "bytes=+1-2",
+            "bytes=-+5",
+        ] {
             assert_eq!(parse(v), None, "{v}");
         }
+    }
+
+    #[test]
+    fn the_largest_positions_neither_wrap_nor_panic() {
+        let max = u64::MAX;
+        assert_eq!(parse(&format!("bytes={max}-")), Some(GetRange::Offset(max)));
+        assert_eq!(parse(&format!("bytes=0-{max}")), Some(GetRange::Offset(0)));
+        assert_eq!(parse(&format!("bytes={max}-{max}")), Some(GetRange::Offset(max)));
+        assert_eq!(parse(&format!("bytes=-{max}")), Some(GetRange::Suffix(max)));
+        assert_eq!(parse("bytes=0-18446744073709551616"), None, "past u64: not a range we can read");
     }
 }

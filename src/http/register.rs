@@ -2,7 +2,6 @@
 //! log's checkpoint and tiles under `/api/v1/log/…`, an act's inclusion
 //! proof, and withdrawals.
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -12,7 +11,7 @@ use serde::Deserialize;
 use super::AppState;
 use super::access::Audited;
 use super::error::ApiError;
-use super::input::JsonBody;
+use super::input::{JsonBody, RawBody};
 use crate::domain::{ActId, Sha256Digest};
 use crate::service::{Proof, ServiceError, Verdict};
 use crate::tlog::WithdrawReason;
@@ -29,7 +28,7 @@ use crate::tlog::WithdrawReason;
 pub async fn verify(
     State(acta): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Json<Verdict>, ApiError> {
     let is_pdf = headers
         .get(header::CONTENT_TYPE)

@@ -2,7 +2,6 @@
 //! are thin: the work is in [`crate::service::archive`].
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -10,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use super::access::Audited;
 use super::error::{ApiError, Problem};
-use super::input::JsonBody;
+use super::input::{JsonBody, RawBody};
 use crate::catalog::FieldError;
 use crate::service::ServiceError;
 use crate::service::archive::{ArchiveError, TransferId, TransferSpec, TransferView};
@@ -32,6 +31,10 @@ pub async fn create(
             message: format!("corps invalide : {e}"),
         }])
     })?;
+    // Free text going into the manifest follows the one text policy.
+    if let Some(Err(message)) = spec.comment.as_deref().map(crate::domain::text::check) {
+        return Err(ArchiveError::Invalid(vec![FieldError { path: "/comment".into(), message }]).into());
+    }
     let transfer = acta.create_transfer(spec, None, None).await?;
     let location = HeaderValue::from_str(&transfer.links.this).expect("ids are header-safe");
     let audited = Audited {
@@ -78,7 +81,7 @@ pub async fn sip(State(acta): State<AppState>, Path(id): Path<String>) -> Result
 pub async fn reply(
     State(acta): State<AppState>,
     Path(id): Path<String>,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Response, TransferError> {
     let id = transfer_id(&id)?;
     let transfer = acta.ingest_reply(&id, &body).await?;

@@ -11,13 +11,16 @@
 
 mod access;
 mod acts;
+mod characters;
 mod cli;
+mod connections;
 mod crash;
 mod fuzz;
 mod helpers;
 mod hostile_pdf;
 mod object_lock;
 mod openapi;
+mod parameters;
 mod pdf;
 mod register;
 mod s3;

@@ -1,0 +1,204 @@
+//! The HTTP server: an accept loop that keeps the process answering whatever
+//! its clients do.
+//!
+//! Terms:
+//! - a connection is **waiting** when no request is being handled or answered
+//!   on it (freshly accepted, or between two keep-alive requests); it may stay
+//!   silent for `idle_timeout`, and once the first byte of a request arrived,
+//!   the request's headers must be complete within `header_read_timeout`;
+//! - it is **handling** while a handler runs: no connection timeout applies
+//!   (the handler's own limits do), but the request body must arrive within
+//!   `body_read_timeout` in total, so that a trickled body is cut too;
+//! - it is **sending** once the handler answered: a client that stops reading
+//!   the response for `idle_timeout` is dropped.
+//!
+//! At most `max_connections` connections are served at once. At the cap the
+//! loop stops accepting: new connections wait in the kernel's accept queue
+//! (they cost the process no file descriptor there) and are served as soon
+//! as a slot frees, which the timeouts above guarantee; when the queue itself
+//! is full the kernel refuses them. Closing them at once instead would turn
+//! a burst of legitimate clients into errors. Accept errors are survived:
+//! per-connection ones (a peer that reset before being accepted) are skipped,
+//! resource exhaustion (EMFILE, ENFILE, ENOBUFS, ENOMEM) backs off
+//! exponentially up to a second instead of spinning, and the pending
+//! connections are accepted once descriptors are freed.
+//!
+//! On shutdown the loop stops accepting, idle connections are closed,
+//! in-flight requests are finished, and `serve` returns when every
+//! connection is gone.
+
+mod watchdog;
+
+use std::convert::Infallible;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::Request;
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, watch};
+use tokio::time::Instant;
+use tower::ServiceExt;
+use tower_http::timeout::DeadlineBody;
+
+use self::watchdog::{Answered, GuardedBody, Phase, Watch, Watched};
+
+use crate::config::HttpSettings;
+
+/// First pause after a resource-exhaustion accept error; doubled on each
+/// consecutive failure up to [`MAX_BACKOFF`].
+const MIN_BACKOFF: Duration = Duration::from_millis(5);
+/// Longest pause between two accept attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(1);
+
+/// Largest accepted `max_connections` (far above any open-file limit).
+pub const MAX_CONNECTIONS: usize = 1 << 20;
+
+/// The connection limits, as durations.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    header_read: Duration,
+    body_read: Duration,
+    idle: Duration,
+}
+
+impl From<&HttpSettings> for Limits {
+    fn from(s: &HttpSettings) -> Self {
+        Self {
+            header_read: Duration::from_secs(s.header_read_timeout_secs),
+            body_read: Duration::from_secs(s.body_read_timeout_secs),
+            idle: Duration::from_secs(s.idle_timeout_secs),
+        }
+    }
+}
+
+/// Serve `router` on `listener` until `shutdown` completes, then finish the
+/// requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    settings: &HttpSettings,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let limits = Limits::from(settings);
+    let cap = settings.max_connections;
+    if !(1..=MAX_CONNECTIONS).contains(&cap) {
+        let why = format!("http.max_connections must be between 1 and {MAX_CONNECTIONS}, not {cap}");
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, why));
+    }
+    let slots = Arc::new(Semaphore::new(cap));
+    let (stop, stopping) = watch::channel(false);
+    let mut shutdown = std::pin::pin!(shutdown);
+    let mut backoff = MIN_BACKOFF;
+    loop {
+        let slot = tokio::select! {
+            slot = Arc::clone(&slots).acquire_owned() => slot.expect("the semaphore is never closed"),
+            () = &mut shutdown => break,
+        };
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut shutdown => break,
+        };
+        let stream = match accepted {
+            Ok((stream, _peer)) => {
+                backoff = MIN_BACKOFF;
+                stream
+            }
+            Err(e) if is_connection_error(&e) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, retry_in = ?backoff, "accept failed; backing off");
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => {}
+                    () = &mut shutdown => break,
+                }
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let (router, stopping) = (router.clone(), stopping.clone());
+        tokio::spawn(async move {
+            serve_connection(stream, router, limits, stopping).await;
+            drop(slot);
+        });
+    }
+    drop(listener);
+    let _ = stop.send(true);
+    // Every connection holds a slot until it is closed.
+    let _ = slots.acquire_many(u32::try_from(cap).expect("at most MAX_CONNECTIONS")).await;
+    Ok(())
+}
+
+/// Errors that concern one connection, not the listener.
+fn is_connection_error(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::Interrupted
+    )
+}
+
+async fn serve_connection(
+    stream: TcpStream,
+    router: Router,
+    limits: Limits,
+    mut stopping: watch::Receiver<bool>,
+) {
+    let watch = Arc::new(Watch::new());
+    let io = TokioIo::new(Watched { inner: stream, watch: Arc::clone(&watch) });
+    let service = {
+        let watch = Arc::clone(&watch);
+        hyper::service::service_fn(move |req: Request<Incoming>| {
+            let (router, watch) = (router.clone(), Arc::clone(&watch));
+            watch.set(Phase::Handling);
+            let req = req.map(|body| Body::new(DeadlineBody::new(limits.body_read, body)));
+            async move {
+                let response = router.oneshot(req).await.unwrap_or_else(|never: Infallible| match never {});
+                watch.set(Phase::Sending);
+                let guard = Answered(Arc::clone(&watch));
+                Ok::<_, Infallible>(
+                    response.map(|body| Body::new(GuardedBody { inner: body, _guard: guard })),
+                )
+            }
+        })
+    };
+    let conn = hyper::server::conn::http1::Builder::new()
+        // Our own watch enforces the header timeout, from the request's
+        // first byte rather than from the end of the previous response.
+        .header_read_timeout(None::<Duration>)
+        .serve_connection(io, service);
+    let mut conn = std::pin::pin!(conn);
+    let mut shutting_down = *stopping.borrow();
+    if shutting_down {
+        conn.as_mut().graceful_shutdown();
+    }
+    loop {
+        let deadline = watch.deadline(limits);
+        tokio::select! {
+            result = conn.as_mut() => {
+                if let Err(e) = result {
+                    tracing::debug!(error = %e, "connection ended with an error");
+                }
+                return;
+            }
+            () = tokio::time::sleep_until(deadline) => {
+                if watch.expired(limits, Instant::now()) {
+                    tracing::debug!(phase = ?watch.phase(), "connection timed out; closing it");
+                    return;
+                }
+            }
+            changed = stopping.changed(), if !shutting_down => {
+                shutting_down = true;
+                if changed.is_ok() {
+                    conn.as_mut().graceful_shutdown();
+                }
+            }
+        }
+    }
+}
