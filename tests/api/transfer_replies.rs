@@ -104,8 +104,8 @@ async fn racing_replies_settle_a_transfer_once_and_the_refused_ones_are_not_stor
             );
         }
         let files = stored(&app, &format!("transfers/{tid}"));
-        let replies: Vec<&String> = files.iter().filter(|f| f.contains("/reply-")).collect();
-        assert_eq!(replies.len(), 1, "round {round}: only the verdict's reply is kept: {files:#?}");
+        let kept: Vec<&String> = files.iter().filter(|f| f.contains("/reply-")).collect();
+        assert_eq!(kept.len(), 1, "round {round}: only the verdict's reply is kept: {files:#?}");
         let archived = stored(&app, "acts").iter().any(|k| k.ends_with(&format!("/archive/{tid}.json")));
         assert_eq!(archived, won[0]["status"] == "accepted", "round {round}: records follow the verdict");
         // A later, different verdict or acknowledgement: 409, nothing stored.
