@@ -84,13 +84,13 @@ async fn a_reply_naming_another_transfer_or_none_never_settles_this_one() {
     assert_eq!((status, ok["status"].as_str()), (StatusCode::OK, Some("rejected")), "{ok:#}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_replies_settle_a_transfer_once_and_the_refused_ones_are_not_stored() {
     let app = spawn_app().await;
     let act = sealed(&app, &fixture("arrete-avancement-echelon")).await;
-    for round in 0..3 {
+    for round in 0..6 {
         let (tid, _) = transfer(&app, Some(&act)).await;
-        let replies: Vec<String> = (0..8)
+        let replies: Vec<String> = (0..16)
             .map(|i| atr(&tid, &format!("op-{i}"), if i % 2 == 0 { "OK" } else { "KO" }, &act))
             .collect();
         let answers = futures::future::join_all(replies.iter().map(|xml| reply(&app, &tid, xml))).await;
