@@ -130,6 +130,16 @@ impl IntoResponse for TransferError {
                 unprocessable("reply_not_for_transfer", "Réponse d'un autre transfert", e.to_string())
                     .into_response()
             }
+            e @ ArchiveError::ReplyUnidentified { .. } => {
+                unprocessable("reply_unidentified", "Réponse sans transfert", e.to_string()).into_response()
+            }
+            e @ ArchiveError::TooManyAcknowledgements { .. } => Problem::new(
+                S::CONFLICT,
+                "acknowledgements_exhausted",
+                "Trop d'accusés de réception",
+                e.to_string(),
+            )
+            .into_response(),
             e @ ArchiveError::Settled(_) => {
                 Problem::new(S::CONFLICT, "transfer_settled", "Transfert déjà clos", e.to_string())
                     .into_response()

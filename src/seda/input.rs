@@ -35,6 +35,10 @@ pub struct ArchivedAct {
     pub nature: u8,
     /// @ctes matière code, e.g. "4.1".
     pub matiere: String,
+    /// The act is about a named person: an individual act on an agent's
+    /// career (its data names the agent). It gets the rules file's
+    /// `personal` access rule whatever its kind (see [`super::rules`]).
+    pub personal: bool,
     /// SIREN of the issuing collectivité.
     pub siren: Siren,
     /// Name of the collectivité (a `corpname` keyword).

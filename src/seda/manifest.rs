@@ -5,6 +5,7 @@
 //! optional element. It writes straight into any `io::Write` (a zip entry), so
 //! the manifest is never held in memory as a whole.
 
+use std::borrow::Cow;
 use std::io::{Read, Write};
 
 use quick_xml::Writer;
@@ -15,7 +16,7 @@ use super::model::{
     ArchiveTransfer, BinaryDataObject, CodeListVersions, DataObjectGroup, ManagementMetadata, Organization,
     SEDA_1_NAMESPACE, SEDA_NAMESPACE,
 };
-use super::names::{xsd_date, xsd_date_time};
+use super::names::{xml_safe, xsd_date, xsd_date_time};
 use super::units::{ArchiveUnit, Content, Event, Management};
 
 /// Write `transfer` as a complete XML document into `out`.
@@ -117,9 +118,14 @@ pub fn write_manifest_with<W: Write>(
 }
 
 /// Text escaped for element content: only `&`, `<` and `>` (quick-xml's
-/// default also turns quotes into entities, which is valid but unreadable).
+/// default also turns quotes into entities, which is valid but unreadable),
+/// and made XML-safe first ([`xml_safe`]): quick-xml writes any character
+/// as is, and one control character would make the whole manifest invalid.
 fn esc(text: &str) -> BytesText<'_> {
-    BytesText::from_escaped(quick_xml::escape::partial_escape(text))
+    match xml_safe(text) {
+        Cow::Borrowed(text) => BytesText::from_escaped(quick_xml::escape::partial_escape(text)),
+        Cow::Owned(safe) => BytesText::from_escaped(quick_xml::escape::partial_escape(&safe).into_owned()),
+    }
 }
 
 /// Thin helpers over quick-xml's writer.

@@ -38,7 +38,7 @@ pub use model::{ArchiveTransfer, SEDA_NAMESPACE};
 pub use names::{XmlId, act_of_unit_id, act_unit_id};
 pub use package::{SipSummary, write_sip};
 pub use profile::{Agencies, Agency, Profile};
-pub use reply::{Acknowledgement, Outcome, Reply, TransferReply, UnitIdentifiers, parse_reply};
+pub use reply::{Acknowledgement, Identified, Outcome, Reply, TransferReply, UnitIdentifiers, parse_reply};
 pub use rules::ManagementRules;
 
 #[cfg(test)]

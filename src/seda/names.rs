@@ -9,6 +9,10 @@
 //! - A *file name* (`FileInfo/Filename`) is the human name, accents allowed.
 //! - `xs:dateTime` (`Date`, `LastModified`, event times) needs a time and an
 //!   offset; rule `StartDate` and descriptive dates are `xs:date`.
+//! - *Free text* (comments, titles, names) may hold any character XML 1.0
+//!   allows; the writer makes any other one XML-safe ([`xml_safe`]), and
+//!   requests refuse the characters of [`refused_in_text`] with a message
+//!   naming them.
 
 use std::fmt;
 
@@ -25,6 +29,36 @@ pub const CONTENT_DIR: &str = "content/";
 pub const MANIFEST_NAME: &str = "manifest.xml";
 /// Longest human file name we write (in characters, before the extension).
 const FILE_NAME_MAX_CHARS: usize = 120;
+
+/// Whether XML 1.0 allows `c` in a document (§2.2 `Char`): not the C0
+/// controls other than tab, line feed and carriage return, nor U+FFFE/U+FFFF
+/// (surrogates cannot occur in a Rust string).
+pub fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// `text` with every character XML 1.0 forbids replaced by U+FFFD, so that
+/// whatever a configuration or an old record holds, the manifest stays
+/// well-formed and valid. Borrowed when nothing needs replacing.
+pub fn xml_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().all(xml_char) {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(text.chars().map(|c| if xml_char(c) { c } else { '\u{FFFD}' }).collect())
+    }
+}
+
+/// Characters a request may not put in free text bound for a manifest:
+/// controls (C0 but the line feed, C1), Unicode line/paragraph separators,
+/// bidirectional controls, zero-width and invisible characters, soft
+/// hyphens and noncharacters. XML forbids some; the others would make an
+/// archived description say something else than it shows.
+pub fn refused_in_text(c: char) -> bool {
+    (c.is_control() && c != '\n')
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{00AD}' | '\u{061C}')
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}')
+        || matches!(c, '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}' | '\u{FDD0}'..='\u{FDEF}')
+}
 
 /// A valid `xs:ID` value, restricted to ASCII.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

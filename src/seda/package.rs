@@ -101,11 +101,8 @@ pub fn write_sip<W: Write + Seek>(
     Ok((out, SipSummary { bytes_written, acts: act_units.len(), objects, act_units }))
 }
 
-/// Check the request and resolve each act's kind, in selection order.
-fn preflight<'r>(
-    request: &TransferRequest,
-    rules: &'r ManagementRules,
-) -> Result<Vec<&'r ActKind>, SedaError> {
+/// Check the request and resolve each act's rules, in selection order.
+fn preflight(request: &TransferRequest, rules: &ManagementRules) -> Result<Vec<ActKind>, SedaError> {
     let blank = |what: &str, v: &str| {
         if v.trim().is_empty() { Err(SedaError::Blank { what: what.to_owned() }) } else { Ok(()) }
     };
@@ -126,7 +123,7 @@ fn preflight<'r>(
         if !seen.insert(act.id) {
             return Err(SedaError::DuplicateId(act.id.to_string()));
         }
-        kinds.push(rules.kind_of(act)?);
+        kinds.push(rules.rules_for(act)?);
     }
     if kinds.is_empty() {
         return Err(SedaError::EmptySelection);

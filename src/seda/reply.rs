@@ -78,17 +78,45 @@ pub struct UnitIdentifiers {
     pub archival_agency_ids: Vec<String>,
 }
 
+/// What a reply says about which transfer it answers (see [`Reply::identify`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identified {
+    /// It names the transfer asked about, and no other.
+    Ours,
+    /// It names another transfer (the value it carries).
+    Other(String),
+    /// It names none (Vitam's KO: empty `MessageRequestIdentifier`, and a
+    /// `MessageIdentifier` that is the archive's own operation id).
+    Nothing,
+}
+
 impl Reply {
-    /// Whether this reply is about the transfer whose `MessageIdentifier` is
-    /// `message_identifier`. Both `MessageRequestIdentifier` and
-    /// `MessageIdentifier` are compared, because As@lae puts the transfer id in
-    /// the latter.
-    pub fn concerns(&self, message_identifier: &str) -> bool {
+    /// Which transfer this reply answers, compared with `ours`, the
+    /// `MessageIdentifier` of a transfer. An Acknowledgement names it in
+    /// `MessageReceivedIdentifier`; a transfer reply in
+    /// `MessageRequestIdentifier` (Vitam) or `MessageIdentifier` (As@lae puts
+    /// the transfer id there and its own id in the other field). A reply is
+    /// [`Identified::Ours`] only if one of those fields is `ours` and neither
+    /// holds another value that `is_transfer_id` recognises as one of the
+    /// sender's transfer ids: a reply naming two transfers answers neither.
+    pub fn identify(&self, ours: &str, is_transfer_id: impl Fn(&str) -> bool) -> Identified {
         match self {
-            Reply::Acknowledgement(a) => a.received_identifier == message_identifier,
-            Reply::TransferReply(r) => [&r.request_identifier, &r.message_identifier]
-                .into_iter()
-                .any(|id| id.as_deref() == Some(message_identifier)),
+            Reply::Acknowledgement(a) if a.received_identifier == ours => Identified::Ours,
+            Reply::Acknowledgement(a) => Identified::Other(a.received_identifier.clone()),
+            Reply::TransferReply(r) => {
+                let fields = [r.request_identifier.as_deref(), r.message_identifier.as_deref()];
+                let mut named = fields.iter().flatten();
+                if let Some(other) = named.clone().find(|v| **v != ours && is_transfer_id(v)) {
+                    return Identified::Other((*other).to_owned());
+                }
+                if named.any(|v| *v == ours) {
+                    return Identified::Ours;
+                }
+                match &r.request_identifier {
+                    Some(other) => Identified::Other(other.clone()),
+                    None => Identified::Nothing,
+                }
+            }
         }
     }
 }

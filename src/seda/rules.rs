@@ -7,6 +7,9 @@
 //! and the final action) and an access rule (e.g. `AR038` public at once,
 //! `AR048` 50 years for personnel individual acts). The first kind whose filter
 //! matches an act wins; an act no kind matches is an error, never a default.
+//! An optional `personal` access rule overrides the kind's for every act
+//! about a named person (an agent's career act), so that a kind filter
+//! written too broadly can never make a personnel file communicable.
 //! Rule ids are keys of the target SAE's referential: an unknown id is a KO.
 
 use std::path::Path;
@@ -24,6 +27,11 @@ use super::units::{AccessRule, AppraisalRule, FinalAction, Management};
 pub struct ManagementRules {
     /// Kinds, tried in order.
     pub kinds: Vec<ActKind>,
+    /// The access rule of every act about a named person
+    /// ([`ArchivedAct::personal`]), whatever kind it matches: e.g. `AR048`,
+    /// 50 years (code du patrimoine, art. L. 213-2, I, 3°).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub personal: Option<AccessSpec>,
 }
 
 /// One kind of act and its rules.
@@ -75,6 +83,10 @@ pub struct AppraisalSpec {
 pub struct AccessSpec {
     /// Rule id in the SAE's referential (e.g. `AR038`, `ACC-00001`).
     pub rule: String,
+    /// The communicability delay that rule stands for, for humans (`P50Y`);
+    /// not written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<String>,
 }
 
 impl KindFilter {
@@ -110,11 +122,16 @@ impl ManagementRules {
         if self.kinds.is_empty() {
             return Err(SedaError::InvalidRules("aucune catégorie d'actes".into()));
         }
-        for kind in &self.kinds {
-            for (what, id) in [("appraisal.rule", &kind.appraisal.rule), ("access.rule", &kind.access.rule)] {
-                if id.trim().is_empty() || id.chars().any(char::is_whitespace) {
-                    return Err(SedaError::InvalidRules(format!("{}: {what} {id:?} invalide", kind.name)));
-                }
+        let personal = self.personal.iter().map(|p| ("personal", "personal.rule", &p.rule));
+        let kinds = self.kinds.iter().flat_map(|k| {
+            [
+                (k.name.as_str(), "appraisal.rule", &k.appraisal.rule),
+                (k.name.as_str(), "access.rule", &k.access.rule),
+            ]
+        });
+        for (name, what, id) in kinds.chain(personal) {
+            if id.trim().is_empty() || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(SedaError::InvalidRules(format!("{name}: {what} {id:?} invalide")));
             }
         }
         Ok(())
@@ -128,6 +145,18 @@ impl ManagementRules {
             nature: act.nature,
             matiere: act.matiere.clone(),
         })
+    }
+}
+
+impl ManagementRules {
+    /// The rules `act` gets: its kind's, with the `personal` access rule
+    /// instead of the kind's when the act is about a named person.
+    pub fn rules_for(&self, act: &ArchivedAct) -> Result<ActKind, SedaError> {
+        let mut kind = self.kind_of(act)?.clone();
+        if let Some(personal) = self.personal.as_ref().filter(|_| act.personal) {
+            kind.access = personal.clone();
+        }
+        Ok(kind)
     }
 }
 
@@ -170,6 +199,8 @@ mod tests {
         let bad = r#"{"kinds":[{"name":"x","appraisal":{"rule":"A","final_action":"Keep"},"access":{"rule":"B"},"extra":1}]}"#;
         assert!(matches!(ManagementRules::from_json(bad), Err(SedaError::InvalidRules(_))));
         let blank = r#"{"kinds":[{"name":"x","appraisal":{"rule":" ","final_action":"Keep"},"access":{"rule":"B"}}]}"#;
+        assert!(matches!(ManagementRules::from_json(blank), Err(SedaError::InvalidRules(_))));
+        let blank = r#"{"kinds":[{"name":"x","appraisal":{"rule":"A","final_action":"Keep"},"access":{"rule":"B"}}],"personal":{"rule":""}}"#;
         assert!(matches!(ManagementRules::from_json(blank), Err(SedaError::InvalidRules(_))));
         assert!(ManagementRules::from_json(r#"{"kinds":[]}"#).is_err());
     }

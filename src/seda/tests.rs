@@ -39,6 +39,7 @@ fn act(uuid: &str, number: &str, nature: u8) -> ArchivedAct {
         transmission: None,
         sha512: Sha512Digest::of(PDF),
         size: PDF.len() as u64,
+        personal: false,
     }
 }
 
@@ -350,7 +351,8 @@ fn a_vitam_ok_reply_gives_the_system_id_of_each_unit() {
     assert_eq!(r.units.len(), 1);
     assert_eq!(r.units[0].unit_id, "AU-ARR-2024-0042");
     assert_eq!(r.units[0].system_ids, ["aeaqaaaaaae2txtzaadjwaltyrxsyxiaaaaq"]);
-    assert!(Reply::TransferReply(r).concerns("EXV-SIP-2024-AR-0042-20241015T103000"));
+    let ours = "EXV-SIP-2024-AR-0042-20241015T103000";
+    assert_eq!(Reply::TransferReply(r).identify(ours, |_| false), Identified::Ours);
 }
 
 #[test]
@@ -367,13 +369,13 @@ fn a_vitam_ko_reply_that_is_not_xsd_valid_is_read_with_its_reason() {
 fn asalae_replies_match_on_either_identifier_and_give_the_cote() {
     let transfer = "EXV-SIP-CM-20240912-20241015T110000";
     let ok = reply("atr-ok-asalae.xml").unwrap();
-    assert!(ok.concerns(transfer));
+    assert_eq!(ok.identify(transfer, |_| false), Identified::Ours);
     let Reply::TransferReply(r) = ok else { panic!("not an ATR") };
     assert_eq!((r.reply_code.as_str(), r.outcome), ("000", Outcome::Accepted));
     assert_eq!(r.units[1].unit_id, "AU-DELIB-2024-045");
     assert_eq!(r.units[1].archival_agency_ids, ["AE_2024_15_2"]);
     let ko = reply("atr-ko-asalae.xml").unwrap();
-    assert!(ko.concerns(transfer));
+    assert_eq!(ko.identify(transfer, |_| false), Identified::Ours);
     let Reply::TransferReply(r) = ko else { panic!("not an ATR") };
     assert_eq!(r.outcome, Outcome::Rejected);
     assert!(r.reasons[0].starts_with("Convention invalide"));
@@ -390,4 +392,58 @@ fn unknown_malformed_or_incomplete_replies_are_clear_errors() {
     let odd = br#"<ArchiveTransferReply xmlns="fr:gouv:culture:archivesdefrance:seda:v2.3"><ReplyCode>MAYBE</ReplyCode><MessageRequestIdentifier>X</MessageRequestIdentifier></ArchiveTransferReply>"#;
     assert!(matches!(parse_reply(odd), Err(SedaError::UnknownReplyCode(_))));
     assert!(matches!(parse_reply(b"not xml at all"), Err(SedaError::MalformedReply(_))));
+}
+
+#[test]
+fn a_reply_identifies_a_transfer_only_when_it_names_it_and_no_other() {
+    let is_id = |s: &str| s.starts_with("T-");
+    let atr = |request: Option<&str>, message: Option<&str>| {
+        let Reply::TransferReply(mut r) = reply("atr-ok-vitam.xml").unwrap() else { panic!("not an ATR") };
+        r.request_identifier = request.map(str::to_owned);
+        r.message_identifier = message.map(str::to_owned);
+        Reply::TransferReply(r)
+    };
+    assert_eq!(atr(Some("T-1"), Some("op-42")).identify("T-1", is_id), Identified::Ours, "Vitam");
+    assert_eq!(atr(Some("ATR_27"), Some("T-1")).identify("T-1", is_id), Identified::Ours, "As@lae");
+    assert_eq!(atr(Some("T-2"), Some("T-1")).identify("T-1", is_id), Identified::Other("T-2".into()));
+    assert_eq!(atr(Some("T-1"), Some("T-2")).identify("T-1", is_id), Identified::Other("T-2".into()));
+    assert_eq!(atr(None, Some("T-2")).identify("T-1", is_id), Identified::Other("T-2".into()));
+    assert_eq!(atr(Some("X"), Some("op")).identify("T-1", is_id), Identified::Other("X".into()));
+    assert_eq!(atr(None, Some("op-42")).identify("T-1", is_id), Identified::Nothing, "Vitam KO");
+    let ack = reply("ack-asalae.xml").unwrap();
+    assert_eq!(ack.identify("EXV-SIP-2024-AR-0042-20241015T103000", is_id), Identified::Ours);
+    assert!(matches!(ack.identify("T-1", is_id), Identified::Other(_)));
+}
+
+#[test]
+fn an_act_about_an_agent_gets_the_personal_access_rule_whatever_its_kind() {
+    let rules = rules();
+    let mut regulatory = act("019a0000-0000-7000-8000-000000000001", "2026_ARR_00001", 2);
+    regulatory.matiere = "5.5".into();
+    assert_eq!(rules.rules_for(&regulatory).unwrap().access.rule, "AR038");
+    regulatory.personal = true;
+    assert_eq!(rules.rules_for(&regulatory).unwrap().access.rule, "AR048", "the floor of personal files");
+    let career = act("019a0000-0000-7000-8000-000000000002", "2026_ARR_00002", 3);
+    let kind = rules.rules_for(&career).unwrap();
+    assert_eq!((kind.access.rule.as_str(), kind.access.duration.as_deref()), ("AR048", Some("P50Y")));
+}
+
+#[test]
+fn control_characters_in_free_text_are_made_xml_safe() {
+    let mut request = TransferRequest {
+        message_identifier: "T-1".into(),
+        date: datetime!(2026-03-04 08:00:00 UTC),
+        comment: Some("Versement\u{7} du\u{0} trimestre\u{FFFF}\tfin".into()),
+        profile: Profile::Vitam,
+        agencies: agencies(),
+        selection: Selection::Acts(vec![act("019a0000-0000-7000-8000-000000000003", "2026_ARR_00003", 3)]),
+    };
+    request.agencies.archival_agency.name = Some("Archives\u{1b}[31m".into());
+    let mut xml = Vec::new();
+    let transfer = assemble::transfer(&request, vec![]);
+    write_manifest(&transfer, &mut xml).unwrap();
+    let xml = String::from_utf8(xml).unwrap();
+    assert!(xml.contains("<Comment>Versement\u{FFFD} du\u{FFFD} trimestre\u{FFFD}\tfin</Comment>"), "{xml}");
+    assert!(xml.contains("Archives\u{FFFD}[31m"), "{xml}");
+    assert!(xml.chars().all(names::xml_char));
 }

@@ -17,6 +17,11 @@ use quick_xml::name::ResolveResult;
 /// Path component standing for an element of another namespace.
 pub const FOREIGN: &str = "#foreign";
 
+/// Deepest nesting walked: SEDA messages nest a few levels (a séance unit,
+/// an act's unit, its proof's); a document nested deeper is refused rather
+/// than walked, so hostile input cannot make paths grow without bound.
+pub const MAX_DEPTH: usize = 256;
+
 /// Callbacks of a walk. `path` ends with the current element.
 pub trait Visitor {
     /// An element starts; `attrs` are its (unprefixed) attributes.
@@ -59,6 +64,9 @@ pub fn walk<R: BufRead>(input: R, visitor: &mut impl Visitor) -> Result<Root, St
                 let local = e.local_name().as_ref().to_owned();
                 let root =
                     root.get_or_insert_with(|| Root { name: local.clone(), namespace: namespace.clone() });
+                if path.len() >= MAX_DEPTH {
+                    return Err(format!("imbrication trop profonde (plus de {MAX_DEPTH} niveaux)"));
+                }
                 path.push(if namespace == root.namespace { local } else { FOREIGN.to_owned() });
                 texts.push(String::new());
                 visitor.start(&path, &attributes(e)?);
@@ -163,5 +171,9 @@ mod tests {
         for bad in ["", "<a><b></a>", "<a>", "<a>&bogus;</a>", "<a/><b/>", "<p:a/>"] {
             assert!(walk(bad.as_bytes(), &mut Texts::default()).is_err(), "{bad:?}");
         }
+        let deep = format!("{}{}", "<a>".repeat(MAX_DEPTH + 1), "</a>".repeat(MAX_DEPTH + 1));
+        assert!(walk(deep.as_bytes(), &mut Texts::default()).unwrap_err().contains("profonde"));
+        let ok = format!("{}{}", "<a>".repeat(MAX_DEPTH), "</a>".repeat(MAX_DEPTH));
+        assert!(walk(ok.as_bytes(), &mut Texts::default()).is_ok());
     }
 }

@@ -4,18 +4,19 @@
 //! Checked: every number of every register, from 1 to the last, is present
 //! (or declared void); every numbered act is sealed; every sealed PDF's bytes
 //! match its recorded hashes and carry a valid seal; every sealed act has its
-//! leaf in the log, with the same hash; the log itself (tiles, root, every
+//! leaf in the log, with the same hash, and only one; the log itself (tiles, root, every
 //! checkpoint kept) is consistent ([`crate::tlog::Log::audit`]).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
 use super::{Acta, ServiceError};
+use crate::domain::ActId;
 use crate::register::{self, Entry};
 use crate::seal::{self, Hashes};
 use crate::store::keys;
-use crate::tlog::SealLeaf;
+use crate::tlog::{SealLeaf, WithdrawLeaf};
 
 /// What an audit found.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -137,21 +138,43 @@ impl Acta {
 
     /// Every sealing the log records must be in its register: a number
     /// removed from a register is caught here even if it was the last one.
+    /// And every act is sealed once: two sealing leaves for one act are
+    /// reported (the log is append-only, so the extra leaf stays; the act's
+    /// seal record says which one its proofs use).
     async fn audit_leaves(
         &self,
         numbered: &HashSet<(String, String)>,
         report: &mut AuditReport,
     ) -> Result<(), ServiceError> {
+        let mut first_leaf: HashMap<ActId, u64> = HashMap::new();
+        let mut first_tombstone: HashMap<ActId, u64> = HashMap::new();
         let mut index = 0;
         while let Some(bytes) = self.log.leaf(index).await? {
-            if let Ok(leaf) = SealLeaf::parse(&bytes)
-                && !numbered.contains(&(leaf.collectivite.to_string(), leaf.acte.to_string()))
+            if let Ok(leaf) = SealLeaf::parse(&bytes) {
+                if !numbered.contains(&(leaf.collectivite.to_string(), leaf.acte.to_string())) {
+                    let message = format!(
+                        "leaf {index} of the log records act {} of {} but its register has no entry for it",
+                        leaf.id, leaf.collectivite
+                    );
+                    report.problem("unregistered", leaf.acte.to_string(), message);
+                }
+                if let Some(first) = first_leaf.insert(leaf.id, index) {
+                    first_leaf.insert(leaf.id, first);
+                    let message = format!(
+                        "leaves {first} and {index} of the log both record the sealing of act {}: one act, one leaf",
+                        leaf.id
+                    );
+                    report.problem("leaf_duplicate", leaf.acte.to_string(), message);
+                }
+            } else if let Ok(tombstone) = WithdrawLeaf::parse(&bytes)
+                && let Some(first) = first_tombstone.insert(tombstone.id, index)
             {
+                first_tombstone.insert(tombstone.id, first);
                 let message = format!(
-                    "leaf {index} of the log records act {} of {} but its register has no entry for it",
-                    leaf.id, leaf.collectivite
+                    "leaves {first} and {index} of the log both record the withdrawal of act {}: one withdrawal, one leaf",
+                    tombstone.id
                 );
-                report.problem("unregistered", leaf.acte.to_string(), message);
+                report.problem("leaf_duplicate", tombstone.acte.to_string(), message);
             }
             index += 1;
         }

@@ -13,7 +13,6 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use super::sealing::Attempt;
 use super::{Acta, ServiceError};
 use crate::act::{Draft, SealInfo};
 use crate::domain::ActId;
@@ -50,14 +49,18 @@ pub struct Proof {
 }
 
 impl Acta {
-    /// Append the act's leaf unless an earlier attempt did; returns its index.
+    /// Append the act's leaf unless it is in the log already; returns its
+    /// index. One leaf per act whatever the races: two processes sealing the
+    /// same draft, a retry, a recovery after a crash between appending and
+    /// recording the pointer all meet in [`tlog::Log::append_once`], which
+    /// looks for the act's leaf at every index from the log size when the
+    /// number was taken (`entry.log_from`) up to the one it claims.
     pub(super) async fn append_leaf(
         &self,
         draft: &Draft,
         entry: &Entry,
         hashes: &Hashes,
         seal: &SealInfo,
-        attempt: Attempt,
     ) -> Result<u64, ServiceError> {
         if let Some(index) = self.leaf_pointer(&draft.id).await? {
             return Ok(index);
@@ -71,27 +74,17 @@ impl Acta {
             seal_cert_sha256: seal.certificate_sha256.clone(),
             sealed: entry.sealed_at,
         };
-        // An earlier attempt may have appended the leaf and died before
-        // recording where: its index is at least the log size when the number
-        // was taken.
-        let found = match attempt {
-            Attempt::First => None,
-            Attempt::Retry => {
-                let id = draft.id;
-                self.log
-                    .find_from(entry.log_from, move |bytes| SealLeaf::parse(bytes).is_ok_and(|l| l.id == id))
-                    .await?
-                    .map(|(index, _)| index)
-            }
-        };
-        let index = match found {
-            Some(index) => index,
-            None => self.log.append(&leaf.to_bytes()).await?,
-        };
+        let id = draft.id;
+        let index = self
+            .log
+            .append_once(&leaf.to_bytes(), entry.log_from, move |bytes| {
+                SealLeaf::parse(bytes).is_ok_and(|l| l.id == id)
+            })
+            .await?;
         let pointer = serde_json::to_vec(&LeafPointer { index }).expect("pointers serialise");
         match self.store.create(&keys::act_leaf(&draft.id), Bytes::from(pointer)).await {
             Ok(()) => Ok(index),
-            // Another process finished the same act meanwhile: theirs counts.
+            // Another process recorded it meanwhile: the same leaf.
             Err(StoreError::AlreadyExists(_)) => {
                 Ok(self.leaf_pointer(&draft.id).await?.expect("the pointer was just found"))
             }

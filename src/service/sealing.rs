@@ -7,7 +7,8 @@
 //! it from the entry at the next start, rendering the same document (same
 //! number, same date), so no number is ever skipped. Every later step is
 //! idempotent: the sealed PDF and the log leaf are written once and found
-//! again by a retry (see [`Acta::commit`]).
+//! again by a retry or by another process sealing the same draft (see
+//! [`Acta::commit`]).
 
 use bytes::Bytes;
 
@@ -17,16 +18,6 @@ use crate::domain::{ActId, ActNumber};
 use crate::register::{self, Entry, Numbering};
 use crate::seal;
 use crate::store::{StoreError, keys};
-
-/// Whether an earlier attempt may have done part of a sealing's steps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Attempt {
-    /// The number was taken by this very call: nothing after it exists yet.
-    First,
-    /// A retry, a recovery, or another process's number: look for the work
-    /// already done before doing it.
-    Retry,
-}
 
 impl Acta {
     /// Seal the draft `id`. Sealing an already sealed act returns it unchanged.
@@ -48,7 +39,7 @@ impl Acta {
         if let Some(entry) = earlier {
             let entry = self.keep_entry_copy(&entry).await?;
             let pdf = self.render_final(&draft, &entry.number, entry.sealed_at).await?;
-            let sealed = self.commit(&draft, &entry, pdf, Attempt::Retry).await?;
+            let sealed = self.commit(&draft, &entry, pdf).await?;
             self.forget_pending(id);
             return Ok(ActView::new(&draft, profile, Some(&sealed)));
         }
@@ -76,14 +67,13 @@ impl Acta {
         // From here the number is this act's: remember it until the seal
         // record exists, so that a retry after a failure reuses it.
         self.pending.lock().unwrap_or_else(|p| p.into_inner()).insert(entry.act_id, entry.clone());
+        // Another process may have numbered this act first: finish with its number.
         let kept = self.keep_entry_copy(&entry).await?;
-        // Another process numbered this act first: finish with its number.
-        let attempt = if kept == entry { Attempt::First } else { Attempt::Retry };
         let pdf = match rendered {
             Some((number, pdf)) if number == kept.number => pdf,
             _ => self.render_final(&draft, &kept.number, kept.sealed_at).await?,
         };
-        let sealed = self.commit(&draft, &kept, pdf, attempt).await?;
+        let sealed = self.commit(&draft, &kept, pdf).await?;
         self.forget_pending(id);
         Ok(ActView::new(&draft, profile, Some(&sealed)))
     }
@@ -154,7 +144,7 @@ impl Acta {
             }
             let draft = self.load_draft(&entry.act_id).await?;
             let pdf = self.render_final(&draft, &entry.number, entry.sealed_at).await?;
-            self.commit(&draft, &entry, pdf, Attempt::Retry).await?;
+            self.commit(&draft, &entry, pdf).await?;
             tracing::warn!(act = %entry.act_id, number = %entry.number, "finished an interrupted sealing");
             finished += 1;
         }
@@ -177,13 +167,7 @@ impl Acta {
     /// is kept when it is the same document (a B-T seal's timestamp differs
     /// between attempts, nothing else may); the log leaf is found again rather
     /// than appended twice.
-    async fn commit(
-        &self,
-        draft: &Draft,
-        entry: &Entry,
-        pdf: Vec<u8>,
-        attempt: Attempt,
-    ) -> Result<Sealed, ServiceError> {
+    async fn commit(&self, draft: &Draft, entry: &Entry, pdf: Vec<u8>) -> Result<Sealed, ServiceError> {
         let reason = format!("Scellement de l'acte n° {}", entry.number);
         let bytes = self.sealer.seal(pdf, entry.sealed_at, &reason).await?;
         let key = keys::sealed_pdf(&draft.id);
@@ -213,7 +197,7 @@ impl Acta {
             Err(e) => return Err(e.into()),
         };
         let hashes = seal::Hashes::of(&bytes);
-        let leaf = self.append_leaf(draft, entry, &hashes, &seal_info, attempt).await?;
+        let leaf = self.append_leaf(draft, entry, &hashes, &seal_info).await?;
         match self.store.create(&keys::by_sha256(&hashes.sha256), Bytes::from(draft.id.to_string())).await {
             Ok(()) | Err(StoreError::AlreadyExists(_)) => {}
             Err(e) => return Err(e.into()),

@@ -96,15 +96,14 @@ impl Acta {
             replacement_sha256,
             withdrawn: intent.at,
         };
+        // One tombstone whatever the races (see `tlog::Log::append_once`).
         let id_ = *id;
-        let found = self
+        let leaf = self
             .log
-            .find_from(intent.log_from, move |b| WithdrawLeaf::parse(b).is_ok_and(|l| l.id == id_))
+            .append_once(&tombstone.to_bytes(), intent.log_from, move |b| {
+                WithdrawLeaf::parse(b).is_ok_and(|l| l.id == id_)
+            })
             .await?;
-        let leaf = match found {
-            Some((index, _)) => index,
-            None => self.log.append(&tombstone.to_bytes()).await?,
-        };
         let record = Withdrawal {
             reason: intent.reason.clone(),
             replacement: intent.replacement,

@@ -189,6 +189,50 @@ impl Log {
         Ok(index)
     }
 
+    /// Append `leaf` once: unless a leaf that `same` recognises is claimed
+    /// at or after index `from`, in which case its index is returned and
+    /// nothing is written. `from` must be a lower bound on the index of any
+    /// such leaf (the log size before the operation the leaf records began).
+    ///
+    /// Exactly one leaf results whatever the races and crashes: every index
+    /// from `from` to the one finally claimed is either claimed here or read
+    /// and found to be another operation's, and claims are create-only. Two
+    /// writers of the same operation therefore cannot both claim: the later
+    /// claim would have read the earlier one's leaf on its way up. A writer
+    /// that died after claiming is found by the next attempt the same way.
+    pub async fn append_once(
+        &self,
+        leaf: &[u8],
+        from: u64,
+        same: impl Fn(&[u8]) -> bool,
+    ) -> Result<u64, LogError> {
+        if leaf.len() > MAX_LEAF_LEN {
+            return Err(LogError::LeafTooLarge(leaf.len()));
+        }
+        let bytes = Bytes::copy_from_slice(leaf);
+        let mut index = from;
+        loop {
+            match self.store.create(&leaf_key(index), bytes.clone()).await {
+                Ok(()) => break,
+                Err(StoreError::AlreadyExists(_)) => {
+                    let existing = self
+                        .leaf(index)
+                        .await?
+                        .ok_or_else(|| corrupt(leaf_key(index), "claimed but unreadable while appending"))?;
+                    if same(&existing) {
+                        self.bump_next(index + 1);
+                        return Ok(index);
+                    }
+                    index += 1;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        self.bump_next(index + 1);
+        self.pending.lock().unwrap_or_else(|p| p.into_inner()).insert(index, bytes);
+        Ok(index)
+    }
+
     fn bump_next(&self, at_least: u64) {
         let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
         *next = Some(next.map_or(at_least, |n| n.max(at_least)));

@@ -91,6 +91,7 @@ fn make_act(
         .into(),
         nature,
         matiere: if nature == 3 { "4.1".into() } else { "7.1".into() },
+        personal: nature == 3,
         siren: "216295105".parse().unwrap(),
         collectivite: "Commune d'Aubrecourt-en-Artois".into(),
         created_at: sealed_at - Duration::days(1),

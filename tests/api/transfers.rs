@@ -15,7 +15,7 @@ use crate::access::{FOREIGN, OWN, request_for};
 use crate::helpers::{TestApp, acta_ok, client_with, fixture, repo_path, spawn_app};
 
 /// Check a SIP with acta's checks and xmllint; returns its manifest.
-fn validate_sip(sip: &[u8]) -> String {
+pub fn validate_sip(sip: &[u8]) -> String {
     let report = acta::seda::check_sip(Cursor::new(sip)).unwrap();
     assert!(report.is_ok(), "{report}");
     let mut manifest = String::new();
@@ -32,38 +32,38 @@ fn validate_sip(sip: &[u8]) -> String {
     manifest
 }
 
-async fn sealed(app: &TestApp, body: &Value) -> String {
+pub async fn sealed(app: &TestApp, body: &Value) -> String {
     let id = app.create(body).await["id"].as_str().unwrap().to_owned();
     let (status, act) = app.seal(&id).await;
     assert_eq!(status, StatusCode::OK, "{act:#}");
     id
 }
 
-async fn post(client: &reqwest::Client, app: &TestApp, path: &str, body: &Value) -> (StatusCode, Value) {
+pub async fn post(client: &reqwest::Client, app: &TestApp, path: &str, body: &Value) -> (StatusCode, Value) {
     let r = client.post(app.url(path)).json(body).send().await.unwrap();
     (r.status(), r.json().await.unwrap_or(Value::Null))
 }
 
-async fn reply(app: &TestApp, id: &str, xml: &str) -> (StatusCode, Value) {
+pub async fn reply(app: &TestApp, id: &str, xml: &str) -> (StatusCode, Value) {
     let url = app.url(&format!("/api/v1/transfers/{id}/reply"));
     let r = app.client.post(url).header("content-type", "application/xml").body(xml.to_owned());
     let r = r.send().await.unwrap();
     (r.status(), r.json().await.unwrap())
 }
 
-async fn sip_of(app: &TestApp, id: &str) -> Vec<u8> {
+pub async fn sip_of(app: &TestApp, id: &str) -> Vec<u8> {
     let r = app.client.get(app.url(&format!("/api/v1/transfers/{id}/sip"))).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-type"], "application/zip");
     r.bytes().await.unwrap().to_vec()
 }
 
-fn reply_fixture(name: &str) -> String {
+pub fn reply_fixture(name: &str) -> String {
     std::fs::read_to_string(repo_path(&format!("fixtures/seda/replies/{name}"))).unwrap()
 }
 
 /// A Vitam-style OK: our id in MessageRequestIdentifier, a GUID per unit.
-fn vitam_ok(transfer: &str, acts: &[&str]) -> String {
+pub fn vitam_ok(transfer: &str, acts: &[&str]) -> String {
     let units: String = acts
         .iter()
         .enumerate()
@@ -93,7 +93,7 @@ fn asalae_ok(transfer: &str, acts: &[String]) -> String {
     format!("{}<DescriptiveMetadata>{units}{}", &xml[..start], &xml[end..])
 }
 
-fn stored(app: &TestApp, prefix: &str) -> Vec<String> {
+pub fn stored(app: &TestApp, prefix: &str) -> Vec<String> {
     let root = app.data_dir.path().join("store");
     let mut out = Vec::new();
     let mut stack = vec![root.join(prefix)];
@@ -155,8 +155,12 @@ async fn a_date_range_transfer_validates_and_vitam_replies_set_its_status() {
         assert!(evidence["inclusion"].is_array() && evidence["checkpoint"].is_string(), "{evidence:#}");
     }
 
-    // Vitam KO: no MessageRequestIdentifier, not XSD-valid; taken on the URL's word.
-    let (status, ko) = reply(&app, &tid, &reply_fixture("atr-ko-vitam.xml")).await;
+    // Vitam KO, not XSD-valid (no agencies), naming the transfer.
+    let ko = reply_fixture("atr-ko-vitam.xml").replace(
+        "<MessageRequestIdentifier></MessageRequestIdentifier>",
+        &format!("<MessageRequestIdentifier>{tid}</MessageRequestIdentifier>"),
+    );
+    let (status, ko) = reply(&app, &tid, &ko).await;
     assert_eq!(status, StatusCode::OK, "{ko:#}");
     assert_eq!(ko["status"], "rejected");
     assert!(ko["outcome"]["reasons"][0].as_str().unwrap().contains("services agents"), "{ko:#}");

@@ -6,6 +6,7 @@
 //! ```json
 //! { "profile": "vitam",
 //!   "rules": { "kinds": [ … ] },
+//!   "max_acknowledgements": 16,
 //!   "collectivites": { "216295105": { "profile": "asalae", "agencies": { … } } } }
 //! ```
 //!
@@ -26,10 +27,16 @@ use crate::seda::{Agencies, Agency, ManagementRules, Profile};
 /// The built-in management rules.
 const DEFAULT_RULES: &str = include_str!("../../../fixtures/seda-rules.json");
 
+/// Acknowledgements kept per transfer when the file does not say.
+pub const DEFAULT_MAX_ACKNOWLEDGEMENTS: usize = 16;
+/// The largest `max_acknowledgements` accepted.
+const MAX_ACKNOWLEDGEMENTS_LIMIT: usize = 1000;
+
 /// The archiving configuration, loaded once at start-up.
 #[derive(Debug, Clone)]
 pub struct ArchiveConfig {
     profile: Profile,
+    max_acknowledgements: usize,
     rules: ManagementRules,
     collectivites: BTreeMap<String, CollectiviteArchive>,
 }
@@ -53,6 +60,8 @@ struct File {
     profile: Option<Profile>,
     #[serde(default)]
     rules: Option<ManagementRules>,
+    #[serde(default)]
+    max_acknowledgements: Option<usize>,
     #[serde(default)]
     collectivites: BTreeMap<String, CollectiviteArchive>,
 }
@@ -91,16 +100,34 @@ impl ArchiveConfig {
             Some(rules) => rules,
             None => Self::builtin().rules,
         };
-        Ok(Self { profile: file.profile.unwrap_or(Profile::Vitam), rules, collectivites: file.collectivites })
+        let max_acknowledgements = file.max_acknowledgements.unwrap_or(DEFAULT_MAX_ACKNOWLEDGEMENTS);
+        if !(1..=MAX_ACKNOWLEDGEMENTS_LIMIT).contains(&max_acknowledgements) {
+            return Err(ArchiveConfigError::Invalid {
+                path: shown,
+                message: format!("max_acknowledgements must be between 1 and {MAX_ACKNOWLEDGEMENTS_LIMIT}"),
+            });
+        }
+        Ok(Self {
+            profile: file.profile.unwrap_or(Profile::Vitam),
+            max_acknowledgements,
+            rules,
+            collectivites: file.collectivites,
+        })
     }
 
     /// The defaults: Vitam, built-in rules, placeholder agencies.
     pub fn builtin() -> Self {
         Self {
             profile: Profile::Vitam,
+            max_acknowledgements: DEFAULT_MAX_ACKNOWLEDGEMENTS,
             rules: ManagementRules::from_json(DEFAULT_RULES).expect("the built-in rules are valid"),
             collectivites: BTreeMap::new(),
         }
+    }
+
+    /// How many acknowledgements a transfer keeps at most.
+    pub fn max_acknowledgements(&self) -> usize {
+        self.max_acknowledgements
     }
 
     /// The management rules.

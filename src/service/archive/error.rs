@@ -29,6 +29,27 @@ pub enum ArchiveError {
         /// The transfer it was posted to.
         transfer: String,
     },
+    /// The reply names no transfer at all (Vitam's KO with an empty
+    /// `MessageRequestIdentifier`): it cannot settle one.
+    #[error(
+        "cette réponse ne nomme aucun transfert (MessageRequestIdentifier vide, MessageIdentifier {message_identifier}) : elle ne peut pas clore le transfert {transfer}"
+    )]
+    ReplyUnidentified {
+        /// The reply's own `MessageIdentifier`, or `—`.
+        message_identifier: String,
+        /// The transfer it was posted to.
+        transfer: String,
+    },
+    /// The transfer already holds as many acknowledgements as allowed.
+    #[error(
+        "le transfert {transfer} a déjà reçu {max} accusés de réception, le maximum : celui-ci n'est pas conservé"
+    )]
+    TooManyAcknowledgements {
+        /// The transfer.
+        transfer: String,
+        /// The configured maximum.
+        max: usize,
+    },
     /// The transfer already has a verdict.
     #[error("le transfert {0} a déjà reçu sa réponse définitive")]
     Settled(String),

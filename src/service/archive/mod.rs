@@ -13,6 +13,8 @@
 
 pub mod config;
 mod error;
+#[cfg(test)]
+mod fuzz;
 pub mod record;
 mod reply;
 mod select;
@@ -147,13 +149,14 @@ impl Acta {
             .collectivites
             .get(&spec.collectivite)
             .ok_or_else(|| ServiceError::UnknownCollectivite(spec.collectivite.clone()))?;
+        let comment = comment_of(spec)?;
         let select::Selected { selection, seance, leaves } = self.select(spec, profile).await?;
         let id = TransferId::generate();
         let acts = selection
             .acts()
             .map(|a| ActObjects { id: a.id, size: a.size, leaf: leaves.get(&a.id).copied() })
             .collect();
-        let comment = spec.comment.clone().or_else(|| Some(default_comment(&selection, &profile.nom)));
+        let comment = comment.or_else(|| Some(default_comment(&selection, &profile.nom)));
         let request = TransferRequest {
             message_identifier: id.to_string(),
             date: now(),
@@ -261,6 +264,28 @@ fn view(record: TransferRecord, outcome: Option<OutcomeRecord>, replies: usize) 
         replies,
         links: TransferLinks { sip: format!("{this}/sip"), reply: format!("{this}/reply"), this },
     }
+}
+
+/// Longest `comment` accepted, in characters.
+const MAX_COMMENT_CHARS: usize = 2000;
+
+/// The request's `comment`, checked: it goes into the manifest, which must
+/// stay valid XML whatever was typed. A blank comment counts as absent.
+fn comment_of(spec: &TransferSpec) -> Result<Option<String>, ArchiveError> {
+    let Some(comment) = spec.comment.as_deref().filter(|c| !c.trim().is_empty()) else { return Ok(None) };
+    if let Some(c) = comment.chars().find(|&c| crate::seda::names::refused_in_text(c)) {
+        return Err(ArchiveError::field(
+            "/comment",
+            format!("contient un caractère invisible ou de contrôle interdit (U+{:04X})", u32::from(c)),
+        ));
+    }
+    if comment.chars().count() > MAX_COMMENT_CHARS {
+        return Err(ArchiveError::field(
+            "/comment",
+            format!("ne doit pas dépasser {MAX_COMMENT_CHARS} caractères"),
+        ));
+    }
+    Ok(Some(comment.trim().to_owned()))
 }
 
 fn default_comment(selection: &Selection, collectivite: &str) -> String {

@@ -3,12 +3,16 @@
 //! - `transfers/<id>/sip.zip`: the SIP, stored first;
 //! - `transfers/<id>/transfer.json` ([`TransferRecord`]): what was asked and
 //!   sent; its presence means the transfer exists (status *sent*);
-//! - `transfers/<id>/reply-<n>.xml`: every reply ingested, as received;
+//! - `transfers/<id>/reply-<n>.xml`: each acknowledgement taken, as
+//!   received (at most the configured number);
+//! - `transfers/<id>/outcome.json` ([`OutcomeRecord`]): the verdict, the
+//!   commit point of a transfer reply; its presence means the transfer is
+//!   settled (*accepted* or *rejected*), and no further verdict is taken;
+//! - `transfers/<id>/reply-verdict.xml`: the reply that gave the verdict, as
+//!   received, written once the verdict is taken (never before: a refused
+//!   reply leaves nothing behind);
 //! - `acts/<act>/archive/<id>.json` ([`ArchiveRecord`]): the archive's
-//!   identifiers of one act, when a reply accepts the transfer;
-//! - `transfers/<id>/outcome.json` ([`OutcomeRecord`]): the verdict, written
-//!   last; its presence means the transfer is settled (*accepted* or
-//!   *rejected*), and no further verdict is taken.
+//!   identifiers of one act, when the verdict accepts the transfer.
 //!
 //! The transfer id is a UUID v7 and is the SIP's `MessageIdentifier`.
 
@@ -81,14 +85,30 @@ pub fn transfer_prefix(id: &TransferId) -> String {
     format!("transfers/{id}/")
 }
 
-/// Whether `key` (under [`transfer_prefix`]) is a reply.
+/// Whether `key` (under [`transfer_prefix`]) is a reply (an acknowledgement
+/// or the verdict).
 pub fn is_reply(key: &str) -> bool {
     key.rsplit('/').next().is_some_and(|name| name.starts_with("reply-") && name.ends_with(".xml"))
 }
 
-/// Key of the `n`-th reply (from 1).
+/// Whether `key` (under [`transfer_prefix`]) is a numbered reply
+/// (`reply-<n>.xml`: an acknowledgement; a verdict, in records made before
+/// verdicts had their own key).
+pub fn is_numbered_reply(key: &str) -> bool {
+    let name = key.rsplit('/').next().unwrap_or_default();
+    name.strip_prefix("reply-")
+        .and_then(|rest| rest.strip_suffix(".xml"))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Key of the `n`-th acknowledgement (from 1).
 pub fn reply_key(id: &TransferId, n: usize) -> String {
     format!("transfers/{id}/reply-{n:04}.xml")
+}
+
+/// Key of the reply that gave the verdict, as received.
+pub fn verdict_key(id: &TransferId) -> String {
+    format!("transfers/{id}/reply-verdict.xml")
 }
 
 /// Key of the verdict.
@@ -206,8 +226,12 @@ pub struct OutcomeRecord {
     /// The reply's `MessageIdentifier` (the archive's operation id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_identifier: Option<String>,
-    /// Number of the stored reply (`reply-<n>.xml`).
+    /// Rank of the verdict among the replies received (from 1).
     pub reply: usize,
+    /// SHA-256 of the verdict's XML (lowercase hex): the same reply posted
+    /// again finishes an interrupted ingestion, any other is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_sha256: Option<String>,
     /// Acts for which archive identifiers were recorded.
     pub archived_acts: usize,
     /// When the reply was ingested.

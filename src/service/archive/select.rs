@@ -216,6 +216,7 @@ impl Acta {
                 .map(str::to_owned)
                 .or_else(|| template.map(|t| t.matiere.clone()))
                 .unwrap_or_else(|| "9.1".into()),
+            personal: names_an_agent(&draft.data),
             siren: draft.collectivite.clone(),
             collectivite: profile.nom.clone(),
             created_at: draft.created_at,
@@ -304,4 +305,11 @@ mod tests {
         assert_eq!(french_date(time::macros::date!(2026 - 03 - 01)), "1er mars 2026");
         assert_eq!(french_date(time::macros::date!(2026 - 12 - 12)), "12 décembre 2026");
     }
+}
+
+/// Whether an act's data names an agent (`/agent`, as every career template
+/// has): the same test that keeps the agent's name from those who may not
+/// see personal data.
+fn names_an_agent(data: &Value) -> bool {
+    data.get("agent").is_some_and(Value::is_object)
 }
