@@ -31,10 +31,6 @@ pub async fn create(
             message: format!("corps invalide : {e}"),
         }])
     })?;
-    // Free text going into the manifest follows the one text policy.
-    if let Some(Err(message)) = spec.comment.as_deref().map(crate::domain::text::check) {
-        return Err(ArchiveError::Invalid(vec![FieldError { path: "/comment".into(), message }]).into());
-    }
     let transfer = acta.create_transfer(spec, None, None).await?;
     let location = HeaderValue::from_str(&transfer.links.this).expect("ids are header-safe");
     let audited = Audited {

@@ -11,8 +11,8 @@
 //!   offset; rule `StartDate` and descriptive dates are `xs:date`.
 //! - *Free text* (comments, titles, names) may hold any character XML 1.0
 //!   allows; the writer makes any other one XML-safe ([`xml_safe`]), and
-//!   requests refuse the characters of [`refused_in_text`] with a message
-//!   naming them.
+//!   requests refuse what the one text policy refuses
+//!   ([`crate::domain::text`]) with a message naming the character.
 
 use std::fmt;
 
@@ -46,18 +46,6 @@ pub fn xml_safe(text: &str) -> std::borrow::Cow<'_, str> {
     } else {
         std::borrow::Cow::Owned(text.chars().map(|c| if xml_char(c) { c } else { '\u{FFFD}' }).collect())
     }
-}
-
-/// Characters a request may not put in free text bound for a manifest:
-/// controls (C0 but the line feed, C1), Unicode line/paragraph separators,
-/// bidirectional controls, zero-width and invisible characters, soft
-/// hyphens and noncharacters. XML forbids some; the others would make an
-/// archived description say something else than it shows.
-pub fn refused_in_text(c: char) -> bool {
-    (c.is_control() && c != '\n')
-        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{00AD}' | '\u{061C}')
-        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}')
-        || matches!(c, '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}' | '\u{FDD0}'..='\u{FDEF}')
 }
 
 /// A valid `xs:ID` value, restricted to ASCII.

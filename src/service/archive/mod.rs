@@ -273,12 +273,8 @@ const MAX_COMMENT_CHARS: usize = 2000;
 /// stay valid XML whatever was typed. A blank comment counts as absent.
 fn comment_of(spec: &TransferSpec) -> Result<Option<String>, ArchiveError> {
     let Some(comment) = spec.comment.as_deref().filter(|c| !c.trim().is_empty()) else { return Ok(None) };
-    if let Some(c) = comment.chars().find(|&c| crate::seda::names::refused_in_text(c)) {
-        return Err(ArchiveError::field(
-            "/comment",
-            format!("contient un caractère invisible ou de contrôle interdit (U+{:04X})", u32::from(c)),
-        ));
-    }
+    // Free text going into the manifest follows the one text policy.
+    crate::domain::text::check(comment).map_err(|message| ArchiveError::field("/comment", message))?;
     if comment.chars().count() > MAX_COMMENT_CHARS {
         return Err(ArchiveError::field(
             "/comment",
