@@ -201,25 +201,10 @@ enum Mutation {
     CmsByte(Index, u8),
 }
 
+#[rustfmt::skip]
 static TOKENS: [&[u8]; 18] = [
-    b"[",
-    b"<<",
-    b">>",
-    b"]",
-    b"(",
-    b")",
-    b"/ByteRange",
-    b"/Contents",
-    b" obj ",
-    b"endobj",
-    b" 0 ",
-    b"-1",
-    b"99999999999999999999",
-    b"%",
-    b"\n",
-    b"<",
-    b"R",
-    b"[0 0 0 0]",
+    b"[", b"<<", b">>", b"]", b"(", b")", b"/ByteRange", b"/Contents", b" obj ", b"endobj", b" 0 ",
+    b"-1", b"99999999999999999999", b"%", b"\n", b"<", b"R", b"[0 0 0 0]",
 ];
 
 fn mutation() -> impl Strategy<Value = Mutation> {

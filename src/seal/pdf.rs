@@ -76,12 +76,6 @@ impl From<SyntaxError> for PdfError {
     }
 }
 
-impl From<Limit> for PdfError {
-    fn from(limit: Limit) -> Self {
-        PdfError::TooComplex(limit)
-    }
-}
-
 /// What goes into the signature dictionary besides the signature.
 #[derive(Debug, Clone)]
 pub struct SigFields<'a> {
@@ -190,8 +184,9 @@ pub fn prepare(pdf: &[u8], fields: &SigFields<'_>) -> Result<Prepared, PdfError>
         .get_int(b"Size")
         .and_then(|s| u32::try_from(s).ok())
         .filter(|s| s.checked_add(3).is_some())
-        .ok_or(malformed(orig.trailer.span.start, "/Size"))?;
-    let (root, _) = orig.trailer.get_ref(b"Root").ok_or(malformed(orig.trailer.span.start, "/Root"))?;
+        .ok_or_else(|| malformed(orig.trailer.span.start, "/Size"))?;
+    let (root, _) =
+        orig.trailer.get_ref(b"Root").ok_or_else(|| malformed(orig.trailer.span.start, "/Root"))?;
     let (root_gen, catalog) = orig.object(root)?;
     if catalog.get(b"AcroForm").is_some() {
         return Err(PdfError::HasForm);
@@ -288,7 +283,7 @@ fn array_inner<'s>(src: &'s [u8], array: &Node) -> Result<&'s [u8], PdfError> {
         Obj::Array(_) => array.raw(src).strip_prefix(b"[").and_then(|r| r.strip_suffix(b"]")),
         _ => None,
     }
-    .ok_or(malformed(array.span.start, "an /Annots array"))
+    .ok_or_else(|| malformed(array.span.start, "an /Annots array"))
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {

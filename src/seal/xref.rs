@@ -33,7 +33,7 @@ impl<'a> Original<'a> {
         let tail = src.len().saturating_sub(1024);
         let at = find_last(src.get(tail..).unwrap_or_default(), b"startxref")
             .map(|i| tail + i)
-            .ok_or(malformed(src.len(), "startxref"))?;
+            .ok_or_else(|| malformed(src.len(), "startxref"))?;
         let mut lx = Lexer::at(src, at + b"startxref".len(), budget);
         let startxref = usize::try_from(lx.uint()?).map_err(|_| malformed(at, "a startxref offset"))?;
         let mut offsets = BTreeMap::new();
@@ -60,18 +60,18 @@ impl<'a> Original<'a> {
                 Some(prev) => Some(
                     t.get_int(b"Prev")
                         .and_then(|p| usize::try_from(p).ok())
-                        .ok_or(malformed(prev.span.start, "a /Prev offset"))?,
+                        .ok_or_else(|| malformed(prev.span.start, "a /Prev offset"))?,
                 ),
             };
             trailer.get_or_insert(t);
         }
-        let trailer = trailer.ok_or(malformed(startxref, "a trailer"))?;
+        let trailer = trailer.ok_or_else(|| malformed(startxref, "a trailer"))?;
         Ok(Self { src, budget, startxref, trailer, offsets })
     }
 
     /// The object `n` (its dictionary or array) and its generation.
     pub fn object(&self, n: u32) -> Result<(u16, Node), PdfError> {
-        let &(gen_, at) = self.offsets.get(&n).ok_or(malformed(0, "an object listed in the xref"))?;
+        let &(gen_, at) = self.offsets.get(&n).ok_or_else(|| malformed(0, "an object listed in the xref"))?;
         let mut lx = Lexer::at(self.src, at, self.budget);
         let (found, _) = lx.object_header()?;
         if found != n {
@@ -141,7 +141,7 @@ fn read_section(
             let n = u32::try_from(i)
                 .ok()
                 .and_then(|i| first.checked_add(i))
-                .ok_or(malformed(at, "an object number"))?;
+                .ok_or_else(|| malformed(at, "an object number"))?;
             let offset = usize::try_from(lx.uint()?).map_err(|_| malformed(at, "an xref offset"))?;
             let gen_ = u16::try_from(lx.uint()?).map_err(|_| malformed(at, "a generation number"))?;
             match lx.token()? {
