@@ -64,7 +64,7 @@ pub fn refused(c: char) -> Option<Refused> {
         | 0x1D173..=0x1D17A
         | 0xE0000..=0xE0FFF => Some(Refused::Invisible),
         0xFDD0..=0xFDEF => Some(Refused::Noncharacter),
-        _ if cp & 0xFFFE == 0xFFFE => Some(Refused::Noncharacter),
+        _ if (cp & 0xFFFE) == 0xFFFE => Some(Refused::Noncharacter),
         _ => None,
     }
 }

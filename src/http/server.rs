@@ -57,6 +57,8 @@ const MAX_BACKOFF: Duration = Duration::from_secs(1);
 
 /// Largest accepted `max_connections` (far above any open-file limit).
 pub const MAX_CONNECTIONS: usize = 1 << 20;
+/// Longest accepted timeout, in seconds (a day): a timeout exists to end.
+pub const MAX_TIMEOUT_SECS: u64 = 86_400;
 
 /// The connection limits, as durations.
 #[derive(Debug, Clone, Copy)]
@@ -66,30 +68,45 @@ struct Limits {
     idle: Duration,
 }
 
-impl From<&HttpSettings> for Limits {
-    fn from(s: &HttpSettings) -> Self {
-        Self {
-            header_read: Duration::from_secs(s.header_read_timeout_secs),
-            body_read: Duration::from_secs(s.body_read_timeout_secs),
-            idle: Duration::from_secs(s.idle_timeout_secs),
+impl Limits {
+    /// The limits of `s`, and its connection cap; out-of-range settings
+    /// are refused (the server does not start), never adjusted.
+    fn new(s: &HttpSettings) -> io::Result<(Self, usize)> {
+        let invalid = |why: String| io::Error::new(io::ErrorKind::InvalidInput, why);
+        let timeout = |name: &str, secs: u64| {
+            if (1..=MAX_TIMEOUT_SECS).contains(&secs) {
+                Ok(Duration::from_secs(secs))
+            } else {
+                Err(invalid(format!(
+                    "http.{name} must be between 1 and {MAX_TIMEOUT_SECS} seconds, not {secs}"
+                )))
+            }
+        };
+        let limits = Self {
+            header_read: timeout("header_read_timeout_secs", s.header_read_timeout_secs)?,
+            body_read: timeout("body_read_timeout_secs", s.body_read_timeout_secs)?,
+            idle: timeout("idle_timeout_secs", s.idle_timeout_secs)?,
+        };
+        let cap = s.max_connections;
+        if !(1..=MAX_CONNECTIONS).contains(&cap) {
+            return Err(invalid(format!(
+                "http.max_connections must be between 1 and {MAX_CONNECTIONS}, not {cap}"
+            )));
         }
+        Ok((limits, cap))
     }
 }
 
 /// Serve `router` on `listener` until `shutdown` completes, then finish the
-/// requests in flight.
+/// requests in flight. Settings out of range (a timeout of 0 or over a day,
+/// a cap of 0 or over [`MAX_CONNECTIONS`]) are an `InvalidInput` error.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     settings: &HttpSettings,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    let limits = Limits::from(settings);
-    let cap = settings.max_connections;
-    if !(1..=MAX_CONNECTIONS).contains(&cap) {
-        let why = format!("http.max_connections must be between 1 and {MAX_CONNECTIONS}, not {cap}");
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, why));
-    }
+    let (limits, cap) = Limits::new(settings)?;
     let slots = Arc::new(Semaphore::new(cap));
     let (stop, stopping) = watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
@@ -199,6 +216,28 @@ async fn serve_connection(
                     conn.as_mut().graceful_shutdown();
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_out_of_range_are_refused_not_adjusted() {
+        let ok = HttpSettings::default();
+        assert!(Limits::new(&ok).is_ok());
+        let refused = [
+            HttpSettings { idle_timeout_secs: 0, ..ok.clone() },
+            HttpSettings { header_read_timeout_secs: u64::MAX, ..ok.clone() },
+            HttpSettings { body_read_timeout_secs: MAX_TIMEOUT_SECS + 1, ..ok.clone() },
+            HttpSettings { max_connections: 0, ..ok.clone() },
+            HttpSettings { max_connections: usize::MAX, ..ok.clone() },
+        ];
+        for s in refused {
+            let e = Limits::new(&s).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{s:?}");
         }
     }
 }
