@@ -97,7 +97,13 @@ impl ArchiveConfig {
         let file: File = serde_json::from_str(&text)
             .map_err(|e| ArchiveConfigError::Invalid { path: shown.clone(), message: e.to_string() })?;
         let rules = match file.rules {
-            Some(rules) => rules,
+            Some(rules) => {
+                if rules.personal.is_none() {
+                    tracing::warn!(path = %shown, "the archiving rules have no `personal` access rule: \
+                        agents' career acts get their kind's access rule only");
+                }
+                rules
+            }
             None => Self::builtin().rules,
         };
         let max_acknowledgements = file.max_acknowledgements.unwrap_or(DEFAULT_MAX_ACKNOWLEDGEMENTS);
