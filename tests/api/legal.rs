@@ -96,3 +96,68 @@ async fn an_act_within_the_mpo_is_refused_while_the_profile_lacks_the_mediator()
     let (status, act) = app.post_act(&for_collectivite("arrete-avancement-grade", MARQUENVAL)).await;
     assert_eq!(status, StatusCode::CREATED, "{act:#}");
 }
+
+/// The disciplinary convocation fixture with `poursuite` members replaced.
+fn convocation(poursuite: Value) -> Value {
+    let mut body = fixture("convocation-instance-cdg");
+    for (k, v) in poursuite.as_object().unwrap() {
+        body["data"]["poursuite"][k] = v.clone();
+    }
+    body
+}
+
+/// The pointers of the fields a 422 names.
+fn named(problem: &Value) -> Vec<&str> {
+    problem["errors"].as_array().unwrap().iter().filter_map(|e| e["path"].as_str()).collect()
+}
+
+#[tokio::test]
+async fn a_conseil_de_discipline_sitting_past_two_months_from_its_saisine_is_refused_naming_both_dates() {
+    let app = spawn_app().await;
+    // The séance is on 19 May 2026.
+    let (status, problem) = app.post_act(&convocation(json!({ "date_saisine": "2026-03-18" }))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem:#}");
+    assert_eq!(named(&problem), ["/data/seance/date", "/data/poursuite/date_saisine"]);
+    let message = problem["errors"][0]["message"].as_str().unwrap();
+    for expected in ["deux mois", "art. 13", "18/05/2026", "19/05/2026"] {
+        assert!(message.contains(expected), "«{expected}» not in {message}");
+    }
+    // An enquête gives four months, reports prolong the délai by their length.
+    let (status, _) =
+        app.post_act(&convocation(json!({ "date_saisine": "2026-01-18", "enquete": true }))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let report = json!({ "jours": 14, "motif": "séance du 5 mai 2026 reportée au 19 mai 2026 à la demande de l’agent" });
+    let (status, problem) =
+        app.post_act(&convocation(json!({ "date_saisine": "2026-03-04", "prolongation": report }))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem:#}");
+    // A convocation cannot precede the saisine.
+    let (status, problem) = app.post_act(&convocation(json!({ "date_saisine": "2026-04-25" }))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(named(&problem), ["/data/date_envoi", "/data/poursuite/date_saisine"]);
+    assert!(stored_acts(app.data_dir.path()).is_empty());
+
+    // Within the délai (two months to the day; four with an enquête; prolonged by reports).
+    for accepted in [
+        json!({ "date_saisine": "2026-03-19" }),
+        json!({ "date_saisine": "2026-01-19", "enquete": true }),
+        json!({ "date_saisine": "2026-03-05", "prolongation": report }),
+    ] {
+        let (status, act) = app.post_act(&convocation(accepted.clone())).await;
+        assert_eq!(status, StatusCode::CREATED, "{accepted}: {act:#}");
+    }
+}
+
+#[tokio::test]
+async fn a_disciplinary_convocation_tells_the_agent_of_the_right_to_remain_silent() {
+    let app = spawn_app().await;
+    let text = draft_text(&app, &fixture("convocation-instance-cdg")).await;
+    for expected in [
+        "Il a le droit de se taire",
+        "n’est pas tenu de répondre aux questions qui lui sont posées et peut garder le silence",
+        "Conseil constitutionnel, décision n° 2024-1105 QPC du 4 octobre 2024",
+        "Conseil d’État, 19 décembre 2024, n° 490157",
+        "l’autorité territoriale est convoquée dans les mêmes conditions (article 7 du même décret)",
+    ] {
+        assert!(text.contains(expected), "missing «{expected}» in:\n{text}");
+    }
+}
