@@ -161,3 +161,28 @@ async fn a_disciplinary_convocation_tells_the_agent_of_the_right_to_remain_silen
         assert!(text.contains(expected), "missing «{expected}» in:\n{text}");
     }
 }
+
+#[tokio::test]
+async fn a_sealed_act_never_carries_an_empty_publication_line() {
+    let app = spawn_app().await;
+    for template in
+        ["deliberation", "arrete-police-circulation", "arrete-delegation-signature", "proces-verbal-seance"]
+    {
+        let act = app.create(&fixture(template)).await;
+        let id = act["id"].as_str().unwrap();
+        let (status, sealed) = app.seal(id).await;
+        assert_eq!(status, StatusCode::OK, "{template}: {sealed:#}");
+        let text = pdf_text(&app.pdf(id).await);
+        assert!(!text.contains("Publié le") && !text.contains("mis en ligne) le"), "{template}: {text}");
+        // Dotted leaders are left only for what is written by hand on the paper
+        // copy: the transmission and the notification.
+        for (i, _) in text.match_indices("le : …") {
+            let context: String =
+                text[..i].chars().rev().take(120).collect::<Vec<_>>().into_iter().rev().collect();
+            assert!(
+                context.contains("Transmis") || context.contains("Notifié"),
+                "{template}: a blank line outside transmission and notification: «{context}»"
+            );
+        }
+    }
+}
