@@ -177,8 +177,8 @@ async fn a_sealed_act_never_carries_an_empty_publication_line() {
         // Dotted leaders are left only for what is written by hand on the paper
         // copy: the transmission and the notification.
         for (i, _) in text.match_indices("le : …") {
-            let context: String =
-                text[..i].chars().rev().take(120).collect::<Vec<_>>().into_iter().rev().collect();
+            let start = text[..i].char_indices().rev().nth(119).map_or(0, |(j, _)| j);
+            let context = &text[start..i];
             assert!(
                 context.contains("Transmis") || context.contains("Notifié"),
                 "{template}: a blank line outside transmission and notification: «{context}»"
