@@ -1,8 +1,8 @@
 //! Collectivités: the communes, EPCI and Centres de gestion an instance serves.
 //!
 //! A *profile* holds the collectivité-level facts every act repeats (name,
-//! address, autorité territoriale, tribunal administratif, MPO convention…), so
-//! that requests carry only what is specific to one act. The demo profiles are
+//! address, autorité territoriale, tribunal administratif, MPO convention and
+//! mediator…), so that requests carry only what is specific to one act. The demo profiles are
 //! built from `fixtures/collectivites.json` into the binary; an instance names
 //! its own file with the `collectivites_file` setting.
 
@@ -30,6 +30,58 @@ pub struct Autorite {
     pub prenom: String,
     /// Family name.
     pub nom: String,
+}
+
+/// The mediator of the médiation préalable obligatoire (MPO), usually the
+/// Centre de gestion under its convention with the collectivité.
+///
+/// CJA R. 213-10: the notification of a decision within the scope of the MPO
+/// gives the competent mediator's contact details; without them the délai de
+/// recours contentieux does not run. Templates print every field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mediateur {
+    /// Who receives the saisine: "Centre de gestion … — médiation préalable
+    /// obligatoire".
+    pub nom: String,
+    /// Postal address (street).
+    pub adresse: String,
+    /// Postal code.
+    pub code_postal: String,
+    /// Town.
+    pub ville: String,
+    /// Email address of the mediation service.
+    pub courriel: String,
+    /// Telephone, as printed ("03 53 01 62 00").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub telephone: Option<String>,
+}
+
+impl Mediateur {
+    /// The name of the first required field that is blank, or of a courriel
+    /// that is not an address.
+    fn faulty_field(&self) -> Option<&'static str> {
+        let required = [
+            ("nom", &self.nom),
+            ("adresse", &self.adresse),
+            ("code_postal", &self.code_postal),
+            ("ville", &self.ville),
+            ("courriel", &self.courriel),
+        ];
+        if let Some((name, _)) = required.iter().find(|(_, v)| v.trim().is_empty()) {
+            return Some(name);
+        }
+        let at = self.courriel.split_once('@');
+        if !at.is_some_and(|(user, host)| {
+            !user.is_empty() && host.contains('.') && !self.courriel.contains(' ')
+        }) {
+            return Some("courriel");
+        }
+        if self.telephone.as_ref().is_some_and(|t| t.trim().is_empty()) {
+            return Some("telephone");
+        }
+        None
+    }
 }
 
 /// The facts about one collectivité that acts repeat.
@@ -64,6 +116,12 @@ pub struct Profile {
     /// Whether the collectivité signed the médiation préalable obligatoire
     /// convention with its CdG (changes the voies et délais de recours).
     pub convention_mpo: bool,
+    /// The competent mediator for the MPO. Required to render an act whose
+    /// voies de recours include the MPO clause (`convention_mpo` and a decision
+    /// in the scope of décret 2022-433 art. 2): such an act is refused without
+    /// it, since its délai de recours would not run.
+    #[serde(default)]
+    pub mediateur: Option<Mediateur>,
     /// Name of the Centre de gestion it is affiliated to.
     pub cdg: String,
     /// File name of its logo (SVG or PNG) in the logos directory, printed in
@@ -106,6 +164,15 @@ pub enum CollectiviteError {
     /// Two profiles share a SIREN.
     #[error("SIREN {0} appears twice in the collectivités file")]
     Duplicate(Siren),
+    /// A field of a profile's mediator is blank (or the courriel is not an
+    /// address): acts would print it as the contact the law requires.
+    #[error("the mediator of collectivité {siren} has a blank or invalid `{field}`")]
+    BadMediateur {
+        /// The collectivité.
+        siren: Siren,
+        /// The field of `mediateur`.
+        field: &'static str,
+    },
 }
 
 /// All profiles, by SIREN.
@@ -131,6 +198,18 @@ impl Collectivites {
             .map_err(|source| CollectiviteError::Parse { path: origin.to_owned(), source })?;
         let mut map = BTreeMap::new();
         for p in list {
+            if let Some(field) = p.mediateur.as_ref().and_then(Mediateur::faulty_field) {
+                return Err(CollectiviteError::BadMediateur { siren: p.siren.clone(), field });
+            }
+            if p.convention_mpo && p.mediateur.is_none() {
+                // Not fatal: only the acts within the MPO's scope need it, and
+                // they are refused by name (`collectivite_profile_incomplete`).
+                tracing::warn!(
+                    siren = %p.siren,
+                    "collectivité with an MPO convention but no `mediateur`: its acts within the \
+                     scope of the médiation préalable obligatoire will be refused"
+                );
+            }
             let siren = p.siren.clone();
             if map.insert(siren.clone(), p).is_some() {
                 return Err(CollectiviteError::Duplicate(siren));
@@ -174,6 +253,34 @@ mod tests {
         assert!(c.iter().all(|p| p.departement.contains("62")));
         c.check_logos(&crate::assets::FileTree::builtin_logos()).unwrap();
         assert!(c.iter().any(|p| p.logo.is_some()) && c.iter().any(|p| p.logo.is_none()));
+    }
+
+    #[test]
+    fn every_demo_collectivite_with_an_mpo_convention_names_its_mediator() {
+        let c = Collectivites::demo().unwrap();
+        assert!(c.iter().any(|p| p.convention_mpo));
+        for p in c.iter().filter(|p| p.convention_mpo) {
+            let m = p.mediateur.as_ref().unwrap_or_else(|| panic!("{} has no mediator", p.nom));
+            assert_eq!(m.faulty_field(), None, "{}", p.nom);
+        }
+    }
+
+    #[test]
+    fn a_mediator_with_a_blank_field_or_no_email_address_is_refused_at_load() {
+        let demo: serde_json::Value = serde_json::from_str(DEMO).unwrap();
+        for (field, value) in
+            [("adresse", " "), ("courriel", "mediation.cdg-demo.example"), ("telephone", "")]
+        {
+            let mut list = demo.clone();
+            let profile =
+                list.as_array_mut().unwrap().iter_mut().find(|p| p["mediateur"].is_object()).unwrap();
+            profile["mediateur"][field] = serde_json::Value::String(value.into());
+            let text = list.to_string();
+            match Collectivites::parse(&text, "test") {
+                Err(CollectiviteError::BadMediateur { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
     }
 
     #[test]

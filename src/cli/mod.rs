@@ -285,6 +285,10 @@ fn render(settings: &Settings, input: &PathBuf, out: &PathBuf) -> Result<ExitCod
             }
             Ok(ExitCode::from(EXIT_INVALID))
         }
+        Err(ServiceError::ProfileIncomplete { message, .. }) => {
+            let _ = writeln!(std::io::stderr().lock(), "Profil de collectivité incomplet :\n  {message}");
+            Ok(ExitCode::from(EXIT_INVALID))
+        }
         Err(e) => Err(e.into()),
     }
 }

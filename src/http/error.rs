@@ -212,6 +212,19 @@ fn problem(e: ApiError) -> Problem {
             "Acte de remplacement invalide",
             "l'acte de remplacement doit être un autre acte scellé de la même collectivité".into(),
         ),
+        // The request's `collectivite` names the profile to complete.
+        ServiceError::ProfileIncomplete { field, message } => {
+            tracing::warn!(field = %field, "act refused: incomplete collectivité profile");
+            Problem {
+                errors: vec![FieldError { path: "/collectivite".into(), message: message.clone() }],
+                ..Problem::new(
+                    S::UNPROCESSABLE_ENTITY,
+                    "collectivite_profile_incomplete",
+                    "Profil de collectivité incomplet",
+                    message,
+                )
+            }
+        }
         ServiceError::PdfTooComplex(limit) => Problem::new(
             S::UNPROCESSABLE_ENTITY,
             "pdf_too_complex",

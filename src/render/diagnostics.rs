@@ -11,16 +11,35 @@ use super::world::DocWorld;
 /// Prefix Typst gives the message of `panic("…")`.
 const PANIC_PREFIX: &str = "panicked with: ";
 
-/// When the first error is a template's `panic` with a text, that text, split
-/// into an optional leading JSON pointer (`/data/x : message`) and the message.
-pub(super) fn refusal(diags: &[SourceDiagnostic]) -> Option<(Option<String>, String)> {
+/// What a template's `panic` refuses.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Refusal {
+    /// The request's data: the fields named (JSON pointers under `/data`,
+    /// none when the rule concerns the act as a whole).
+    Data(Vec<String>),
+    /// The collectivité's profile lacks `field` (a pointer under
+    /// `/collectivite`, e.g. `/collectivite/mediateur`).
+    Profile(String),
+}
+
+/// When the first error is a template's `panic` with a text, what it refuses
+/// and the message. The text may start with the JSON pointers of the faulty
+/// fields, comma-separated, then ` : ` (`/data/a,/data/b : message`); a
+/// pointer under `/collectivite` names a missing part of the profile.
+pub(super) fn refusal(diags: &[SourceDiagnostic]) -> Option<(Refusal, String)> {
     let first = diags.iter().find(|d| d.severity == Severity::Error)?;
     let text = first.message.strip_prefix(PANIC_PREFIX)?.to_owned();
-    match text.split_once(" : ") {
-        Some((path, message)) if path.starts_with("/data") && !path.contains(' ') => {
-            Some((Some(path.to_owned()), message.to_owned()))
-        }
-        _ => Some((None, text)),
+    let Some((head, message)) = text.split_once(" : ").filter(|(head, _)| !head.contains(' ')) else {
+        return Some((Refusal::Data(Vec::new()), text));
+    };
+    if head.starts_with("/collectivite/") && !head.contains(',') {
+        return Some((Refusal::Profile(head.to_owned()), message.to_owned()));
+    }
+    let paths: Vec<String> = head.split(',').map(str::to_owned).collect();
+    if paths.iter().all(|p| p == "/data" || p.starts_with("/data/")) {
+        Some((Refusal::Data(paths), message.to_owned()))
+    } else {
+        Some((Refusal::Data(Vec::new()), text))
     }
 }
 

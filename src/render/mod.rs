@@ -77,12 +77,23 @@ pub enum RenderError {
     UnknownTemplate(TemplateId),
     /// A business rule of the template refused the data (a `panic()` in the
     /// template, by convention its way of saying "this act cannot be issued").
-    /// `path` is the JSON pointer the message starts with, if it names one.
+    /// `paths` are the JSON pointers the message starts with, if it names some.
     #[error("refused by the template: {message}")]
     Refused {
-        /// Faulty field, e.g. `/data/date_fin`, when the message names one.
-        path: Option<String>,
+        /// Faulty fields, e.g. `/data/date_fin`, when the message names them.
+        paths: Vec<String>,
         /// French explanation for the person who filled the form.
+        message: String,
+    },
+    /// The act needs a part of the collectivité's profile that it lacks (the
+    /// mediator of the médiation préalable obligatoire…): a template's
+    /// `panic` naming a `/collectivite/…` pointer. Only whoever maintains the
+    /// profiles can fix it.
+    #[error("the collectivité profile lacks {field}: {message}")]
+    ProfileIncomplete {
+        /// The missing part, e.g. `/collectivite/mediateur`.
+        field: String,
+        /// French explanation.
         message: String,
     },
     /// The template failed on this data (a bug in the template). Each line is
@@ -184,7 +195,10 @@ impl Engine {
         let world = world::DocWorld::new(self, main, Bytes::new(job.data.to_vec()));
         let compiled = typst::compile::<PagedDocument>(&world);
         let mut document = compiled.output.map_err(|errs| match diagnostics::refusal(&errs) {
-            Some((path, message)) => RenderError::Refused { path, message },
+            Some((diagnostics::Refusal::Data(paths), message)) => RenderError::Refused { paths, message },
+            Some((diagnostics::Refusal::Profile(field), message)) => {
+                RenderError::ProfileIncomplete { field, message }
+            }
             None => RenderError::Template(diagnostics::format(&world, &errs)),
         })?;
         let info = document.info_mut();
@@ -276,17 +290,34 @@ mod tests {
         let e = engine(&[
             ("/t.typ", "#panic(\"/data/date_fin : doit être postérieure à « date_debut » \\\"x\\\"\")"),
             ("/u.typ", "#panic(\"Quorum non atteint : 3 présents pour 11\")"),
+            ("/v.typ", "#panic(\"/data/seance/date,/data/poursuite/date_saisine : plus de deux mois\")"),
+            ("/w.typ", "#panic(\"/collectivite/mediateur : coordonnées du médiateur manquantes\")"),
         ]);
         match render(&e, "t") {
-            Err(RenderError::Refused { path, message }) => {
-                assert_eq!(path.as_deref(), Some("/data/date_fin"));
+            Err(RenderError::Refused { paths, message }) => {
+                assert_eq!(paths, ["/data/date_fin"]);
                 assert_eq!(message, "doit être postérieure à « date_debut » \"x\"");
             }
             other => panic!("{other:?}"),
         }
         match render(&e, "u") {
-            Err(RenderError::Refused { path: None, message }) => {
+            Err(RenderError::Refused { paths, message }) => {
+                assert!(paths.is_empty());
                 assert_eq!(message, "Quorum non atteint : 3 présents pour 11");
+            }
+            other => panic!("{other:?}"),
+        }
+        match render(&e, "v") {
+            Err(RenderError::Refused { paths, message }) => {
+                assert_eq!(paths, ["/data/seance/date", "/data/poursuite/date_saisine"]);
+                assert_eq!(message, "plus de deux mois");
+            }
+            other => panic!("{other:?}"),
+        }
+        match render(&e, "w") {
+            Err(RenderError::ProfileIncomplete { field, message }) => {
+                assert_eq!(field, "/collectivite/mediateur");
+                assert_eq!(message, "coordonnées du médiateur manquantes");
             }
             other => panic!("{other:?}"),
         }

@@ -41,6 +41,16 @@ pub enum ServiceError {
     /// The act named as replacement is not a sealed act of the same collectivité.
     #[error("the replacement is not a sealed act of the same collectivité")]
     BadReplacement,
+    /// The act needs a part of the collectivité's profile that it lacks
+    /// (e.g. the mediator an MPO clause must name): the request is fine, the
+    /// profile must be completed by whoever maintains the collectivités file.
+    #[error("incomplete collectivité profile ({field}): {message}")]
+    ProfileIncomplete {
+        /// The missing part, e.g. `/collectivite/mediateur`.
+        field: String,
+        /// French explanation naming what is missing.
+        message: String,
+    },
     /// A PDF given for verification exceeds a bound of the reader: it is
     /// refused unread (see [`crate::seal::limits`]).
     #[error("the PDF exceeds a reading limit: {0}")]
@@ -81,9 +91,13 @@ impl From<RenderError> for ServiceError {
     fn from(e: RenderError) -> Self {
         match e {
             // A business rule of the template: the caller's data is at fault.
-            RenderError::Refused { path, message } => {
-                Self::Invalid(vec![FieldError { path: path.unwrap_or_else(|| "/data".into()), message }])
+            RenderError::Refused { paths, message } if paths.is_empty() => {
+                Self::Invalid(vec![FieldError { path: "/data".into(), message }])
             }
+            RenderError::Refused { paths, message } => Self::Invalid(
+                paths.into_iter().map(|path| FieldError { path, message: message.clone() }).collect(),
+            ),
+            RenderError::ProfileIncomplete { field, message } => Self::ProfileIncomplete { field, message },
             other => Self::Render(other),
         }
     }

@@ -5,9 +5,10 @@
 //!
 //! Where to put a new test: with the capability it checks (`acts` for the act
 //! lifecycle, `validation` for refused input, `pdf` for what the document
-//! says and is, `search`, `cli`; `access` for who may call which route,
-//! `tenancy` for what a scoped token never sees, `fuzz` for hostile bodies,
-//! `openapi` for the API description).
+//! says and is, `legal` for the law an act's wording and dates obey,
+//! `search`, `cli`; `access` for who may call which route, `tenancy` for what
+//! a scoped token never sees, `fuzz` for hostile bodies, `openapi` for the
+//! API description).
 
 mod access;
 mod acts;
@@ -18,6 +19,7 @@ mod crash;
 mod fuzz;
 mod helpers;
 mod hostile_pdf;
+mod legal;
 mod log_races;
 mod object_lock;
 mod openapi;
