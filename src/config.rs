@@ -60,6 +60,8 @@ pub struct Settings {
     pub single_writer: bool,
     /// The electronic seal and the register log's keys.
     pub seal: SealSettings,
+    /// Render limits and scheduling (see `crate::render::limits`).
+    pub render: crate::render::RenderSettings,
 }
 
 /// Keys of the electronic seal (PAdES) and of the register log.
@@ -121,6 +123,7 @@ impl Default for Settings {
             s3: S3Settings::default(),
             single_writer: false,
             seal: SealSettings::default(),
+            render: crate::render::RenderSettings::default(),
         }
     }
 }

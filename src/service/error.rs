@@ -41,6 +41,27 @@ pub enum ServiceError {
     /// The act named as replacement is not a sealed act of the same collectivité.
     #[error("the replacement is not a sealed act of the same collectivité")]
     BadReplacement,
+    /// The act would have more pages than allowed: `pages` once laid out, or
+    /// `None` when its text alone cannot fit (refused before any layout).
+    #[error("more than {max} pages")]
+    TooManyPages {
+        /// Pages of the laid-out document, if it was laid out.
+        pages: Option<usize>,
+        /// The limit.
+        max: usize,
+    },
+    /// The render did not finish within its time budget (and was abandoned).
+    #[error("render over its {budget_ms} ms budget")]
+    RenderTooLong {
+        /// The budget, in milliseconds.
+        budget_ms: u64,
+    },
+    /// The collectivité already has this many renders waiting in this lane.
+    #[error("{waiting} renders already waiting")]
+    RenderQueueFull {
+        /// Renders waiting.
+        waiting: usize,
+    },
 
     // ---- ours ----
     /// Rendering failed although the data was valid (a template bug).
@@ -76,6 +97,7 @@ impl From<RenderError> for ServiceError {
             RenderError::Refused { path, message } => {
                 Self::Invalid(vec![FieldError { path: path.unwrap_or_else(|| "/data".into()), message }])
             }
+            RenderError::TooManyPages { pages, max } => Self::TooManyPages { pages: Some(pages), max },
             other => Self::Render(other),
         }
     }

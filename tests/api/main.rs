@@ -19,6 +19,7 @@ mod object_lock;
 mod openapi;
 mod pdf;
 mod register;
+mod render_limits;
 mod s3;
 mod seal;
 mod search;
