@@ -42,7 +42,7 @@ pub struct FairnessOptions {
     /// Long drafts sent at once by collectivité A.
     pub heavy: usize,
     /// Discussion paragraphs (≈ 1 900 characters each) per affaire of a long
-    /// draft: 8 makes about 300 pages.
+    /// draft: 14 make about 300 pages (a 1.8 MB request).
     pub discussions: usize,
     /// Collectivité B's gestionnaires creating one-page acts concurrently.
     pub light_clients: usize,
@@ -145,8 +145,53 @@ async fn run(
     report.baseline = (pct(&mut alone, 0.5), pct(&mut alone, 0.99));
     let rss_before = rss();
 
-    // Peak resident memory, sampled every 20 ms through the burst.
-    let peak = Arc::new(AtomicU64::new(rss_before.to_bits()));
+    let burst = burst(&client, &url, heavy, light, opts.light_clients, rss).await?;
+    let mut during = burst.light;
+    let end = rss();
+    let max = during.iter().copied().fold(0.0, f64::max);
+    report.light = (during.len(), pct(&mut during, 0.5), pct(&mut during, 0.99), max);
+    report.light_failures = burst.light_failures;
+    report.heavy_results = burst.heavy;
+
+    report.settled_after = (end < SETTLED_MB).then_some(0);
+    for second in 1..=opts.settle_secs {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        if report.settled_after.is_none() && rss() < SETTLED_MB {
+            report.settled_after = Some(second);
+        }
+    }
+    report.rss = (rss_before, burst.peak_rss.max(rss_before).max(end), end, rss());
+    if let Some(acta) = acta {
+        // After the measurements: how long the long drafts were.
+        let pages =
+            acta.preview_counted(&long_minutes(&pv, 0, opts.discussions), time::OffsetDateTime::now_utc());
+        report.heavy_pages = pages.ok().map(|(_, n)| n);
+    }
+    Ok(report)
+}
+
+/// What happened during the burst.
+struct Burst {
+    /// Each long draft: (HTTP status, seconds).
+    heavy: Vec<(u16, f64)>,
+    /// Latencies of the one-page acts answered 201 (ms).
+    light: Vec<f64>,
+    light_failures: usize,
+    peak_rss: f64,
+}
+
+/// Send the long drafts at once and one-page acts from `clients` loops until
+/// every long draft is answered, sampling resident memory every 20 ms.
+async fn burst(
+    client: &reqwest::Client,
+    url: &str,
+    heavy: Vec<Value>,
+    light: impl Fn(usize) -> Value + Clone + Send + 'static,
+    clients: usize,
+    rss: impl Fn() -> f64 + Copy + Send + 'static,
+) -> Result<Burst, BenchError> {
+    let err = |e: &dyn std::fmt::Display| BenchError::Invalid(e.to_string());
+    let peak = Arc::new(AtomicU64::new(0f64.to_bits()));
     let done = Arc::new(AtomicBool::new(false));
     let sampler = {
         let (peak, done) = (Arc::clone(&peak), Arc::clone(&done));
@@ -163,13 +208,14 @@ async fn run(
     let heavy_tasks: Vec<_> = heavy
         .into_iter()
         .map(|body| {
-            let (client, url) = (client.clone(), url.clone());
+            let (client, url) = (client.clone(), url.to_owned());
             tokio::spawn(async move { post(&client, &url, &body).await })
         })
         .collect();
-    let light_tasks: Vec<_> = (0..opts.light_clients.max(1))
+    let light_tasks: Vec<_> = (0..clients.max(1))
         .map(|k| {
-            let (client, url, done, light) = (client.clone(), url.clone(), Arc::clone(&done), light.clone());
+            let (client, url, done, light) =
+                (client.clone(), url.to_owned(), Arc::clone(&done), light.clone());
             tokio::spawn(async move {
                 let (mut took, mut failures) = (Vec::new(), 0);
                 let mut i = BASELINE + k * 100_000;
@@ -184,37 +230,20 @@ async fn run(
             })
         })
         .collect();
+    let mut out = Burst { heavy: Vec::new(), light: Vec::new(), light_failures: 0, peak_rss: 0.0 };
     for task in heavy_tasks {
         let (status, took) = task.await.map_err(|e| err(&e))??;
-        report.heavy_results.push((status, took / 1000.0));
+        out.heavy.push((status, took / 1000.0));
     }
     done.store(true, Ordering::Relaxed);
-    let mut during = Vec::new();
     for task in light_tasks {
         let (took, failures) = task.await.map_err(|e| err(&e))?;
-        during.extend(took);
-        report.light_failures += failures;
+        out.light.extend(took);
+        out.light_failures += failures;
     }
     let _ = sampler.await;
-    let end = rss();
-    let max = during.iter().copied().fold(0.0, f64::max);
-    report.light = (during.len(), pct(&mut during, 0.5), pct(&mut during, 0.99), max);
-
-    report.settled_after = (end < SETTLED_MB).then_some(0);
-    for second in 1..=opts.settle_secs {
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        if report.settled_after.is_none() && rss() < SETTLED_MB {
-            report.settled_after = Some(second);
-        }
-    }
-    report.rss = (rss_before, f64::from_bits(peak.load(Ordering::Relaxed)).max(end), end, rss());
-    if let Some(acta) = acta {
-        // After the measurements: how long the long drafts were.
-        let pages =
-            acta.preview_counted(&long_minutes(&pv, 0, opts.discussions), time::OffsetDateTime::now_utc());
-        report.heavy_pages = pages.ok().map(|(_, n)| n);
-    }
-    Ok(report)
+    out.peak_rss = f64::from_bits(peak.load(Ordering::Relaxed));
+    Ok(out)
 }
 
 /// A client sending a fresh administrator token of `store`.

@@ -109,8 +109,9 @@ pub enum BenchCommand {
         /// Long drafts sent at once.
         #[arg(long, default_value_t = 4)]
         heavy: usize,
-        /// Discussion paragraphs per affaire of a long draft (8 ≈ 300 pages).
-        #[arg(long, default_value_t = 8)]
+        /// Discussion paragraphs per affaire of a long draft (14 ≈ 300 pages,
+        /// 1.8 MB).
+        #[arg(long, default_value_t = 14)]
         discussions: usize,
         /// Gestionnaires of the other collectivité creating one-page acts at once.
         #[arg(long, default_value_t = 2)]
