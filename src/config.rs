@@ -62,6 +62,8 @@ pub struct Settings {
     pub seal: SealSettings,
     /// Connection limits of the HTTP server.
     pub http: HttpSettings,
+    /// Render limits and scheduling (see `crate::render::limits`).
+    pub render: crate::render::RenderSettings,
 }
 
 /// Connection hygiene of the HTTP server (see `crate::http::server`): how long
@@ -160,6 +162,7 @@ impl Default for Settings {
             single_writer: false,
             seal: SealSettings::default(),
             http: HttpSettings::default(),
+            render: crate::render::RenderSettings::default(),
         }
     }
 }

@@ -2,17 +2,22 @@
 //! never asserted (speed is measured, not tested). `seal` is in [`seal`],
 //! the streaming store benchmark in [`stream`].
 //!
+//! The fairness of rendering between collectivités, under long drafts, is
+//! measured over HTTP by [`fairness`].
+//!
 //! `render`: every fixture of `fixtures/acts/` rendered as a draft, first
 //! cold (first render in the process), then warm on 1 and 2 threads. Each
 //! render is a distinct document, other people in it ([`vary`]), as in real
 //! use, so Typst's memoization serves only what acts really share (letterhead,
 //! recours, fixed visas), never a whole document.
 
+mod fairness;
 mod seal;
 pub mod sip;
 mod stream;
 mod vary;
 
+pub use fairness::{External, FairnessOptions, FairnessReport, fairness, long_minutes};
 pub use seal::{SealReport, seal};
 pub use stream::{StreamReport, stream};
 pub use vary::Mix;

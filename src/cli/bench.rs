@@ -102,6 +102,36 @@ pub enum BenchCommand {
         #[arg(long, default_value = "bench-out/peer", value_name = "DIR")]
         out: PathBuf,
     },
+    /// One collectivité sends long drafts (≈ 300-page procès-verbaux) while
+    /// another creates one-page acts, over HTTP: the latter's p50 / p99, peak
+    /// RSS, RSS after the burst.
+    Fairness {
+        /// Long drafts sent at once.
+        #[arg(long, default_value_t = 4)]
+        heavy: usize,
+        /// Discussion paragraphs per affaire of a long draft (14 ≈ 300 pages,
+        /// 1.8 MB).
+        #[arg(long, default_value_t = 14)]
+        discussions: usize,
+        /// Gestionnaires of the other collectivité creating one-page acts at once.
+        #[arg(long, default_value_t = 2)]
+        light_clients: usize,
+        /// Seconds of idle observation of memory after the burst.
+        #[arg(long, default_value_t = 60)]
+        settle_secs: u64,
+        /// The procès-verbal the long drafts are made from.
+        #[arg(long, default_value = "fixtures/acts/proces-verbal-seance.json", value_name = "FILE")]
+        pv: PathBuf,
+        /// The one-page act (of another collectivité).
+        #[arg(long, default_value = "fixtures/acts/arrete-avancement-echelon.json", value_name = "FILE")]
+        light: PathBuf,
+        /// Drive this running server (on `--data-dir`) instead of starting one.
+        #[arg(long, requires = "pid")]
+        url: Option<String>,
+        /// Process id of the `--url` server, for its memory.
+        #[arg(long, requires = "url")]
+        pid: Option<u32>,
+    },
     /// Time typical queries on an index made by `bench corpus`: p50 / p99.
     Search {
         /// Index directory.
@@ -143,6 +173,19 @@ pub(super) async fn run(settings: &Settings, what: BenchCommand) -> Result<ExitC
         }
         BenchCommand::Search { index, queries } => {
             print!("{}", crate::search::bench::search(&index, queries).map_err(ServiceError::from)?);
+        }
+        BenchCommand::Fairness { heavy, discussions, light_clients, settle_secs, pv, light, url, pid } => {
+            let external = url.zip(pid).map(|(url, pid)| crate::bench::External { url, pid });
+            let opts = crate::bench::FairnessOptions {
+                heavy,
+                discussions,
+                light_clients,
+                settle_secs,
+                pv_fixture: read_json(&pv)?,
+                light_fixture: read_json(&light)?,
+                external,
+            };
+            print!("{}", crate::bench::fairness(settings, opts).await?);
         }
         BenchCommand::Render { fixtures, docs, mix } => {
             let acta = Acta::open(settings)?;

@@ -289,6 +289,14 @@ fn render(settings: &Settings, input: &PathBuf, out: &PathBuf) -> Result<ExitCod
             let _ = writeln!(std::io::stderr().lock(), "Profil de collectivité incomplet :\n  {message}");
             Ok(ExitCode::from(EXIT_INVALID))
         }
+        Err(ServiceError::TooManyPages { pages, max }) => {
+            let pages = pages.map_or_else(|| "trop de".to_owned(), |n| n.to_string());
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "Acte trop long : {pages} pages, pour {max} au plus (render.max_pages)"
+            );
+            Ok(ExitCode::from(EXIT_INVALID))
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -21,7 +21,8 @@ use crate::store::StoreError;
     request_body(content = Object, description = "`{\"template\", \"collectivite\", \"data\"}`"),
     responses((status = 201, description = "the draft", body = Object),
               (status = 400, body = Problem), (status = 404, body = Problem),
-              (status = 413, body = Problem), (status = 422, body = Problem)))]
+              (status = 413, body = Problem), (status = 422, body = Problem),
+              (status = 429, body = Problem)))]
 pub async fn create(State(acta): State<AppState>, JsonBody(body): JsonBody) -> Result<Response, ApiError> {
     let act = acta.create_draft(&body).await?;
     let location = HeaderValue::from_str(&act.links.this).expect("ids are header-safe");
@@ -45,7 +46,8 @@ pub async fn get(
 
 /// `POST /api/v1/acts/{id}/seal`: number, render, hash, store; idempotent.
 #[utoipa::path(post, path = "/api/v1/acts/{id}/seal", tag = "acts", params(("id" = String, Path)),
-    responses((status = 200, description = "the sealed act", body = Object), (status = 404, body = Problem)))]
+    responses((status = 200, description = "the sealed act", body = Object), (status = 404, body = Problem),
+              (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn seal(State(acta): State<AppState>, Path(id): Path<String>) -> Result<Json<ActView>, ApiError> {
     Ok(Json(acta.seal(&act_id(&id)?).await?))
 }

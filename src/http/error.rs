@@ -109,6 +109,9 @@ impl IntoResponse for ApiError {
             other => problem(other),
         }
         .into_response();
+        if resp.status() == StatusCode::TOO_MANY_REQUESTS {
+            resp.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+        }
         if resp.status() == StatusCode::UNAUTHORIZED {
             let value = header::HeaderValue::from_static("Bearer realm=\"acta\"");
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, value);
@@ -241,6 +244,9 @@ fn problem(e: ApiError) -> Problem {
                     .into(),
             )
         }
+        ServiceError::TooManyPages { pages, max } => too_many_pages(pages, max),
+        ServiceError::RenderTooLong { budget_ms } => render_too_long(budget_ms),
+        ServiceError::RenderQueueFull { waiting } => render_queue_full(waiting),
         // A lost compare-and-swap is transient too: retrying later succeeds.
         ServiceError::Store(cause @ (StoreError::Backend(_) | StoreError::Conflict(_))) => {
             tracing::error!(error = %cause, "object store unavailable");
@@ -260,6 +266,54 @@ fn problem(e: ApiError) -> Problem {
                 "une erreur inattendue s'est produite ; elle a été journalisée".into(),
             )
         }
+    }
+}
+
+/// 422 `render_too_long`: the render was abandoned after `budget_ms`.
+fn render_too_long(budget_ms: u64) -> Problem {
+    // 60 s, 1,5 s: a French decimal comma.
+    let secs = (budget_ms as f64 / 1000.0).to_string().replace('.', ",");
+    Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "render_too_long",
+        "Acte trop long à générer",
+        format!(
+            "la génération de l'acte a dépassé le délai de {secs} s accordé à chaque acte ; \
+             réduisez sa longueur ou scindez-le"
+        ),
+    )
+}
+
+/// 429 `render_queue_full`: the collectivité has `waiting` renders queued.
+fn render_queue_full(waiting: usize) -> Problem {
+    Problem::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "render_queue_full",
+        "Trop d'actes en attente de génération",
+        format!(
+            "{waiting} actes de cette collectivité attendent déjà d'être générés ; \
+             réessayez dans quelques instants"
+        ),
+    )
+}
+
+/// 422 `too_many_pages`, naming the limit and, once laid out, the count.
+fn too_many_pages(pages: Option<usize>, max: usize) -> Problem {
+    let what = match pages {
+        Some(n) => format!("l'acte compterait {n} pages, au-delà de la limite de {max} pages par acte"),
+        None => format!("le texte de l'acte est trop long pour tenir dans la limite de {max} pages par acte"),
+    };
+    Problem {
+        errors: vec![FieldError { path: "/data".into(), message: what.clone() }],
+        ..Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "too_many_pages",
+            "Acte trop long",
+            format!(
+                "{what} ; scindez-le (un procès-verbal par séance, une liste par période) \
+                 ou abrégez ses textes"
+            ),
+        )
     }
 }
 

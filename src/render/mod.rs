@@ -12,10 +12,15 @@
 //! same input always renders to the same bytes (what the seal relies on).
 //!
 //! Rendering is CPU-bound (≈10 ms per page): async callers must run it on the
-//! blocking pool.
+//! blocking pool, through the fair [`schedule::Scheduler`], within the limits
+//! of [`limits::RenderSettings`].
 
 mod diagnostics;
+pub mod limits;
+pub mod schedule;
 mod world;
+
+pub use limits::{RenderSettings, Weight};
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -49,6 +54,10 @@ const CREATOR: &str = "acta";
 const EVICT_EVERY: usize = 20;
 /// Age (in evictions) of cache entries kept at each eviction.
 const EVICT_MAX_AGE: usize = 1;
+/// A document of this many pages empties the memo cache once rendered: its
+/// layout (tens to hundreds of MB for hundreds of pages) will not be reused,
+/// and the next one-page acts rebuild what they share in milliseconds.
+const EVICT_ALL_FROM_PAGES: usize = 10;
 
 /// What to render.
 #[derive(Debug, Clone)]
@@ -106,6 +115,14 @@ pub enum RenderError {
     /// The engine could not be set up (bad template file, bad timestamp).
     #[error("render engine: {0}")]
     Setup(String),
+    /// The document has more pages than allowed (laid out, not exported).
+    #[error("{pages} pages, more than the {max} allowed")]
+    TooManyPages {
+        /// Pages of the laid-out document.
+        pages: usize,
+        /// The limit.
+        max: usize,
+    },
 }
 
 /// The shared rendering engine.
@@ -117,6 +134,7 @@ pub struct Engine {
     data_id: FileId,
     renders: AtomicUsize,
     printable: Vec<u32>,
+    max_pages: usize,
 }
 
 impl std::fmt::Debug for Engine {
@@ -178,7 +196,15 @@ impl Engine {
             data_id: file_id(DATA_PATH)?,
             renders: AtomicUsize::new(0),
             printable,
+            max_pages: usize::MAX,
         })
+    }
+
+    /// Refuse documents of more than `max` pages ([`RenderError::TooManyPages`]).
+    #[must_use]
+    pub fn with_max_pages(mut self, max: usize) -> Self {
+        self.max_pages = max;
+        self
     }
 
     /// Whether the body font has a glyph for `c` (white space always passes).
@@ -188,6 +214,11 @@ impl Engine {
 
     /// Render one document to PDF/A-2b.
     pub fn render(&self, job: &RenderJob<'_>) -> Result<Vec<u8>, RenderError> {
+        self.render_counted(job).map(|(pdf, _)| pdf)
+    }
+
+    /// Render one document to PDF/A-2b; also its number of pages.
+    pub fn render_counted(&self, job: &RenderJob<'_>) -> Result<(Vec<u8>, usize), RenderError> {
         let main = file_id(&format!("/{}.typ", job.template))?;
         if !self.sources.contains_key(&main) {
             return Err(RenderError::UnknownTemplate(job.template.clone()));
@@ -201,18 +232,27 @@ impl Engine {
             }
             None => RenderError::Template(diagnostics::format(&world, &errs)),
         })?;
+        let pages = document.pages().len();
+        if pages > self.max_pages {
+            // Checked before the export, the other half of the cost.
+            self.maybe_evict(pages);
+            return Err(RenderError::TooManyPages { pages, max: self.max_pages });
+        }
         let info = document.info_mut();
         info.title = Some(job.title.into());
         info.author = vec![job.author.into()];
         let options = pdf_options(job)?;
         let pdf = typst_pdf::pdf(&document, &options)
             .map_err(|errs| RenderError::Export(diagnostics::format(&world, &errs)))?;
-        self.maybe_evict();
-        Ok(pdf)
+        drop(document);
+        self.maybe_evict(pages);
+        Ok((pdf, pages))
     }
 
-    fn maybe_evict(&self) {
-        if self.renders.fetch_add(1, Ordering::Relaxed) % EVICT_EVERY == EVICT_EVERY - 1 {
+    fn maybe_evict(&self, pages: usize) {
+        if pages >= EVICT_ALL_FROM_PAGES {
+            typst::comemo::evict(0);
+        } else if self.renders.fetch_add(1, Ordering::Relaxed) % EVICT_EVERY == EVICT_EVERY - 1 {
             typst::comemo::evict(EVICT_MAX_AGE);
         }
     }
@@ -328,6 +368,18 @@ mod tests {
         let e = engine(&[]);
         assert!("Œuvre « cœur » à l’été — 1 940,50 € ÇÀÉÈÊËÎÏÔÙÛÜŸ".chars().all(|c| e.can_print(c)));
         assert!(!e.can_print('😀'));
+    }
+
+    #[test]
+    fn a_document_over_the_page_limit_is_refused_with_its_page_count() {
+        let e = engine(&[("/t.typ", "#for i in range(5) [Page #i #pagebreak()]")]).with_max_pages(3);
+        match render(&e, "t") {
+            Err(RenderError::TooManyPages { pages: 6, max: 3 }) => {}
+            other => panic!("{other:?}"),
+        }
+        let e = e.with_max_pages(6);
+        let id: TemplateId = "t".parse().unwrap();
+        assert_eq!(e.render_counted(&job(&id, b"{}")).unwrap().1, 6);
     }
 
     #[test]

@@ -55,6 +55,27 @@ pub enum ServiceError {
     /// refused unread (see [`crate::seal::limits`]).
     #[error("the PDF exceeds a reading limit: {0}")]
     PdfTooComplex(crate::seal::Limit),
+    /// The act would have more pages than allowed: `pages` once laid out, or
+    /// `None` when its text alone cannot fit (refused before any layout).
+    #[error("more than {max} pages")]
+    TooManyPages {
+        /// Pages of the laid-out document, if it was laid out.
+        pages: Option<usize>,
+        /// The limit.
+        max: usize,
+    },
+    /// The render did not finish within its time budget (and was abandoned).
+    #[error("render over its {budget_ms} ms budget")]
+    RenderTooLong {
+        /// The budget, in milliseconds.
+        budget_ms: u64,
+    },
+    /// The collectivité already has this many renders waiting in this lane.
+    #[error("{waiting} renders already waiting")]
+    RenderQueueFull {
+        /// Renders waiting.
+        waiting: usize,
+    },
 
     // ---- ours ----
     /// Rendering failed although the data was valid (a template bug).
@@ -98,6 +119,7 @@ impl From<RenderError> for ServiceError {
                 paths.into_iter().map(|path| FieldError { path, message: message.clone() }).collect(),
             ),
             RenderError::ProfileIncomplete { field, message } => Self::ProfileIncomplete { field, message },
+            RenderError::TooManyPages { pages, max } => Self::TooManyPages { pages: Some(pages), max },
             other => Self::Render(other),
         }
     }

@@ -3,8 +3,8 @@
 //! call: create a draft, seal it, read it, search.
 //!
 //! Blocking work (Typst rendering, tantivy commits) runs on Tokio's blocking
-//! pool; renders are further limited to one per CPU so that a burst of
-//! requests queues instead of thrashing.
+//! pool; renders are further scheduled fairly between collectivités, within
+//! per-request limits (see `rendering.rs`).
 
 pub mod archive;
 mod audit;
@@ -13,6 +13,7 @@ mod error;
 #[cfg(test)]
 mod fuzz;
 mod log;
+mod rendering;
 mod request;
 mod sealing;
 mod search;
@@ -40,10 +41,11 @@ use crate::assets::FileTree;
 use crate::catalog::{Catalog, Template};
 use crate::collectivite::{Collectivites, Profile};
 use crate::config::Settings;
-use crate::domain::{ActId, ActNumber};
+use crate::domain::ActId;
 use crate::keys::TrustRoots;
 use crate::register::Registers;
-use crate::render::{Engine, RenderJob};
+use crate::render::schedule::Scheduler;
+use crate::render::{Engine, RenderJob, RenderSettings};
 use crate::seal::Sealer;
 use crate::search::{SearchIndex, Synonyms};
 use crate::store::{Capabilities, GetRange, Store, StoreError, keys};
@@ -81,7 +83,10 @@ pub struct Acta {
     follow_cursor: Mutex<u64>,
     /// Acts this process indexed as sealed, not yet passed by the follower.
     indexed_here: std::sync::Mutex<std::collections::HashSet<ActId>>,
-    render_slots: Semaphore,
+    /// Who renders next (see `rendering.rs`).
+    scheduler: Arc<Scheduler<crate::domain::Siren>>,
+    /// Per-request render limits.
+    render_limits: RenderSettings,
     act_locks: Vec<Mutex<()>>,
     /// Numbers taken by sealings that have not reached their seal record yet
     /// (see `sealing.rs`): a retry in this process reuses them.
@@ -96,7 +101,7 @@ impl Acta {
         let schemas = FileTree::from_dir_or(settings.schemas_dir.as_deref(), FileTree::builtin_schemas)?;
         let logos = FileTree::from_dir_or(settings.logos_dir.as_deref(), FileTree::builtin_logos)?;
         let catalog = Catalog::load(&schemas, &templates)?;
-        let engine = Engine::with_logos(&templates, &logos)?;
+        let engine = Engine::with_logos(&templates, &logos)?.with_max_pages(settings.render.max_pages);
         let collectivites = Collectivites::load(settings.collectivites_file.as_deref())?;
         let archive = archive::ArchiveConfig::load(settings.archive_file.as_deref())?;
         collectivites.check_logos(&logos)?;
@@ -111,7 +116,6 @@ impl Acta {
         if keys.test_pki {
             tracing::warn!("sealing with the TEST PKI: configure seal.p12 for real acts");
         }
-        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
         Ok(Self {
             store: store.clone(),
             index: Arc::new(index),
@@ -123,13 +127,17 @@ impl Acta {
             log_vkey: keys.log_signer.verifier().vkey(),
             log: Log::new(store.clone(), keys.log_signer),
             trust: Arc::new(keys.trust),
-            verify_slots: Arc::new(Semaphore::new(cpus)),
+            // Verifications of untrusted PDFs: one per CPU at a time.
+            verify_slots: Arc::new(Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |n| n.get()),
+            )),
             verify_timeout: std::time::Duration::from_millis(settings.seal.verify_timeout_ms),
             archive,
             log_pending: Arc::new(Notify::new()),
             follow_cursor: Mutex::new(0),
             indexed_here: std::sync::Mutex::default(),
-            render_slots: Semaphore::new(cpus),
+            scheduler: rendering::scheduler(&settings.render),
+            render_limits: settings.render.clone(),
             act_locks: (0..ACT_LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
             pending: std::sync::Mutex::default(),
         })
@@ -262,9 +270,19 @@ impl Acta {
     /// Render a request as a draft PDF ("PROJET", no number) without storing
     /// anything. `at` is the date written in the PDF metadata.
     pub fn preview(&self, body: &Value, at: OffsetDateTime) -> Result<Vec<u8>, ServiceError> {
+        self.preview_counted(body, at).map(|(pdf, _)| pdf)
+    }
+
+    /// [`Acta::preview`], with the document's number of pages.
+    pub fn preview_counted(
+        &self,
+        body: &Value,
+        at: OffsetDateTime,
+    ) -> Result<(Vec<u8>, usize), ServiceError> {
         // A `corrige` member is not resolved here (no store access): the
         // preview shows the act without its correction line.
         let (draft, profile, _) = self.new_draft(body, at)?;
+        self.lane(&draft)?;
         let data = document::data(&draft, profile, None);
         // The ident is the data fingerprint, not the throw-away id, so that the
         // same request always gives the same bytes.
@@ -276,7 +294,7 @@ impl Acta {
             title: &draft.title,
             author: &profile.nom,
         };
-        Ok(self.engine.render(&job)?)
+        Ok(self.engine.render_counted(&job)?)
     }
 
     /// The act `id`, draft or sealed.
@@ -350,40 +368,6 @@ impl Acta {
 
     async fn render_draft(&self, draft: &Draft, profile: &Profile) -> Result<Vec<u8>, ServiceError> {
         self.render(draft, profile, None, draft.created_at).await
-    }
-
-    /// Render `draft` as a draft ("PROJET", dated and identified by its
-    /// creation) or, with its `number`, as the final act sealed `at`.
-    async fn render(
-        &self,
-        draft: &Draft,
-        profile: &Profile,
-        number: Option<&ActNumber>,
-        at: OffsetDateTime,
-    ) -> Result<Vec<u8>, ServiceError> {
-        let data = document::data(draft, profile, number);
-        let ident = number.map_or_else(|| draft.id.to_string(), ToString::to_string);
-        let (template, title, author) = (draft.template.clone(), draft.title.clone(), profile.nom.clone());
-        let _slot = self
-            .render_slots
-            .acquire()
-            .await
-            .map_err(|e| ServiceError::Internal(format!("render slots: {e}")))?;
-        let engine = Arc::clone(&self.engine);
-        let pdf = tokio::task::spawn_blocking(move || {
-            let job = RenderJob {
-                template: &template,
-                data: &data,
-                timestamp: utc(at),
-                ident: &ident,
-                title: &title,
-                author: &author,
-            };
-            engine.render(&job)
-        })
-        .await
-        .map_err(|e| ServiceError::Internal(format!("render task: {e}")))??;
-        Ok(pdf)
     }
 
     /// Index an act. The index is derived data: a failure here must not undo or

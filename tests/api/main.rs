@@ -26,6 +26,7 @@ mod openapi;
 mod parameters;
 mod pdf;
 mod register;
+mod render_limits;
 mod s3;
 mod seal;
 mod search;
