@@ -104,12 +104,15 @@ async fn requests(
         "/api/v1/transfers/{id}" | "/api/v1/transfers/{id}/sip" => {
             one(route.path.replace("{id}", &transfer_of(app, siren, &acts.sealed).await), None)
         }
-        // A raw XML body (a JSON string is sent as is): Vitam's KO reply.
+        // A raw XML body (a JSON string is sent as is): Vitam's KO reply,
+        // naming the transfer (a reply that names none settles nothing).
         "/api/v1/transfers/{id}/reply" => {
-            let xml =
-                std::fs::read_to_string(crate::helpers::repo_path("fixtures/seda/replies/atr-ko-vitam.xml"));
-            let path = route.path.replace("{id}", &transfer_of(app, siren, &acts.sealed).await);
-            one(path, Some(Value::String(xml.unwrap())))
+            let transfer = transfer_of(app, siren, &acts.sealed).await;
+            let xml = crate::transfers::reply_fixture("atr-ko-vitam.xml").replace(
+                "<MessageRequestIdentifier></MessageRequestIdentifier>",
+                &format!("<MessageRequestIdentifier>{transfer}</MessageRequestIdentifier>"),
+            );
+            one(route.path.replace("{id}", &transfer), Some(Value::String(xml)))
         }
         "/api/v1/tokens/{token}/revoke" => {
             let victim = app.token(Role::Lecteur, &[siren]).await;
