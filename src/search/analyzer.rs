@@ -1,47 +1,269 @@
-//! The text analysers.
+//! The text analysers, and the one normalisation of words that the index,
+//! the queries and the masking of personal data share.
 //!
-//! `fr` (titles, content, collectivité names): split on non-alphanumerics, drop
-//! overlong tokens, lower-case, drop French stop words, fold accents ("arrêté" →
-//! "arrete") and stem ("disponibilités" → "disponibilit"). Stop words are
-//! removed *before* folding because the list is spelt with accents ("été", "où").
+//! A *word* is a run of letters and digits in the text. Apostrophes (' and
+//! ’) and hyphens separate words; an *elided* word before an apostrophe (`l'`,
+//! `d'`, `qu'`, `jusqu'`…) is dropped, so "d’échelon" and "d'echelon" are
+//! "echelon". [`fold`] is the normalisation of a word: lower case, accents
+//! removed, ligatures and compatibility forms spelt out ("Œuvre" → "oeuvre",
+//! "1ʳᵉ" → "1re"). [`words`] yields every word of a text with its place, and
+//! is what both the index and [`super::mask`] read text with.
 //!
-//! `noms` (agents' names): the same without stop words nor stemming, so that
-//! "Le Goff" or "Des Roches" keep every word and "Martin" never finds "Martine".
+//! `fr2` (titles, content, collectivité names): the words, folded, without
+//! French function words ("de", "la", "en", "pour"…), ordinals written one way
+//! ("1re", "1ère", "première", "premier" → "1e"; "2ème", "deuxième" → "2e"),
+//! then stemmed ("disponibilités" → "disponibil"). Function words leave no
+//! gap in positions, so "mise en disponibilité" and "mise disponibilité" are
+//! the same phrase, at index and at query time.
+//!
+//! `noms2` (agents' names): the same words and folding, every word kept, no
+//! stemming, so that "Le Goff" keeps its "le" and "Martin" never finds
+//! "Martine".
+
+use std::borrow::Cow;
+use std::ops::Range;
 
 use tantivy::Index;
-use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter,
-    TextAnalyzer,
-};
+use tantivy::tokenizer::{Language, Stemmer, TextAnalyzer, Token, TokenStream, Tokenizer};
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
 
-/// Name the French analyser is registered under.
-pub const FRENCH: &str = "fr";
+/// Name the French analyser is registered under (a new name for each change
+/// of analysis: an index analysed otherwise is rebuilt, see `SearchIndex::open`).
+pub const FRENCH: &str = "fr2";
 /// Name the analyser of people's names is registered under.
-pub const NAMES: &str = "noms";
-/// Tokens longer than this (bytes) are dropped: they are never words.
-const MAX_TOKEN_BYTES: usize = 40;
+pub const NAMES: &str = "noms2";
+/// Words longer than this (bytes, folded) are dropped: they are never words.
+const MAX_WORD_BYTES: usize = 40;
 
-/// The French analyser.
-pub fn french() -> TextAnalyzer {
-    let mut builder = TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
-        .filter(LowerCaser)
-        .dynamic();
-    if let Some(stop) = StopWordFilter::new(Language::French) {
-        builder = builder.filter_dynamic(stop);
+/// Words elided before an apostrophe ("l'arrêté", "jusqu'au").
+const ELIDED: [&str; 15] =
+    ["l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu", "presqu", "quelqu"];
+
+/// French function words, folded: never searched, at index and query time.
+/// Civilités are here too: "Mme Tronquoy" searches "Tronquoy".
+const STOP_WORDS: [&str; 78] = [
+    "a", "au", "aux", "avec", "c", "ce", "ces", "cet", "cette", "d", "dans", "de", "des", "du", "elle",
+    "elles", "en", "et", "eux", "il", "ils", "j", "je", "l", "la", "le", "les", "leur", "leurs", "lui", "m",
+    "ma", "mais", "me", "mes", "moi", "mon", "n", "ne", "nos", "notre", "nous", "on", "ou", "par", "pour",
+    "qu", "que", "qui", "s", "sa", "se", "ses", "son", "sur", "t", "ta", "te", "tes", "toi", "ton", "tu",
+    "un", "une", "vos", "votre", "vous", "y", "jusqu", "lorsqu", "puisqu", "quoiqu", "presqu", "mme", "mlle",
+    "mr", "monsieur", "madame",
+];
+
+/// Whether `c` is an apostrophe (typed or typographic).
+fn is_apostrophe(c: char) -> bool {
+    matches!(c, '\'' | '\u{2019}' | '\u{02BC}' | '\u{2018}' | '`' | '\u{00B4}' | '\u{2032}')
+}
+
+/// A word is made of these.
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// `word` in lower case, without accents, ligatures and compatibility forms
+/// spelt out: the normalisation of every word the index and the masking see.
+pub fn fold(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    for c in word.nfkd() {
+        if is_combining_mark(c) {
+            continue;
+        }
+        for l in c.to_lowercase() {
+            match l {
+                'œ' => out.push_str("oe"),
+                'æ' => out.push_str("ae"),
+                'ß' => out.push_str("ss"),
+                'ø' => out.push('o'),
+                'đ' | 'ð' => out.push('d'),
+                'ł' | 'ŀ' => out.push('l'),
+                'ı' => out.push('i'),
+                'þ' => out.push_str("th"),
+                other => out.push(other),
+            }
+        }
     }
-    builder.filter_dynamic(AsciiFoldingFilter).filter_dynamic(Stemmer::new(Language::French)).build()
+    out
+}
+
+/// One word of a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    /// Where it is in the text (bytes).
+    pub span: Range<usize>,
+    /// Its [`fold`]ed form.
+    pub folded: String,
+}
+
+/// Every word of `text`, elided words ("l'", "qu'") left out, in order.
+pub fn words(text: &str) -> Vec<Word> {
+    let mut out = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((start, c)) = chars.next() {
+        if !is_word_char(c) {
+            continue;
+        }
+        let mut end = start + c.len_utf8();
+        while let Some(&(i, c)) = chars.peek() {
+            if !is_word_char(c) {
+                break;
+            }
+            end = i + c.len_utf8();
+            chars.next();
+        }
+        let folded = fold(&text[start..end]);
+        // An elided word: an apostrophe, then a word, right after it.
+        if let Some(&(i, c)) = chars.peek()
+            && is_apostrophe(c)
+            && text[i + c.len_utf8()..].chars().next().is_some_and(is_word_char)
+            && ELIDED.contains(&folded.as_str())
+        {
+            continue;
+        }
+        out.push(Word { span: start..end, folded });
+    }
+    out
+}
+
+/// Whether a folded word is a French function word.
+pub fn is_stop_word(folded: &str) -> bool {
+    STOP_WORDS.contains(&folded)
+}
+
+/// Ordinals spelt one way: "1re", "1ère", "premier", "première" → "1e";
+/// "2e", "2ème", "2nde", "deuxième" → "2e"… (folded input).
+fn ordinal(folded: &str) -> Option<String> {
+    const WORDS: [(&str, u32); 10] = [
+        ("premier", 1),
+        ("deuxieme", 2),
+        ("troisieme", 3),
+        ("quatrieme", 4),
+        ("cinquieme", 5),
+        ("sixieme", 6),
+        ("septieme", 7),
+        ("huitieme", 8),
+        ("neuvieme", 9),
+        ("dixieme", 10),
+    ];
+    let singular = folded.strip_suffix('s').unwrap_or(folded);
+    if matches!(singular, "premiere" | "1er" | "1re" | "1ere" | "1ier" | "1iere") {
+        return Some("1e".into());
+    }
+    if let Some((_, n)) = WORDS.iter().find(|(w, _)| *w == singular) {
+        return Some(format!("{n}e"));
+    }
+    let digits = singular.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || digits > 3 {
+        return None;
+    }
+    let (n, suffix) = singular.split_at(digits);
+    matches!(suffix, "e" | "eme" | "ieme" | "nd" | "nde").then(|| format!("{}e", n.trim_start_matches('0')))
+}
+
+/// The word as the index keeps it: ordinals spelt one way, else as folded.
+fn canonical(folded: &str) -> Cow<'_, str> {
+    match ordinal(folded) {
+        Some(o) => Cow::Owned(o),
+        None => Cow::Borrowed(folded),
+    }
+}
+
+/// The tokenizer of both analysers: [`words`], function words left out or
+/// not, ordinals spelt one way; positions count only the words kept.
+#[derive(Debug, Clone)]
+pub struct WordTokenizer {
+    /// Leave out function words.
+    stop_words: bool,
+    tokens: Vec<Token>,
+}
+
+impl WordTokenizer {
+    fn new(stop_words: bool) -> Self {
+        Self { stop_words, tokens: Vec::new() }
+    }
+}
+
+/// The tokens of one text.
+pub struct WordStream<'a> {
+    tokens: &'a mut [Token],
+    next: usize,
+}
+
+impl Tokenizer for WordTokenizer {
+    type TokenStream<'a> = WordStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> WordStream<'a> {
+        self.tokens.clear();
+        for w in words(text) {
+            if w.folded.len() > MAX_WORD_BYTES || (self.stop_words && is_stop_word(&w.folded)) {
+                continue;
+            }
+            self.tokens.push(Token {
+                offset_from: w.span.start,
+                offset_to: w.span.end,
+                position: self.tokens.len(),
+                text: canonical(&w.folded).into_owned(),
+                position_length: 1,
+            });
+        }
+        WordStream { tokens: &mut self.tokens, next: 0 }
+    }
+}
+
+impl TokenStream for WordStream<'_> {
+    fn advance(&mut self) -> bool {
+        self.next += 1;
+        self.next <= self.tokens.len()
+    }
+
+    fn token(&self) -> &Token {
+        &self.tokens[self.next - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.next - 1]
+    }
+}
+
+/// The French analyser (`fr2`).
+pub fn french() -> TextAnalyzer {
+    TextAnalyzer::builder(WordTokenizer::new(true)).filter(Stemmer::new(Language::French)).build()
+}
+
+/// The analyser of people's names (`noms2`).
+pub fn names() -> TextAnalyzer {
+    TextAnalyzer::builder(WordTokenizer::new(false)).build()
+}
+
+/// Folded words as the French analyser indexes them (stemmed).
+pub struct Stems(TextAnalyzer);
+
+impl Stems {
+    /// A stemmer.
+    pub fn new() -> Self {
+        Self(
+            TextAnalyzer::builder(tantivy::tokenizer::RawTokenizer::default())
+                .filter(Stemmer::new(Language::French))
+                .build(),
+        )
+    }
+
+    /// The stem of a folded word.
+    pub fn of(&mut self, folded: &str) -> String {
+        tokens(&mut self.0, &canonical(folded)).pop().unwrap_or_default()
+    }
+}
+
+impl Default for Stems {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// Register the analysers on `index`.
 pub fn register(index: &Index) {
     index.tokenizers().register(FRENCH, french());
-    let names = TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .build();
-    index.tokenizers().register(NAMES, names);
+    index.tokenizers().register(NAMES, names());
 }
 
 /// The tokens `analyzer` makes of `text`.
@@ -52,4 +274,59 @@ pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
         out.push(stream.token().text.clone());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fr(text: &str) -> Vec<String> {
+        tokens(&mut french(), text)
+    }
+
+    #[test]
+    fn elisions_with_either_apostrophe_and_function_words_leave_the_words_that_matter() {
+        let expected = fr("avancement echelon");
+        assert_eq!(fr("avancement d'échelon"), expected);
+        assert_eq!(fr("Avancement d’Échelon"), expected);
+        assert_eq!(fr("mise en disponibilité"), fr("mise disponibilite"));
+        assert_eq!(fr("jusqu'à l'arrêté qu’il prend"), fr("arrete prend"));
+        assert_eq!(fr("conseil de discipline"), fr("conseil discipline"));
+        // Positions count only the words kept: the phrase is the same.
+        let mut a = french();
+        let mut stream = a.token_stream("délégation de la signature");
+        let mut positions = Vec::new();
+        while stream.advance() {
+            positions.push(stream.token().position);
+        }
+        assert_eq!(positions, [0, 1]);
+        // An apostrophe that elides nothing only separates.
+        assert_eq!(fr("aujourd'hui"), fr("aujourd hui"));
+    }
+
+    #[test]
+    fn case_accents_ligatures_and_hyphens_fold_the_same_way() {
+        assert_eq!(fold("Lefèvre-Œuvre"), "lefevre-oeuvre");
+        assert_eq!(fold("ÉLÉONORE"), "eleonore");
+        assert_eq!(fold("Œ"), "oe");
+        assert_eq!(fold("Lætitia"), "laetitia");
+        assert_eq!(fr("Sainte-Ombeline"), fr("sainte ombeline"));
+        assert_eq!(fr("MI-TEMPS"), fr("mi temps"));
+        let n: Vec<String> = words("Béatrice LEFÈVRE-ŒUVRE").into_iter().map(|w| w.folded).collect();
+        assert_eq!(n, ["beatrice", "lefevre", "oeuvre"]);
+    }
+
+    #[test]
+    fn ordinals_are_spelt_one_way() {
+        let first = fr("1re classe");
+        for spelling in
+            ["1ère classe", "première classe", "1ʳᵉ classe", "1er classe", "premier classe", "1ERE CLASSE"]
+        {
+            assert_eq!(fr(spelling), first, "{spelling}");
+        }
+        assert_eq!(fr("2ème classe"), fr("2e classe"));
+        assert_eq!(fr("deuxième classe"), fr("2e classe"));
+        assert_ne!(fr("2e classe"), first);
+        assert_eq!(fr("2026"), ["2026"]);
+    }
 }

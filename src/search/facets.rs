@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Column, StrColumn};
+use tantivy::columnar::{Cardinality, Column, StrColumn};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 use super::schema::STRING_FACETS;
@@ -41,10 +41,29 @@ pub(super) struct FacetCollector;
 
 type Counts = BTreeMap<&'static str, HashMap<String, u64>>;
 
+/// Widest span of years counted in an array (beyond, in a map).
+const YEAR_SPAN: u64 = 1_000;
+
+/// One string facet of a segment: its term ordinals, and a count per ordinal.
+pub(super) struct StringFacet {
+    name: &'static str,
+    column: Option<StrColumn>,
+    /// The ordinal column, when each document has at most one value (the
+    /// facets acta indexes): read with one lookup, not an iterator.
+    single: Option<Column<u64>>,
+    counts: Vec<u64>,
+}
+
 pub(super) struct SegmentFacets {
-    columns: Vec<(&'static str, Option<StrColumn>, Vec<u64>)>,
+    strings: Vec<StringFacet>,
     year: Column<u64>,
-    years: HashMap<u64, u64>,
+    first_year: u64,
+    /// Count per year from `first_year` (a counter per document is an
+    /// increment, not a hash).
+    years: Vec<u64>,
+    other_years: HashMap<u64, u64>,
+    /// Scratch space of `collect_block`.
+    block: Vec<Option<u64>>,
 }
 
 impl Collector for FacetCollector {
@@ -53,13 +72,28 @@ impl Collector for FacetCollector {
 
     fn for_segment(&self, _: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<SegmentFacets> {
         let fast = reader.fast_fields();
-        let mut columns = Vec::with_capacity(STRING_FACETS.len());
+        let mut strings = Vec::with_capacity(STRING_FACETS.len());
         for field in STRING_FACETS {
             let column = fast.str(field)?;
             let counts = vec![0; column.as_ref().map_or(0, |c| c.num_terms())];
-            columns.push((facet_name(field), column, counts));
+            let single = column
+                .as_ref()
+                .map(|c| c.ords())
+                .filter(|o| o.get_cardinality() != Cardinality::Multivalued)
+                .cloned();
+            strings.push(StringFacet { name: facet_name(field), column, single, counts });
         }
-        Ok(SegmentFacets { columns, year: fast.u64("year")?, years: HashMap::new() })
+        let year = fast.u64("year")?;
+        let first_year = year.min_value();
+        let span = year.max_value().saturating_sub(first_year).saturating_add(1).min(YEAR_SPAN);
+        Ok(SegmentFacets {
+            strings,
+            year,
+            first_year,
+            years: vec![0; usize::try_from(span).unwrap_or(0)],
+            other_years: HashMap::new(),
+            block: Vec::new(),
+        })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -91,35 +125,86 @@ impl Collector for FacetCollector {
     }
 }
 
+impl SegmentFacets {
+    fn count_year(&mut self, y: u64) {
+        match usize::try_from(y.wrapping_sub(self.first_year)).ok().and_then(|i| self.years.get_mut(i)) {
+            Some(n) => *n += 1,
+            None => *self.other_years.entry(y).or_default() += 1,
+        }
+    }
+}
+
 impl SegmentCollector for SegmentFacets {
     type Fruit = Counts;
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        for (_, column, counts) in &mut self.columns {
-            if let Some(column) = column {
-                for ord in column.term_ords(doc) {
-                    counts[ord as usize] += 1;
+        for facet in &mut self.strings {
+            match (&facet.single, &facet.column) {
+                (Some(ords), _) => {
+                    if let Some(ord) = ords.first(doc) {
+                        facet.counts[ord as usize] += 1;
+                    }
                 }
+                (None, Some(column)) => {
+                    for ord in column.term_ords(doc) {
+                        facet.counts[ord as usize] += 1;
+                    }
+                }
+                (None, None) => {}
             }
         }
         if let Some(y) = self.year.first(doc) {
-            *self.years.entry(y).or_default() += 1;
+            self.count_year(y);
         }
+    }
+
+    fn collect_block(&mut self, docs: &[DocId]) {
+        let mut block = std::mem::take(&mut self.block);
+        block.resize(docs.len(), None);
+        for facet in &mut self.strings {
+            match (&facet.single, &facet.column) {
+                (Some(ords), _) => {
+                    ords.first_vals(docs, &mut block);
+                    for ord in block.iter().flatten() {
+                        facet.counts[*ord as usize] += 1;
+                    }
+                }
+                (None, Some(column)) => {
+                    for &doc in docs {
+                        for ord in column.term_ords(doc) {
+                            facet.counts[ord as usize] += 1;
+                        }
+                    }
+                }
+                (None, None) => {}
+            }
+        }
+        self.year.first_vals(docs, &mut block);
+        for y in block.iter().flatten() {
+            self.count_year(*y);
+        }
+        self.block = block;
     }
 
     fn harvest(self) -> Counts {
         let mut out = Counts::new();
-        for (name, column, counts) in self.columns {
-            let values = out.entry(name).or_default();
-            let Some(column) = column else { continue };
+        for facet in self.strings {
+            let values = out.entry(facet.name).or_default();
+            let Some(column) = facet.column else { continue };
             let mut text = String::new();
-            for (ord, &n) in counts.iter().enumerate() {
+            for (ord, &n) in facet.counts.iter().enumerate() {
                 if n > 0 && column.ord_to_str(ord as u64, &mut text).unwrap_or(false) {
                     values.insert(text.clone(), n);
                 }
             }
         }
-        out.insert("year", self.years.into_iter().map(|(y, n)| (y.to_string(), n)).collect());
+        let mut years = self.other_years;
+        for (i, &n) in self.years.iter().enumerate() {
+            if n > 0 {
+                *years.entry(self.first_year + i as u64).or_default() += n;
+            }
+        }
+        out.insert("year", years.into_iter().map(|(y, n)| (y.to_string(), n)).collect());
         out
     }
 }

@@ -8,7 +8,12 @@
 //!
 //! - [`schema`]: the fields, public and restricted;
 //! - [`analyzer`]: French analysis ("arrete disponibilite" finds "arrêté …
-//!   disponibilité"); act numbers and SIREN are matched exactly;
+//!   disponibilité", "avancement d'échelon" the same as "avancement échelon");
+//!   act numbers and SIREN are matched exactly;
+//! - [`natural`]: queries as people type them (never a syntax error), with
+//!   phrase and title matches first;
+//! - [`mask`]: the agent's name masked in free text with the index's own
+//!   folding;
 //! - [`synonyms`]: abbreviations expanded at query time ("CST" ↔ "comité
 //!   social territorial"), from `index/synonymes.txt`;
 //! - [`request`]: a [`SearchRequest`] (text, filters, sort, page);
@@ -21,6 +26,8 @@
 mod analyzer;
 pub mod bench;
 mod facets;
+mod mask;
+mod natural;
 mod query;
 mod request;
 mod schema;
@@ -44,6 +51,7 @@ use tantivy::{
 };
 
 pub use facets::{FacetValue, Facets};
+pub use mask::mask_person;
 pub use request::{DEFAULT_LIMIT, DateField, Filters, MAX_LIMIT, SearchRequest, Sort};
 pub use schema::{Dates, Entry, Person};
 pub use scope::{Collectivites, Scope};
@@ -327,8 +335,8 @@ impl SearchIndex {
     /// facet counts, all computed from the same scoped query.
     pub fn search(&self, req: &SearchRequest, scope: &Scope) -> Result<Results, SearchError> {
         req.check()?;
-        let query = query::build(&self.index, &self.fields, &self.synonyms, req, scope)?;
         let searcher = self.reader.searcher();
+        let query = query::build(&searcher, &self.index, &self.fields, &self.synonyms, req, scope)?;
         let top = TopDocs::with_limit(req.limit).and_offset(req.offset);
         // Without words, relevance means nothing: newest first.
         let no_text = matches!(req.text.trim(), "" | "*");

@@ -13,16 +13,17 @@ use tantivy::query::{
 };
 use tantivy::query_grammar::{Delimiter, UserInputAst, UserInputLeaf};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DateTime, Index, Term};
+use tantivy::{DateTime, Index, Searcher, Term};
 
 use super::request::{Filters, SearchRequest};
 use super::schema::{Fields, PUBLIC_FIELDS, RESTRICTED_FIELDS, day};
 use super::scope::{Collectivites, Scope};
-use super::{SearchError, Synonyms};
+use super::{SearchError, Synonyms, analyzer, natural};
 use crate::domain::Siren;
 
 /// The whole query of a request, scope included.
 pub(super) fn build(
+    searcher: &Searcher,
     index: &Index,
     f: &Fields,
     synonyms: &Synonyms,
@@ -30,7 +31,7 @@ pub(super) fn build(
     scope: &Scope,
 ) -> Result<Box<dyn Query>, SearchError> {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-        vec![(Occur::Must, text_query(index, f, synonyms, &req.text, scope)?)];
+        vec![(Occur::Must, text_query(searcher, index, f, synonyms, &req.text, scope)?)];
     clauses.push((Occur::Must, filter(scope_query(f, scope))));
     if !scope.drafts() {
         clauses.push((Occur::Must, filter(terms(f.status, std::iter::once("sealed")))));
@@ -105,6 +106,7 @@ fn filter_queries(f: &Fields, filters: &Filters) -> Vec<Box<dyn Query>> {
 }
 
 fn text_query(
+    searcher: &Searcher,
     index: &Index,
     f: &Fields,
     synonyms: &Synonyms,
@@ -115,11 +117,37 @@ fn text_query(
     if text.is_empty() || text == "*" {
         return Ok(Box::new(AllQuery));
     }
+    if natural::is_natural(text) {
+        return Ok(natural::build(searcher, f, synonyms, text, scope));
+    }
+    // The grammar reads an apostrophe as a quote: elisions are words apart.
+    let spaced = apostrophes_as_spaces(text);
+    match advanced(index, f, synonyms, &spaced, scope) {
+        Ok(q) => Ok(q),
+        // Operators typed by mistake (`conseil de "discipline`, `"budget"*`):
+        // read as words, unless a field was named (the caller meant the
+        // grammar, and is told what is wrong).
+        Err(SearchError::InvalidQuery(_)) if !names_a_field(text) => {
+            Ok(natural::build(searcher, f, synonyms, &spaced.replace(['"', '*'], " "), scope))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A query with explicit operators, through tantivy's grammar.
+fn advanced(
+    index: &Index,
+    f: &Fields,
+    synonyms: &Synonyms,
+    text: &str,
+    scope: &Scope,
+) -> Result<Box<dyn Query>, SearchError> {
     let ast = tantivy::query_grammar::parse_query(text).map_err(|_| {
         SearchError::InvalidQuery("syntaxe incorrecte (parenthèse ou guillemet non fermé ?)".into())
     })?;
     check_fields(&ast, scope)?;
-    let mut ast = synonyms.expand(exact_identifiers(ast));
+    let ast = drop_function_words(exact_identifiers(ast));
+    let mut ast = synonyms.expand(ast);
     // Only exclusions ("-budget"): everything but those.
     if let UserInputAst::Clause(items) = &mut ast
         && !items.is_empty()
@@ -127,14 +155,64 @@ fn text_query(
     {
         items.push((Some(Occur::Must), UserInputAst::Leaf(Box::new(UserInputLeaf::All))));
     }
-    let mut default_fields = vec![f.title, f.body, f.collectivite, f.number, f.siren];
+    // Identifiers are searched by their own fields (see `exact_identifiers`):
+    // as default fields, a word would have to equal a whole act number.
+    let mut default_fields = vec![f.title, f.body, f.collectivite];
     if scope.personal_data() {
-        default_fields.extend([f.agent, f.matricule]);
+        default_fields.push(f.agent);
     }
     let mut parser = QueryParser::for_index(index, default_fields);
     parser.set_conjunction_by_default();
     parser.set_field_boost(f.title, 2.0);
     parser.build_query_from_user_input_ast(ast).map_err(french)
+}
+
+/// `text` with every apostrophe that follows a letter turned into a space.
+fn apostrophes_as_spaces(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut previous = ' ';
+    for c in text.chars() {
+        let apostrophe = matches!(c, '\'' | '\u{2019}' | '\u{02BC}');
+        out.push(if apostrophe && previous.is_alphanumeric() { ' ' } else { c });
+        previous = c;
+    }
+    out
+}
+
+/// Whether the text names a field (`title:…`).
+pub(super) fn names_a_field(text: &str) -> bool {
+    text.split_whitespace().any(|chunk| {
+        chunk.trim_start_matches(['+', '-', '(']).split_once(':').is_some_and(|(name, _)| {
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_')
+        })
+    })
+}
+
+/// `ast` without the unfielded words that are only function words ("de"):
+/// no field would have them, and as required words they would match nothing.
+fn drop_function_words(ast: UserInputAst) -> UserInputAst {
+    match ast {
+        UserInputAst::Clause(items) => UserInputAst::Clause(
+            items
+                .into_iter()
+                .filter(|(_, a)| !is_function_word(a))
+                .map(|(o, a)| (o, drop_function_words(a)))
+                .collect(),
+        ),
+        UserInputAst::Boost(inner, b) => UserInputAst::Boost(Box::new(drop_function_words(*inner)), b),
+        leaf => leaf,
+    }
+}
+
+fn is_function_word(ast: &UserInputAst) -> bool {
+    let UserInputAst::Leaf(leaf) = ast else { return false };
+    let UserInputLeaf::Literal(l) = leaf.as_ref() else { return false };
+    let words = analyzer::words(&l.phrase);
+    l.field_name.is_none()
+        && l.delimiter == Delimiter::None
+        && !l.prefix
+        && !words.is_empty()
+        && words.iter().all(|w| analyzer::is_stop_word(&w.folded))
 }
 
 /// Refuse a query naming a field the scope may not search (or that does not
@@ -197,7 +275,7 @@ fn exact_identifiers(ast: UserInputAst) -> UserInputAst {
 }
 
 /// `YYYY_SERIES_SEQ`, any case.
-fn is_act_number(s: &str) -> bool {
+pub(super) fn is_act_number(s: &str) -> bool {
     let mut parts = s.split('_');
     let (Some(y), Some(series), Some(seq), None) = (parts.next(), parts.next(), parts.next(), parts.next())
     else {

@@ -19,6 +19,12 @@ pub const MAX_LIMIT: usize = 100;
 pub const MAX_WINDOW: usize = 10_000;
 /// Longest query text, in bytes.
 pub const MAX_QUERY_BYTES: usize = 1_000;
+/// First year a filter may name: no act is older, and beyond the range
+/// `MIN_YEAR..=MAX_YEAR` a date cannot be an index date (refused, never
+/// clamped).
+pub const MIN_YEAR: i32 = 1800;
+/// Last year a filter may name.
+pub const MAX_YEAR: i32 = 2200;
 
 /// Order of the hits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -128,6 +134,7 @@ impl SearchRequest {
     }
 
     /// Build a request from `key=value` parameters: `q`, `limit`, `offset`,
+    /// `page` (from 1, `limit` acts a page, instead of `offset`),
     /// `sort` (`relevance`, `date_desc`, `date_asc`), `collectivite`, `kind`,
     /// `template`, `matiere` (repeatable or comma-separated), `status`, `year`,
     /// `year_from`, `year_to`, `date_field` (`act`, `decision`, `effect`,
@@ -136,14 +143,16 @@ impl SearchRequest {
         params: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self, SearchError> {
         let mut r = Self::default();
+        let mut page = None;
         let f = &mut r.filters;
         for (key, value) in params {
             let value = value.trim();
             let list = || value.split(',').map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
             match key {
                 "q" => r.text = value.to_owned(),
-                "limit" => r.limit = number(key, value)?,
-                "offset" => r.offset = number(key, value)?,
+                "limit" => r.limit = number(key, value, 1, MAX_LIMIT)?,
+                "offset" => r.offset = number(key, value, 0, MAX_WINDOW - 1)?,
+                "page" => page = Some(number(key, value, 1, MAX_WINDOW)?),
                 "sort" => {
                     r.sort = match value {
                         "relevance" | "" => Sort::Relevance,
@@ -200,6 +209,18 @@ impl SearchRequest {
                 _ => return Err(invalid(format!("paramètre inconnu « {key} »"))),
             }
         }
+        if let Some(page) = page {
+            if r.offset != 0 {
+                return Err(invalid("page et offset ne peuvent être donnés ensemble".into()));
+            }
+            r.offset = (page - 1).checked_mul(r.limit).filter(|o| *o < MAX_WINDOW).ok_or_else(|| {
+                invalid(format!(
+                    "page doit être comprise entre 1 et {} pour {} résultats par page",
+                    MAX_WINDOW / r.limit,
+                    r.limit
+                ))
+            })?;
+        }
         r.check()?;
         Ok(r)
     }
@@ -212,12 +233,28 @@ impl SearchRequest {
         if self.limit == 0 || self.limit > MAX_LIMIT {
             return Err(invalid(format!("limit doit être compris entre 1 et {MAX_LIMIT}")));
         }
-        if self.offset + self.limit > MAX_WINDOW {
+        if self.offset.checked_add(self.limit).is_none_or(|end| end > MAX_WINDOW) {
             return Err(invalid(format!(
                 "offset + limit ne peut dépasser {MAX_WINDOW} : affinez la recherche plutôt que d'aller si loin"
             )));
         }
         let f = &self.filters;
+        for (key, year) in [("year_from", f.year_from), ("year_to", f.year_to)] {
+            if let Some(y) = year
+                && !(MIN_YEAR as u64..=MAX_YEAR as u64).contains(&y)
+            {
+                return Err(invalid(format!(
+                    "{key} doit être une année entre {MIN_YEAR} et {MAX_YEAR}, pas {y}"
+                )));
+            }
+        }
+        for (key, day) in [("from", f.from), ("to", f.to)] {
+            if let Some(d) = day
+                && !(MIN_YEAR..=MAX_YEAR).contains(&d.year())
+            {
+                return Err(invalid(date_range(key, &d.to_string())));
+            }
+        }
         if let (Some(a), Some(b)) = (f.year_from, f.year_to)
             && a > b
         {
@@ -236,20 +273,39 @@ fn invalid(message: String) -> SearchError {
     SearchError::InvalidQuery(message)
 }
 
-fn number(key: &str, value: &str) -> Result<usize, SearchError> {
-    value.parse().map_err(|_| invalid(format!("{key} doit être un entier positif, pas « {value} »")))
+fn number(key: &str, value: &str, min: usize, max: usize) -> Result<usize, SearchError> {
+    match value.parse::<usize>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(invalid(format!("{key} doit être un entier entre {min} et {max}, pas « {value} »"))),
+    }
 }
 
 fn year(key: &str, value: &str) -> Result<u64, SearchError> {
     match value.parse::<u64>() {
-        Ok(y) if (1800..=9999).contains(&y) => Ok(y),
-        _ => Err(invalid(format!("{key} doit être une année sur quatre chiffres, pas « {value} »"))),
+        Ok(y) if (MIN_YEAR as u64..=MAX_YEAR as u64).contains(&y) => Ok(y),
+        _ => {
+            Err(invalid(format!("{key} doit être une année entre {MIN_YEAR} et {MAX_YEAR}, pas « {value} »")))
+        }
     }
 }
 
+fn date_range(key: &str, value: &str) -> String {
+    format!("{key} doit être une date entre {MIN_YEAR}-01-01 et {MAX_YEAR}-12-31, pas « {value} »")
+}
+
 fn date(key: &str, value: &str) -> Result<Date, SearchError> {
-    Date::parse(value, format_description!("[year]-[month]-[day]"))
-        .map_err(|_| invalid(format!("{key} doit être une date AAAA-MM-JJ, pas « {value} »")))
+    // Years of more than four digits, signed years: out of range, not malformed.
+    let long_year = value
+        .trim_start_matches(['+', '-'])
+        .split('-')
+        .next()
+        .is_some_and(|y| y.len() > 4 && y.bytes().all(|b| b.is_ascii_digit()));
+    match Date::parse(value, format_description!("[year]-[month]-[day]")) {
+        Ok(d) if (MIN_YEAR..=MAX_YEAR).contains(&d.year()) => Ok(d),
+        Ok(_) => Err(invalid(date_range(key, value))),
+        Err(_) if long_year => Err(invalid(date_range(key, value))),
+        Err(_) => Err(invalid(format!("{key} doit être une date AAAA-MM-JJ, pas « {value} »"))),
+    }
 }
 
 #[cfg(test)]
@@ -293,5 +349,35 @@ mod tests {
         assert!(message(&[("year_from", "2024"), ("year_to", "2020")]).contains("postérieure"));
         assert!(message(&[("colectivite", "1")]).contains("paramètre inconnu"));
         assert!(message(&[("status", "brouillon")]).contains("statut"));
+    }
+
+    #[test]
+    fn hostile_numbers_and_dates_are_refused_naming_the_parameter_and_its_range() {
+        for (params, expected) in [
+            (&[("limit", "18446744073709551615")][..], "limit doit être un entier entre 1 et 100"),
+            (&[("limit", "-1")], "limit doit être un entier entre 1"),
+            (&[("offset", "18446744073709551615")], "offset doit être un entier entre 0 et 9999"),
+            (&[("offset", "99999999999999999999999")], "offset"),
+            (&[("offset", "9999"), ("limit", "100")], "offset + limit"),
+            (&[("page", "0")], "page doit être un entier entre 1"),
+            (&[("page", "101"), ("limit", "100")], "page doit être comprise entre 1 et 100"),
+            (&[("page", "2"), ("offset", "3")], "page et offset"),
+            (&[("year", "99999")], "year doit être une année entre 1800 et 2200"),
+            (&[("year_from", "1200")], "year_from doit être une année entre 1800 et 2200"),
+            (&[("from", "9999-12-31")], "from doit être une date entre 1800-01-01 et 2200-12-31"),
+            (&[("to", "2300-01-01")], "to doit être une date entre"),
+            (&[("from", "1601-01-01")], "from doit être une date entre"),
+            (&[("to", "+10000-01-01")], "to doit être une date entre"),
+            (&[("from", "0000-01-01")], "from doit être une date entre"),
+        ] {
+            assert!(message(params).contains(expected), "{params:?}: {}", message(params));
+        }
+        let r = SearchRequest::from_params([("page", "3"), ("limit", "10")]).unwrap();
+        assert_eq!(r.offset, 20);
+        let r = SearchRequest::from_params([("from", "2200-12-31"), ("to", "2200-12-31")]).unwrap();
+        assert_eq!(r.filters.to, Some(time::macros::date!(2200 - 12 - 31)));
+        // A request built in code is checked the same way.
+        let far = SearchRequest { offset: usize::MAX, ..SearchRequest::default() };
+        assert!(far.check().is_err());
     }
 }

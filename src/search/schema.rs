@@ -16,6 +16,7 @@ use tantivy::schema::{
 use time::{Date, OffsetDateTime};
 
 use super::analyzer;
+use super::request::{MAX_YEAR, MIN_YEAR};
 
 /// What one act contributes to the index.
 #[derive(Debug, Clone, PartialEq)]
@@ -216,7 +217,9 @@ impl Fields {
             (self.seance, e.dates.seance),
             (self.publication, e.dates.publication),
         ] {
-            if let Some(v) = value {
+            // A date the index cannot hold (tantivy clamps beyond 2262) is
+            // left out rather than stored wrong; filters refuse such dates.
+            if let Some(v) = value.filter(|v| (MIN_YEAR..=MAX_YEAR).contains(&v.year())) {
                 d.add_date(field, day(v));
             }
         }

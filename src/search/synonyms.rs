@@ -87,6 +87,18 @@ impl Synonyms {
         self.groups.is_empty()
     }
 
+    /// The longest form spelt by the first analysed `tokens`: (tokens used,
+    /// its group).
+    pub(super) fn longest_form(&self, tokens: &[String]) -> Option<(usize, usize)> {
+        let words: Vec<Vec<String>> = tokens.iter().take(MAX_FORM_WORDS).map(|t| vec![t.clone()]).collect();
+        self.longest_match(&words)
+    }
+
+    /// The analysed tokens of every form of `group`.
+    pub(super) fn form_tokens(&self, group: usize) -> impl Iterator<Item = &[String]> {
+        self.groups[group].iter().map(|f| f.tokens.as_slice())
+    }
+
     /// `ast` with every form of a group replaced by "any form of the group".
     pub(super) fn expand(&self, ast: UserInputAst) -> UserInputAst {
         if self.groups.is_empty() {

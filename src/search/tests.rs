@@ -268,3 +268,83 @@ fn clearing_and_restaging_gives_the_same_results() {
     assert_eq!(find(&idx, "comité social territorial"), before);
     assert_eq!(idx.indexed().unwrap().len(), 30);
 }
+
+#[test]
+fn sentences_find_acts_whatever_the_elisions_function_words_case_and_ordinals() {
+    let (_d, idx) = index(&[
+        entry(
+            "echelon",
+            A,
+            "Arrêté portant avancement d’échelon",
+            "adjoint technique principal de 1re classe",
+        ),
+        entry("discipline", A, "Convocation", "séance du conseil de discipline"),
+        entry("other", A, "Délibération", "le conseil municipal et la discipline budgétaire"),
+        individual("dispo", A),
+    ]);
+    for q in [
+        "avancement d'échelon",
+        "avancement d’échelon",
+        "AVANCEMENT D'ECHELON",
+        "l'avancement d'un échelon",
+        "adjoint de première classe",
+        "1ère classe",
+        "arrêté portant avancement d'échelon d'un adjoint technique principal",
+    ] {
+        assert_eq!(ids(&find(&idx, q)).first(), Some(&"echelon"), "{q}");
+    }
+    // Both acts have the words; the one with the phrase comes first.
+    assert_eq!(ids(&find(&idx, "conseil de discipline")), ["discipline", "other"]);
+    assert_eq!(ids(&find(&idx, "mise en disponibilité")), ["dispo"]);
+    assert_eq!(ids(&find(&idx, "Mise en Dispo")), ["dispo"], "synonym, and a prefix of the last word");
+    // Only function words: like an empty query.
+    assert_eq!(find(&idx, "de la").total, 4);
+}
+
+#[test]
+fn the_last_word_is_a_prefix_and_partial_names_stay_within_the_access_rules() {
+    let (_d, idx) = index(&[individual("a", A), entry("b", A, "Délibération", "subvention")]);
+    assert_eq!(ids(&find(&idx, "Tronq")), ["a"]);
+    assert_eq!(ids(&find(&idx, "disponibilité Eula")), ["a"]);
+    assert_eq!(ids(&find(&idx, "subv")), ["b"]);
+    let without = Scope::all().without_personal_data();
+    for q in ["Tronq", "Tronquoy", "eulalie tronq"] {
+        assert_eq!(idx.search(&SearchRequest::text(q), &without).unwrap().total, 0, "{q}");
+    }
+    // A finished word (followed by punctuation) is not a prefix.
+    assert_eq!(find(&idx, "subv.").total, 0);
+}
+
+#[test]
+fn a_title_match_ranks_before_a_content_match() {
+    let (_d, idx) = index(&[
+        entry("body", A, "Délibération", "rapport sur le temps partiel des agents"),
+        entry("title", A, "Arrêté portant temps partiel", "quotité de 80 %"),
+    ]);
+    assert_eq!(ids(&find(&idx, "temps partiel")), ["title", "body"]);
+}
+
+#[test]
+fn no_text_without_a_field_name_is_a_syntax_error() {
+    let (_d, idx) = index(&[individual("a", A)]);
+    let alphabet: Vec<char> = "aé’'()[]{}:!^~/\\-+*\"?.,; «»09_ANDORT".chars().collect();
+    let mut state: u64 = 0x5eed;
+    let mut tried = 0;
+    for _ in 0..3_000 {
+        let mut text = String::new();
+        for _ in 0..1 + state % 12 {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            text.push(alphabet[(state >> 33) as usize % alphabet.len()]);
+        }
+        if query::names_a_field(&text) {
+            continue;
+        }
+        tried += 1;
+        for scope in [Scope::all(), Scope::all().without_personal_data()] {
+            if let Err(e) = idx.search(&SearchRequest::text(text.as_str()), &scope) {
+                panic!("« {text} »: {e}");
+            }
+        }
+    }
+    assert!(tried > 1_000, "{tried}");
+}

@@ -93,8 +93,8 @@ pub(super) fn search_entry(
     let mut body = String::new();
     if !secret {
         collect_text(&draft.data, &mut body, true);
-        if let Some(p) = &person {
-            body = mask_names(&body, &p.name);
+        if person.is_some() {
+            body = crate::search::mask_person(&body, &agent_parts(&draft.data));
         }
     }
     let title = public_title(draft, template);
@@ -157,34 +157,37 @@ fn person(data: &Value, full_title: &str) -> Option<Person> {
     Some(Person { name, matricule: field("matricule").map(str::to_owned), title: full_title.to_owned() })
 }
 
-/// `text` with every word of the agent's first and family names replaced by
-/// "…" (case-insensitive), so that free text cannot leak them.
-fn mask_names(text: &str, name: &str) -> String {
-    let words: Vec<String> = name
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() > 1)
-        .map(str::to_lowercase)
-        .collect();
-    let mut out = String::with_capacity(text.len());
-    let mut word = String::new();
-    let flush = |word: &mut String, out: &mut String| {
-        if words.contains(&word.to_lowercase()) {
-            out.push('…');
-        } else {
-            out.push_str(word);
-        }
-        word.clear();
-    };
-    for c in text.chars() {
-        if c.is_alphanumeric() {
-            word.push(c);
-        } else {
-            flush(&mut word, &mut out);
-            out.push(c);
-        }
+/// What names the agent of an individual act: first and family names,
+/// matricule (masked in the text others may read).
+fn agent_parts(data: &Value) -> Vec<&str> {
+    let agent = data.get("agent");
+    ["prenom", "nom", "matricule"]
+        .into_iter()
+        .filter_map(|k| agent.and_then(|a| a.get(k)).and_then(Value::as_str))
+        .collect()
+}
+
+/// "1er mars 2026", "12 mars 2026".
+fn french_long_date(day: Date) -> String {
+    const MONTHS: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    let month = MONTHS[usize::from(u8::from(day.month())) - 1];
+    match day.day() {
+        1 => format!("1er {month} {}", day.year()),
+        d => format!("{d} {month} {}", day.year()),
     }
-    flush(&mut word, &mut out);
-    out
 }
 
 /// Every string of `v`, one per line; at the top level, the `agent` subtree
@@ -193,6 +196,17 @@ fn collect_text(v: &Value, out: &mut String, top: bool) {
     match v {
         Value::String(s) => {
             out.push_str(s);
+            // A day is also found as people write it: "12 mars 2026".
+            if let Ok(day) = Date::parse(s, DAY) {
+                out.push_str(" (");
+                out.push_str(&french_long_date(day));
+                out.push(')');
+            }
+            out.push('\n');
+        }
+        // Numbers are searched too ("indice brut 420", "quotité 80").
+        Value::Number(n) => {
+            out.push_str(&n.to_string());
             out.push('\n');
         }
         Value::Array(items) => items.iter().for_each(|i| collect_text(i, out, false)),

@@ -189,3 +189,39 @@ async fn a_deleted_index_rebuilt_by_reindex_gives_the_same_results() {
         std::fs::remove_dir_all(rebuilt.path().join("index")).unwrap();
     }
 }
+
+/// Issue 13 (item 7): hostile numbers and dates are a 400 naming the
+/// parameter and its accepted range; none is clamped, wraps or answers 500.
+#[tokio::test]
+async fn hostile_numeric_and_date_parameters_are_400_naming_the_parameter() {
+    let app = spawn_app().await;
+    app.create(&fixture("arrete-disponibilite")).await;
+    for (params, expected) in [
+        (vec![("from", "9999-12-31")], "from doit être une date entre 1800-01-01 et 2200-12-31"),
+        (vec![("to", "+99999-01-01")], "to doit être une date entre 1800-01-01 et 2200-12-31"),
+        (vec![("from", "1200-01-01"), ("date_field", "decision")], "from doit être une date entre"),
+        (vec![("year", "3000")], "year doit être une année entre 1800 et 2200"),
+        (vec![("year_to", "18446744073709551616")], "year_to doit être une année"),
+        (vec![("offset", "18446744073709551615")], "offset doit être un entier entre 0 et 9999"),
+        (vec![("offset", "9990"), ("limit", "20")], "offset + limit"),
+        (vec![("limit", "-5")], "limit doit être un entier entre 1 et 100"),
+        (vec![("page", "99999999999999999999")], "page doit être un entier entre 1"),
+        (vec![("page", "501"), ("limit", "20")], "page doit être comprise entre 1 et 500"),
+    ] {
+        let r = app.client.get(app.url("/api/v1/search")).query(&params).send().await.unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::BAD_REQUEST, "{params:?}");
+        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/problem+json"));
+        let problem: Value = r.json().await.unwrap();
+        assert_eq!(problem["code"], "invalid_query", "{params:?}");
+        assert!(problem["detail"].as_str().unwrap().contains(expected), "{params:?}: {problem:#}");
+    }
+    // The edges of the range are accepted.
+    let r = app
+        .client
+        .get(app.url("/api/v1/search"))
+        .query(&[("from", "1800-01-01"), ("to", "2200-12-31"), ("page", "2"), ("limit", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+}

@@ -22,6 +22,23 @@ pub(super) const QUERIES: &[&str] = &[
     "travaux voirie",
 ];
 
+/// Queries as people type them: function words, elisions with either
+/// apostrophe, a sentence (what the word pairs above could not show).
+pub(super) const NATURAL_QUERIES: &[&str] = &[
+    "arrêté de mise en disponibilité",
+    "avancement d'échelon",
+    "avancement d’échelon d'un adjoint technique",
+    "le régime indemnitaire des agents",
+    "avis du comité social territorial",
+    "délégation de signature",
+    "tarifs de la cantine",
+    "subvention à l'association",
+    "travaux de voirie et stationnement",
+    "nomination d'un stagiaire",
+    "l'arrêté de temps partiel",
+    "budget primitif de l’exercice",
+];
+
 /// One "typical" query (two words + collectivité + year range + facets):
 /// its parameters as `GET /api/v1/search` takes them.
 pub(super) fn typical_params(rng: &mut Rng) -> [(&'static str, String); 4] {

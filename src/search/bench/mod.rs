@@ -14,7 +14,7 @@ mod data;
 pub mod peer;
 
 pub use data::siren;
-use data::{QUERIES, Rng, act, pick, typical_params};
+use data::{NATURAL_QUERIES, QUERIES, Rng, act, pick, typical_params};
 
 use super::{Scope, SearchError, SearchIndex, SearchRequest, Synonyms, WriterOptions};
 use crate::bench::{peak_rss_mb, status_mb};
@@ -113,13 +113,15 @@ pub fn search(dir: &Path, queries: usize) -> Result<SearchReport, SearchError> {
         SearchRequest::from_params(params.iter().map(|(k, v)| (*k, v.as_str())))
     };
     let words_only = |rng: &mut Rng| SearchRequest::from_params([("q", pick(rng, QUERIES))]);
+    let natural = |rng: &mut Rng| SearchRequest::from_params([("q", pick(rng, NATURAL_QUERIES))]);
     let one_collectivite = |rng: &mut Rng| {
         let s = siren(rng.below(COLLECTIVITES));
         SearchRequest::from_params([("collectivite", s.as_str()), ("sort", "date_desc")])
     };
-    let kinds: [(&'static str, &MakeRequest); 3] = [
+    let kinds: [(&'static str, &MakeRequest); 4] = [
         ("two words + collectivité + years + facets", &typical),
         ("two words, all collectivités + facets", &words_only),
+        ("natural French, all collectivités + facets", &natural),
         ("no words, one collectivité by date + facets", &one_collectivite),
     ];
     let mut latencies = Vec::new();

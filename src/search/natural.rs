@@ -1,0 +1,237 @@
+//! Queries as people type them: "arrêté de mise en disponibilité de Mme
+//! Tronquoy", "avancement d’échelon 2026", "délib CST terrasses".
+//!
+//! A text without explicit operators (see [`is_natural`]) is never a syntax
+//! error: it is read with the index's own analysis (elisions, function words,
+//! case, accents, ordinals: [`super::analyzer`]) and built here, without
+//! tantivy's grammar:
+//!
+//! - act numbers and SIREN match their own field exactly (required);
+//! - each remaining *concept* (a word, or a run of words spelling a form of a
+//!   synonym group, e.g. "comité social territorial" ↔ "CST") matches in the
+//!   title, the content or the collectivité's name (and, for a scope with
+//!   personal data, the agent's name and matricule);
+//! - every concept is required up to three; beyond, one in three may be
+//!   missing (a sentence has words no act spells: "je cherche…");
+//! - the last word, still being typed (no act has it whole), matches as a
+//!   prefix ("Dupon" finds "Dupont", "disponib" finds "disponibilité");
+//! - ranking: the title weighs more than the content, and the words found as
+//!   a phrase in the title weigh most.
+
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{Searcher, Term};
+
+use super::analyzer::{self, Stems};
+use super::query::is_act_number;
+use super::schema::Fields;
+use super::scope::Scope;
+use super::synonyms::Synonyms;
+use crate::domain::Siren;
+
+/// Weight of a word found in the title (the content weighs 1).
+const TITLE_BOOST: f32 = 2.0;
+/// Weight of the words found together, as typed, in the title.
+const TITLE_PHRASE_BOOST: f32 = 6.0;
+/// Weight of a prefix match of the last word (a whole word weighs more).
+const PREFIX_BOOST: f32 = 0.5;
+/// Shortest last word (folded, in characters) matched as a prefix.
+const MIN_PREFIX_CHARS: usize = 3;
+/// Concepts that are all required; beyond, one in three may be missing.
+const ALL_REQUIRED_UP_TO: usize = 3;
+
+/// Whether `text` uses none of the explicit operators of the query language:
+/// quotes, `+word`/`-word`, `AND`/`OR`/`NOT`, `field:value`, `word*`.
+pub(super) fn is_natural(text: &str) -> bool {
+    if text.contains('"') {
+        return false;
+    }
+    !text.split_whitespace().any(|chunk| {
+        let mut chars = chunk.chars();
+        let first = chars.next();
+        let second = chars.next();
+        let signed = matches!(first, Some('+' | '-')) && second.is_some_and(|c| c.is_alphanumeric());
+        let keyword = matches!(chunk, "AND" | "OR" | "NOT" | "&&" | "||");
+        let prefix = chunk.len() > 1 && chunk.ends_with('*');
+        let field = chunk.split_once(':').is_some_and(|(name, rest)| {
+            !name.is_empty() && !rest.is_empty() && name.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_')
+        });
+        signed || keyword || prefix || field
+    })
+}
+
+/// The text query of a natural `text`.
+pub(super) fn build(
+    searcher: &Searcher,
+    f: &Fields,
+    synonyms: &Synonyms,
+    text: &str,
+    scope: &Scope,
+) -> Box<dyn Query> {
+    let mut required: Vec<Box<dyn Query>> = Vec::new();
+    let mut rest = String::with_capacity(text.len());
+    for chunk in text.split_whitespace() {
+        let bare = chunk.trim_matches(|c: char| !c.is_alphanumeric() && c != '_');
+        if is_act_number(bare) {
+            required.push(term(f.number, &bare.to_ascii_uppercase()));
+        } else if bare.len() == 9 && bare.parse::<Siren>().is_ok() {
+            required.push(term(f.siren, bare));
+        } else if scope.personal_data() && looks_like_matricule(bare) {
+            required.push(Box::new(BooleanQuery::union(vec![
+                term(f.matricule, bare),
+                term(f.matricule, &bare.to_uppercase()),
+            ])));
+        } else {
+            rest.push_str(chunk);
+            rest.push(' ');
+        }
+    }
+    // Still typing the last word: no space nor punctuation after it.
+    let typing = text.chars().last().is_some_and(char::is_alphanumeric);
+    let words: Vec<String> = analyzer::words(&rest)
+        .into_iter()
+        .map(|w| w.folded)
+        .filter(|w| w.len() <= 40 && !analyzer::is_stop_word(w))
+        .collect();
+    let mut stems = Stems::new();
+    let stemmed: Vec<String> = words.iter().map(|w| stems.of(w)).collect();
+
+    let mut concepts: Vec<Box<dyn Query>> = Vec::new();
+    let mut i = 0;
+    while i < stemmed.len() {
+        if let Some((len, group)) = synonyms.longest_form(&stemmed[i..]) {
+            let forms = synonyms.form_tokens(group).map(|tokens| text_fields(f, tokens)).collect();
+            concepts.push(Box::new(BooleanQuery::union(forms)));
+            i += len;
+            continue;
+        }
+        let mut alternatives = vec![text_fields(f, std::slice::from_ref(&stemmed[i]))];
+        if scope.personal_data() {
+            alternatives.push(term(f.agent, &words[i]));
+        }
+        let last = i + 1 == stemmed.len();
+        if last
+            && typing
+            && words[i].chars().count() >= MIN_PREFIX_CHARS
+            && !is_number(&words[i])
+            && !is_a_word(searcher, f, &stemmed[i], &words[i])
+        {
+            let mut fields = vec![f.title, f.body, f.collectivite];
+            if scope.personal_data() {
+                fields.push(f.agent);
+            }
+            for field in fields {
+                let prefix = FuzzyTermQuery::new_prefix(Term::from_field_text(field, &words[i]), 0, false);
+                alternatives.push(Box::new(BoostQuery::new(Box::new(prefix), PREFIX_BOOST)));
+            }
+        }
+        concepts.push(Box::new(BooleanQuery::union(alternatives)));
+        i += 1;
+    }
+
+    let n = concepts.len();
+    if n > 0 {
+        let core: Box<dyn Query> = if n <= ALL_REQUIRED_UP_TO {
+            Box::new(BooleanQuery::intersection(concepts))
+        } else {
+            let should = concepts.into_iter().map(|q| (Occur::Should, q)).collect();
+            Box::new(BooleanQuery::with_minimum_required_clauses(should, n - n / 3))
+        };
+        let mut clauses = vec![(Occur::Must, core)];
+        // The words as typed, together in the title: first (a form typed is
+        // one of its group). Not in the content: checking positions of every
+        // matching act's content doubles the time of a common two-word query
+        // at a million acts; the content ranks by BM25.
+        if stemmed.len() >= 2 {
+            let terms = stemmed.iter().map(|s| Term::from_field_text(f.title, s)).collect();
+            let phrase = Box::new(PhraseQuery::new(terms));
+            clauses.push((Occur::Should, Box::new(BoostQuery::new(phrase, TITLE_PHRASE_BOOST))));
+        }
+        required.push(Box::new(BooleanQuery::new(clauses)));
+    }
+    match required.len() {
+        // Only function words ("de la"): like an empty query.
+        0 => Box::new(AllQuery),
+        1 => required.pop().expect("one clause"),
+        _ => Box::new(BooleanQuery::intersection(required)),
+    }
+}
+
+/// Whether some act has the word whole (then it is no prefix being typed:
+/// "budget" is a word, "Dupon" or "disponib" are not). Costs a lookup in the
+/// term dictionaries, not a walk of every term that starts alike.
+fn is_a_word(searcher: &Searcher, f: &Fields, stem: &str, folded: &str) -> bool {
+    let has = |field: Field, text: &str| {
+        searcher.doc_freq(&Term::from_field_text(field, text)).is_ok_and(|n| n > 0)
+    };
+    has(f.title, stem) || has(f.body, stem) || has(f.agent, folded)
+}
+
+/// The analysed words `tokens`, as a term or a phrase, in the title
+/// (weighted), the content or the collectivité's name.
+fn text_fields(f: &Fields, tokens: &[String]) -> Box<dyn Query> {
+    let on = |field: Field| -> Box<dyn Query> {
+        match tokens {
+            [one] => term(field, one),
+            _ => Box::new(PhraseQuery::new(tokens.iter().map(|t| Term::from_field_text(field, t)).collect())),
+        }
+    };
+    Box::new(BooleanQuery::union(vec![
+        Box::new(BoostQuery::new(on(f.title), TITLE_BOOST)),
+        on(f.body),
+        on(f.collectivite),
+    ]))
+}
+
+fn term(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs))
+}
+
+fn is_number(word: &str) -> bool {
+    word.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// "S-2207", "A-00417", "CDG-0417": letters, a hyphen, digits.
+fn looks_like_matricule(s: &str) -> bool {
+    let Some((letters, digits)) = s.split_once('-') else { return false };
+    !letters.is_empty()
+        && letters.len() <= 5
+        && letters.bytes().all(|b| b.is_ascii_alphabetic())
+        && !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_explicit_operators_make_a_query_advanced() {
+        for natural in [
+            "avancement d'échelon",
+            "conseil de discipline",
+            "mi-temps thérapeutique",
+            "CST : avis",
+            "séance de 18:30",
+            "congé (maladie",
+            "Saint-Ombeline",
+            "2026_ARR_00001",
+            "a - b",
+            "*",
+        ] {
+            assert!(is_natural(natural), "{natural}");
+        }
+        for advanced in ["\"budget primitif\"", "-budget", "budget OR x", "title:budget", "budg*", "title:("]
+        {
+            assert!(!is_natural(advanced), "{advanced}");
+        }
+    }
+
+    #[test]
+    fn matricules_are_recognised() {
+        assert!(looks_like_matricule("S-2207") && looks_like_matricule("CDG-0417"));
+        assert!(!looks_like_matricule("mi-temps") && !looks_like_matricule("2026-03"));
+    }
+}
