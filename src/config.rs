@@ -60,6 +60,8 @@ pub struct Settings {
     pub single_writer: bool,
     /// The electronic seal and the register log's keys.
     pub seal: SealSettings,
+    /// The web application: public address, cookies, sessions, login throttle.
+    pub web: crate::web::WebSettings,
 }
 
 /// Keys of the electronic seal (PAdES) and of the register log.
@@ -121,6 +123,7 @@ impl Default for Settings {
             s3: S3Settings::default(),
             single_writer: false,
             seal: SealSettings::default(),
+            web: crate::web::WebSettings::default(),
         }
     }
 }
