@@ -7,10 +7,12 @@
 //! lifecycle, `validation` for refused input, `pdf` for what the document
 //! says and is, `search`, `cli`; `access` for who may call which route,
 //! `tenancy` for what a scoped token never sees, `fuzz` for hostile bodies,
-//! `openapi` for the API description).
+//! `openapi` for the API description; `web` for the pages over HTTP,
+//! `browser` for the same in Chromium with axe-core).
 
 mod access;
 mod acts;
+mod browser;
 mod cli;
 mod crash;
 mod fuzz;
@@ -30,3 +32,4 @@ mod tenancy;
 mod tlog;
 mod transfers;
 mod validation;
+mod web;
