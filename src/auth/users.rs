@@ -290,7 +290,10 @@ impl Users {
         let record = self.get(login).await?;
         let hash = record.as_ref().and_then(|r| r.password.clone());
         let ok = tokio::task::spawn_blocking(move || {
-            hash.as_ref().unwrap_or_else(PasswordHash::decoy).matches(&password)
+            match &hash {
+                Some(h) => h.matches(&password),
+                None => PasswordHash::decoy().matches(&password),
+            }
         })
         .await
         .unwrap_or(false);

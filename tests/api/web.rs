@@ -71,7 +71,8 @@ impl Visitor {
             .http
             .post(format!("{}{path}", self.base))
             .header("cookie", self.cookie_header())
-            .form(form)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish())
             .send()
             .await
             .unwrap();
