@@ -73,7 +73,8 @@ impl Application {
             .await
             .map_err(|source| StartupError::Bind { addr: settings.listen, source })?;
         let web = Arc::new(web::Web::new(Arc::clone(&acta), &settings));
-        let bound = listener.local_addr().map_err(|source| StartupError::Bind { addr: settings.listen, source })?;
+        let bound =
+            listener.local_addr().map_err(|source| StartupError::Bind { addr: settings.listen, source })?;
         if let Some(link) = web.first_run_link(bound).await? {
             // On the console only (stdout), never in the logs: the link is a secret.
             println!(

@@ -32,10 +32,10 @@ pub mod users;
 pub use audit::{AuditEntry, AuditLog, AuditQuery};
 pub use caller::{Caller, Principal};
 pub use password::{Password, PasswordHash};
-pub use users::{Login, NewUser, UserError, UserRecord, Users};
 pub use role::{Permission, Role, UnknownRole};
 pub use token::{PlainToken, TokenId};
 pub use tokens::{TokenInfo, TokenRecord, TokenRequest, Tokens};
+pub use users::{Login, NewUser, UserError, UserRecord, Users};
 
 use crate::store::StoreError;
 

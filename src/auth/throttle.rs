@@ -91,10 +91,14 @@ impl Throttle {
     fn check_at(&self, account: &str, address: &str, now: Instant) -> Result<(), Blocked> {
         let l = self.limits;
         let minutes = |until: Instant| until.saturating_duration_since(now).as_secs().div_ceil(60).max(1);
-        if let Some(t) = self.addresses.lock().expect("lock").blocked_until(address, l.per_address, l.window, now) {
+        if let Some(t) =
+            self.addresses.lock().expect("lock").blocked_until(address, l.per_address, l.window, now)
+        {
             return Err(Blocked::Address(minutes(t)));
         }
-        if let Some(t) = self.accounts.lock().expect("lock").blocked_until(account, l.per_account, l.window, now) {
+        if let Some(t) =
+            self.accounts.lock().expect("lock").blocked_until(account, l.per_account, l.window, now)
+        {
             return Err(Blocked::Account(minutes(t)));
         }
         Ok(())

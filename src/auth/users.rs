@@ -212,7 +212,10 @@ impl Users {
     ) -> Result<UserRecord, UserError> {
         let display_name = new.display_name.trim().to_owned();
         if display_name.is_empty() || display_name.chars().count() > 100 {
-            return Err(UserError::invalid("display_name", "Indiquez le nom de la personne (100 caractères au plus)"));
+            return Err(UserError::invalid(
+                "display_name",
+                "Indiquez le nom de la personne (100 caractères au plus)",
+            ));
         }
         let collectivites = check_scope(new.role, &new.collectivites, served)?;
         let password = match &new.password {
@@ -272,28 +275,40 @@ impl Users {
     }
 
     /// Set a new password (policy checked).
-    pub async fn set_password(&self, login: &Login, password: Password, by: &str) -> Result<UserRecord, UserError> {
+    pub async fn set_password(
+        &self,
+        login: &Login,
+        password: Password,
+        by: &str,
+    ) -> Result<UserRecord, UserError> {
         password.check_policy(login.as_ref()).map_err(|m| UserError::invalid("password", m))?;
         let hashed = hash(password).await?;
         self.update(login, by, "password", |r| r.password = Some(hashed.clone())).await
     }
 
     /// Disable (or enable again) an account.
-    pub async fn set_disabled(&self, login: &Login, disabled: bool, by: &str) -> Result<UserRecord, UserError> {
+    pub async fn set_disabled(
+        &self,
+        login: &Login,
+        disabled: bool,
+        by: &str,
+    ) -> Result<UserRecord, UserError> {
         let change = if disabled { "disable" } else { "enable" };
         self.update(login, by, change, |r| r.disabled = disabled).await
     }
 
     /// The account `login` if `password` is its password and it is enabled.
     /// An unknown login costs the same hashing time as a wrong password.
-    pub async fn check_password(&self, login: &Login, password: Password) -> Result<Option<UserRecord>, UserError> {
+    pub async fn check_password(
+        &self,
+        login: &Login,
+        password: Password,
+    ) -> Result<Option<UserRecord>, UserError> {
         let record = self.get(login).await?;
         let hash = record.as_ref().and_then(|r| r.password.clone());
-        let ok = tokio::task::spawn_blocking(move || {
-            match &hash {
-                Some(h) => h.matches(&password),
-                None => PasswordHash::decoy().matches(&password),
-            }
+        let ok = tokio::task::spawn_blocking(move || match &hash {
+            Some(h) => h.matches(&password),
+            None => PasswordHash::decoy().matches(&password),
         })
         .await
         .unwrap_or(false);
@@ -358,19 +373,31 @@ async fn hash(password: Password) -> Result<PasswordHash, UserError> {
 
 /// The collectivités of a role, checked as for tokens: none for an
 /// administrator, exactly one for a secrétaire or a lecteur, each served.
-fn check_scope(role: Role, collectivites: &[Siren], served: impl Fn(&Siren) -> bool) -> Result<Vec<Siren>, UserError> {
+fn check_scope(
+    role: Role,
+    collectivites: &[Siren],
+    served: impl Fn(&Siren) -> bool,
+) -> Result<Vec<Siren>, UserError> {
     let set: BTreeSet<Siren> = collectivites.iter().cloned().collect();
     let (min, max) = role.collectivites_allowed();
     if set.len() < min || set.len() > max {
         let why = match (min, max) {
-            (0, 0) => "Un administrateur agit pour toutes les collectivités : n'en choisissez aucune".to_owned(),
-            (1, 1) => format!("Un compte {} agit pour exactement une collectivité : choisissez-en une", role.label()),
+            (0, 0) => {
+                "Un administrateur agit pour toutes les collectivités : n'en choisissez aucune".to_owned()
+            }
+            (1, 1) => format!(
+                "Un compte {} agit pour exactement une collectivité : choisissez-en une",
+                role.label()
+            ),
             _ => "Nombre de collectivités invalide pour ce rôle".to_owned(),
         };
         return Err(UserError::invalid("collectivites", why));
     }
     if let Some(s) = set.iter().find(|s| !served(s)) {
-        return Err(UserError::invalid("collectivites", format!("La collectivité {s} n'est pas servie par cette instance")));
+        return Err(UserError::invalid(
+            "collectivites",
+            format!("La collectivité {s} n'est pas servie par cette instance"),
+        ));
     }
     Ok(set.into_iter().collect())
 }
@@ -419,7 +446,8 @@ mod tests {
         assert!(users.check_password(&login, pw()).await.unwrap().is_none(), "disabled");
         let back = users.set_disabled(&login, false, "admin").await.unwrap();
         assert_eq!((back.version, back.change.as_str()), (3, "enable"));
-        let after = users.set_password(&login, Password::new("nouvelle phrase de passe"), "admin").await.unwrap();
+        let after =
+            users.set_password(&login, Password::new("nouvelle phrase de passe"), "admin").await.unwrap();
         assert_eq!(after.version, 4);
         assert!(users.check_password(&login, pw()).await.unwrap().is_none(), "old password");
         let listed = users.list().await.unwrap();

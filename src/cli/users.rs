@@ -70,12 +70,18 @@ pub(super) async fn run(settings: &Settings, what: UsersCommand) -> Result<ExitC
     let mut out = std::io::stdout().lock();
     match what {
         UsersCommand::Create { login, name, role, collectivites, password_stdin } => {
-            let served = Collectivites::load(settings.collectivites_file.as_deref()).map_err(OpenError::from)?;
+            let served =
+                Collectivites::load(settings.collectivites_file.as_deref()).map_err(OpenError::from)?;
             let (password, generated) = password(password_stdin)?;
-            let new = NewUser { login, display_name: name, role, collectivites, password: Some(password.clone()) };
+            let new =
+                NewUser { login, display_name: name, role, collectivites, password: Some(password.clone()) };
             let account = users.create(new, |s| served.get(s).is_some(), "cli").await.map_err(explain)?;
             record(&audit, "user.create", &account.login).await?;
-            let _ = writeln!(out, "compte {} créé : {}, rôle {}", account.login, account.display_name, account.role);
+            let _ = writeln!(
+                out,
+                "compte {} créé : {}, rôle {}",
+                account.login, account.display_name, account.role
+            );
             if generated {
                 let _ = writeln!(out, "Mot de passe initial (affiché une seule fois) :");
                 let _ = writeln!(out, "{}", password.expose());
@@ -139,7 +145,8 @@ fn generate() -> Password {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
     let mut bytes = [0u8; 25];
     getrandom::fill(&mut bytes).expect("the operating system's random source works");
-    let chars: Vec<char> = bytes.iter().map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()])).collect();
+    let chars: Vec<char> =
+        bytes.iter().map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()])).collect();
     let groups: Vec<String> = chars.chunks(5).map(|c| c.iter().collect()).collect();
     Password::new(groups.join("-"))
 }

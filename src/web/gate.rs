@@ -86,7 +86,8 @@ pub async fn gate(State(web): State<Arc<Web>>, req: Request, next: Next) -> Resp
     let binding = match &visit.session {
         Some(id) => format!("s:{}", id.expose()),
         None => {
-            let held = read_cookie(&cookies, web.cookies.csrf_name()).filter(|v| is_token(v)).map(str::to_owned);
+            let held =
+                read_cookie(&cookies, web.cookies.csrf_name()).filter(|v| is_token(v)).map(str::to_owned);
             let value = held.unwrap_or_else(|| {
                 let v = random_token();
                 new_cookie = Some(web.cookies.set(web.cookies.csrf_name(), &v));
@@ -101,7 +102,12 @@ pub async fn gate(State(web): State<Arc<Web>>, req: Request, next: Next) -> Resp
     let access = match web.rules.lookup(&parts.method, &path) {
         Ok(a) => a,
         Err(ApiError::MethodNotAllowed) => {
-            return error_page(&visit, StatusCode::METHOD_NOT_ALLOWED, "Action impossible", "Cette adresse ne permet pas cette action.");
+            return error_page(
+                &visit,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Action impossible",
+                "Cette adresse ne permet pas cette action.",
+            );
         }
         Err(e) => return internal_error(&visit, &format!("{e:?}")),
     };
@@ -126,7 +132,12 @@ pub async fn gate(State(web): State<Arc<Web>>, req: Request, next: Next) -> Resp
     } else {
         let cross_site = parts.headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site");
         let Ok(bytes) = axum::body::to_bytes(body, web.max_body_bytes).await else {
-            return error_page(&visit, StatusCode::PAYLOAD_TOO_LARGE, "Envoi trop volumineux", "Le fichier ou le formulaire envoyé dépasse la taille acceptée.");
+            return error_page(
+                &visit,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Envoi trop volumineux",
+                "Le fichier ou le formulaire envoyé dépasse la taille acceptée.",
+            );
         };
         let presented = csrf_field(&parts.headers, &bytes).await;
         if cross_site || !presented.is_some_and(|t| web.csrf.check(&binding, &t)) {

@@ -60,7 +60,10 @@ impl Layout {
         Self {
             title: title.into(),
             css: assets::css_url(),
-            user: visit.account.as_ref().map(|a| CurrentUser { name: a.display_name.clone(), role: a.role.label() }),
+            user: visit
+                .account
+                .as_ref()
+                .map(|a| CurrentUser { name: a.display_name.clone(), role: a.role.label() }),
             nav,
             csrf: visit.csrf_token.clone(),
             has_errors: false,

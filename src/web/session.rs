@@ -207,7 +207,8 @@ mod tests {
 
     #[test]
     fn secure_cookies_take_the_host_prefix_and_plain_ones_cannot() {
-        let https = WebSettings { public_url: Some("https://actes.example".into()), ..WebSettings::default() };
+        let https =
+            WebSettings { public_url: Some("https://actes.example".into()), ..WebSettings::default() };
         let c = Cookies::new(&https);
         assert_eq!(c.session_name(), "__Host-acta-session");
         assert_eq!(c.set("n", "v"), "n=v; Path=/; HttpOnly; SameSite=Lax; Secure");

@@ -31,7 +31,10 @@ impl Page {
 
     /// The CSRF token of the page's forms.
     pub fn csrf(&self) -> String {
-        let at = self.body.find(r#"name="csrf" value=""#).unwrap_or_else(|| panic!("no CSRF field in {}", self.body));
+        let at = self
+            .body
+            .find(r#"name="csrf" value=""#)
+            .unwrap_or_else(|| panic!("no CSRF field in {}", self.body));
         let rest = &self.body[at + r#"name="csrf" value=""#.len()..];
         rest[..rest.find('"').unwrap()].to_owned()
     }
@@ -62,7 +65,13 @@ impl Visitor {
     }
 
     pub async fn get(&mut self, path: &str) -> Page {
-        let r = self.http.get(format!("{}{path}", self.base)).header("cookie", self.cookie_header()).send().await.unwrap();
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
         self.keep(r).await
     }
 
@@ -118,8 +127,15 @@ async fn an_account_made_on_the_command_line_logs_in_until_disabled_and_a_reset_
     assert_eq!((ok.status, ok.location()), (StatusCode::SEE_OTHER, "/accueil"));
     let home = v.get("/accueil").await;
     assert_eq!(home.status, StatusCode::OK);
-    assert!(home.body.contains("Bonjour Marie Dupont") && home.body.contains("secrétaire de mairie"), "{}", home.body);
-    assert!(home.body.contains("Nouvel acte") && !home.body.contains("/admin/comptes"), "a secrétaire's tasks only");
+    assert!(
+        home.body.contains("Bonjour Marie Dupont") && home.body.contains("secrétaire de mairie"),
+        "{}",
+        home.body
+    );
+    assert!(
+        home.body.contains("Nouvel acte") && !home.body.contains("/admin/comptes"),
+        "a secrétaire's tasks only"
+    );
     assert_eq!(v.get("/admin/comptes").await.status, StatusCode::FORBIDDEN, "the role decides");
 
     crate::helpers::acta_ok(app.data_dir.path(), &["users", "disable", "marie.dupont"]);
@@ -141,7 +157,11 @@ async fn an_account_made_on_the_command_line_logs_in_until_disabled_and_a_reset_
     let new_password = out.lines().last().unwrap().trim().to_owned();
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let mut w = Visitor::new(&app.base);
-    assert_eq!(w.login("marie.dupont", &password).await.status, StatusCode::UNPROCESSABLE_ENTITY, "old password");
+    assert_eq!(
+        w.login("marie.dupont", &password).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "old password"
+    );
     assert_eq!(w.login("marie.dupont", &new_password).await.status, StatusCode::SEE_OTHER);
 
     let refused = crate::helpers::acta_in(
@@ -176,7 +196,10 @@ async fn a_password_can_be_given_on_standard_input_and_the_policy_applies() {
     assert!(String::from_utf8_lossy(&short.stderr).contains("au moins 12 caractères"));
     let ok = run("les archives de la commune");
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
-    assert!(!String::from_utf8_lossy(&ok.stdout).contains("Mot de passe"), "nothing generated, nothing printed");
+    assert!(
+        !String::from_utf8_lossy(&ok.stdout).contains("Mot de passe"),
+        "nothing generated, nothing printed"
+    );
     let mut v = Visitor::new(&app.base);
     assert_eq!(v.login("archives", "les archives de la commune").await.status, StatusCode::SEE_OTHER);
 }
@@ -232,8 +255,9 @@ async fn a_form_posted_without_its_csrf_token_or_with_another_sessions_is_refuse
     assert_eq!((created.status, created.location()), (StatusCode::SEE_OTHER, "/admin/comptes?cree=intrus"));
     // Anonymous forms are bound to their own cookie: a login without it fails.
     let mut fresh = Visitor::new(&app.base);
-    let login =
-        fresh.post("/connexion", &[("csrf", &foreign), ("identifiant", "admin2"), ("mot_de_passe", &password)]).await;
+    let login = fresh
+        .post("/connexion", &[("csrf", &foreign), ("identifiant", "admin2"), ("mot_de_passe", &password)])
+        .await;
     assert_eq!(login.status, StatusCode::FORBIDDEN);
 }
 
@@ -250,7 +274,9 @@ async fn the_session_id_changes_at_login_and_a_closed_session_is_dead() {
     assert_eq!(first.len(), 43, "256 bits, base64url");
     // Logging in again, even while logged in, gives a new id and ends the old one.
     let token = v.get("/accueil").await.csrf();
-    let again = v.post("/connexion", &[("csrf", &token), ("identifiant", "gestion"), ("mot_de_passe", &password)]).await;
+    let again = v
+        .post("/connexion", &[("csrf", &token), ("identifiant", "gestion"), ("mot_de_passe", &password)])
+        .await;
     assert_eq!(again.status, StatusCode::SEE_OTHER);
     let second = v.cookies["acta-session"].clone();
     assert_ne!(first, second);
@@ -277,13 +303,22 @@ async fn pages_are_html_with_a_strict_policy_and_the_stylesheet_is_kept_a_year()
     assert_eq!(login.headers["content-type"], "text/html; charset=utf-8");
     assert_eq!(login.headers["cache-control"], "no-store");
     let csp = login.headers["content-security-policy"].to_str().unwrap();
-    assert!(csp.contains("default-src 'none'") && csp.contains("style-src 'self'") && !csp.contains("unsafe"), "{csp}");
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("style-src 'self'") && !csp.contains("unsafe"),
+        "{csp}"
+    );
     assert!(!login.body.contains("<script") && !login.body.contains("style="), "no inline script or style");
     assert!(login.body.starts_with("<!doctype html>\n<html lang=\"fr\">"));
     assert!(login.body.contains("<title>Se connecter — acta</title>"));
-    assert!(login.body.contains(r##"<a class="skip-link" href="#contenu">"##) && login.body.contains(r#"<main id="contenu""#));
+    assert!(
+        login.body.contains(r##"<a class="skip-link" href="#contenu">"##)
+            && login.body.contains(r#"<main id="contenu""#)
+    );
     let cookie = root.headers[SET_COOKIE].to_str().unwrap();
-    assert!(cookie.starts_with("acta-csrf=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        cookie.starts_with("acta-csrf=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     assert!(!login.headers.contains_key(SET_COOKIE), "the anonymous cookie is set once");
     let css = login.body.split("href=\"/static/").nth(1).unwrap().split('"').next().unwrap().to_owned();
     let sheet = v.get(&format!("/static/{css}")).await;
@@ -298,7 +333,15 @@ async fn pages_are_html_with_a_strict_policy_and_the_stylesheet_is_kept_a_year()
     let password = cli_user(&app, "gestion", "Gestion CdG", "gestionnaire", &[]);
     let token = v.get("/connexion?suite=//evil.example").await.csrf();
     let r = v
-        .post("/connexion", &[("csrf", &token), ("identifiant", "gestion"), ("mot_de_passe", &password), ("suite", "//evil.example")])
+        .post(
+            "/connexion",
+            &[
+                ("csrf", &token),
+                ("identifiant", "gestion"),
+                ("mot_de_passe", &password),
+                ("suite", "//evil.example"),
+            ],
+        )
         .await;
     assert_eq!(r.location(), "/accueil");
 }
@@ -312,5 +355,10 @@ async fn hostile_text_in_an_account_is_shown_literally() {
     v.login("admin2", &password).await;
     let page = v.get("/admin/comptes").await;
     assert!(!page.body.contains("<script>alert(1)"), "{}", page.body);
-    assert!(page.body.contains("&#60;script&#62;alert(1)&#60;/script&#62; &#38; &#34;Cie&#34;") || page.body.contains("&lt;script&gt;"), "{}", page.body);
+    assert!(
+        page.body.contains("&#60;script&#62;alert(1)&#60;/script&#62; &#38; &#34;Cie&#34;")
+            || page.body.contains("&lt;script&gt;"),
+        "{}",
+        page.body
+    );
 }

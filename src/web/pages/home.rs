@@ -42,7 +42,11 @@ fn tasks(role: Role) -> Vec<Task> {
     let t = |label, hint, href| Task { label, hint, href };
     let mut out = Vec::new();
     if role.allows(Permission::CreateDraft) {
-        out.push(t("Nouvel acte", "Rédiger un arrêté, une délibération, une convocation ou un procès-verbal à partir d'un modèle.", None));
+        out.push(t(
+            "Nouvel acte",
+            "Rédiger un arrêté, une délibération, une convocation ou un procès-verbal à partir d'un modèle.",
+            None,
+        ));
         out.push(t("Projets en cours", "Reprendre, prévisualiser et sceller les projets enregistrés.", None));
     }
     if role.allows(Permission::Search) {
@@ -52,9 +56,17 @@ fn tasks(role: Role) -> Vec<Task> {
         out.push(t("Transferts aux archives", "Préparer, envoyer et suivre les versements SEDA.", None));
     }
     if role.allows(Permission::ManageTokens) {
-        out.push(t("Comptes", "Créer les comptes des gestionnaires, secrétaires, archivistes et collectivités.", Some("/admin/comptes")));
+        out.push(t(
+            "Comptes",
+            "Créer les comptes des gestionnaires, secrétaires, archivistes et collectivités.",
+            Some("/admin/comptes"),
+        ));
     }
-    out.push(t("Vérifier un document", "Contrôler qu'un PDF est un acte authentique, scellé et inscrit au registre.", Some("/verifier")));
+    out.push(t(
+        "Vérifier un document",
+        "Contrôler qu'un PDF est un acte authentique, scellé et inscrit au registre.",
+        Some("/verifier"),
+    ));
     out
 }
 

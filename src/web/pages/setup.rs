@@ -75,7 +75,11 @@ async fn usable(web: &Web, token: &str) -> Result<bool, UserError> {
 }
 
 /// `GET /premiere-connexion/{token}`.
-pub async fn form(State(web): State<Arc<Web>>, Extension(visit): Extension<Visit>, Path(token): Path<String>) -> Response {
+pub async fn form(
+    State(web): State<Arc<Web>>,
+    Extension(visit): Extension<Visit>,
+    Path(token): Path<String>,
+) -> Response {
     match usable(&web, &token).await {
         Ok(true) => render(StatusCode::OK, &page(&visit, fields("admin", ""), &token)),
         Ok(false) => dead_link(&visit),

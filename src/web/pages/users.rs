@@ -104,7 +104,11 @@ async fn page(web: &Web, visit: &Visit, form: Form, notice: Option<String>) -> R
 }
 
 /// `GET /admin/comptes`.
-pub async fn list(State(web): State<Arc<Web>>, Extension(visit): Extension<Visit>, Query(q): Query<Created>) -> Response {
+pub async fn list(
+    State(web): State<Arc<Web>>,
+    Extension(visit): Extension<Visit>,
+    Query(q): Query<Created>,
+) -> Response {
     let notice = q.cree.and_then(|l| l.parse::<Login>().ok()).map(|l| format!("Le compte « {l} » est créé."));
     match page(&web, &visit, fields(None), notice).await {
         Ok(p) => render(StatusCode::OK, &p),

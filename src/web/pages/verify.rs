@@ -47,7 +47,14 @@ fn page(visit: &Visit, form: Form, verdict: Option<Verdict>) -> VerifyPage {
         .and_then(|v| v.acte.as_ref())
         .map(|a| {
             let t = a.scelle_le.to_offset(time::UtcOffset::UTC);
-            format!("{:02}/{:02}/{} à {:02}:{:02} UTC", t.day(), u8::from(t.month()), t.year(), t.hour(), t.minute())
+            format!(
+                "{:02}/{:02}/{} à {:02}:{:02} UTC",
+                t.day(),
+                u8::from(t.month()),
+                t.year(),
+                t.hour(),
+                t.minute()
+            )
         })
         .unwrap_or_default();
     VerifyPage { layout, form, verdict, sealed_on }
