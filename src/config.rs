@@ -64,6 +64,8 @@ pub struct Settings {
     pub http: HttpSettings,
     /// Render limits and scheduling (see `crate::render::limits`).
     pub render: crate::render::RenderSettings,
+    /// The web application: public address, cookies, sessions, login throttle.
+    pub web: crate::web::WebSettings,
 }
 
 /// Connection hygiene of the HTTP server (see `crate::http::server`): how long
@@ -163,6 +165,7 @@ impl Default for Settings {
             seal: SealSettings::default(),
             http: HttpSettings::default(),
             render: crate::render::RenderSettings::default(),
+            web: crate::web::WebSettings::default(),
         }
     }
 }

@@ -5,10 +5,11 @@
 //! ([`render`]), numbered in its collectivité's register ([`register`]),
 //! sealed ([`seal`]), kept create-only in object storage ([`store`]) and
 //! indexed for search ([`search`]). [`service::Acta`] owns these parts and
-//! offers the use cases; [`http`] and [`cli`] are thin layers over it, started
-//! through [`startup::Application`].
+//! offers the use cases; [`http`] (the JSON API), [`web`] (the pages people
+//! use) and [`cli`] are thin layers over it, started through
+//! [`startup::Application`].
 //!
-//! Dependencies point downward only: `http`/`cli` → `service` → the parts →
+//! Dependencies point downward only: `http`/`web`/`cli` → `service` → the parts →
 //! [`domain`]. See `docs/architecture.md`.
 
 pub mod act;
@@ -32,3 +33,4 @@ pub mod startup;
 pub mod store;
 pub mod telemetry;
 pub mod tlog;
+pub mod web;

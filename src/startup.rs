@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 use crate::config::{HttpSettings, Settings};
 use crate::http;
 use crate::service::{Acta, OpenError, ServiceError};
+use crate::web;
 
 /// The service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +21,9 @@ pub enum StartupError {
     /// Finishing interrupted sealings failed.
     #[error("recovery of interrupted sealings failed: {0}")]
     Recover(#[from] ServiceError),
+    /// The accounts could not be read.
+    #[error("user accounts: {0}")]
+    Accounts(#[from] crate::auth::UserError),
     /// The listen address is unusable.
     #[error("cannot listen on {addr}")]
     Bind {
@@ -35,6 +39,7 @@ pub enum StartupError {
 pub struct Application {
     listener: TcpListener,
     acta: Arc<Acta>,
+    web: Arc<web::Web>,
     max_body_bytes: usize,
     http: HttpSettings,
 }
@@ -68,7 +73,18 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .await
             .map_err(|source| StartupError::Bind { addr: settings.listen, source })?;
-        Ok(Self { listener, acta, max_body_bytes: settings.max_body_bytes, http: settings.http })
+        let web = Arc::new(web::Web::new(Arc::clone(&acta), &settings));
+        let bound =
+            listener.local_addr().map_err(|source| StartupError::Bind { addr: settings.listen, source })?;
+        if let Some(link) = web.first_run_link(bound).await? {
+            // On the console only (stdout), never in the logs: the link is a secret.
+            println!(
+                "\nAucun compte n'existe encore. Pour créer le compte administrateur, ouvrez ce lien \
+                 (valable {} minutes, une seule fois) :\n\n    {link}\n",
+                settings.web.setup_link_minutes
+            );
+        }
+        Ok(Self { listener, acta, web, max_body_bytes: settings.max_body_bytes, http: settings.http })
     }
 
     /// The bound address (useful when the port was 0).
@@ -85,7 +101,7 @@ impl Application {
     /// Connections are bounded in number and time (`http` settings, see
     /// [`http::server`]).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let app = http::router(self.acta, self.max_body_bytes);
+        let app = http::router(self.acta, self.max_body_bytes).merge(web::router(self.web));
         tracing::info!(addr = %self.listener.local_addr()?, "acta listening");
         http::server::serve(self.listener, app, &self.http, shutdown_signal()).await
     }

@@ -2,7 +2,7 @@
 //! the object store beside the acts (`audit/<yyyy>/<mm>/<uuid v7>.json`),
 //! never changed nor deleted by acta.
 //!
-//! An *entry* says who (token id, or the command line), with which role, for
+//! An *entry* says who (token id, account login, or the command line), with which role, for
 //! which collectivité, did what (`act.create`, `act.seal`, `token.create`,
 //! `token.revoke`…), on which act or token, when, and the request id that the
 //! HTTP API also returns and logs. Secrets never appear in it.
@@ -37,7 +37,10 @@ pub struct AuditEntry {
     /// The token used; absent for the command line (which has the store's
     /// own credentials).
     pub token_id: Option<TokenId>,
-    /// `api` or `cli`.
+    /// The account, for an action done in the web application.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// `api`, `web` or `cli`.
     pub via: String,
     /// Role of the actor (`admin` for the command line).
     pub role: Role,
@@ -62,6 +65,7 @@ impl AuditEntry {
             id: Uuid::now_v7(),
             at: OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| OffsetDateTime::now_utc()),
             token_id: None,
+            user: None,
             via: via.to_owned(),
             role,
             action: action.to_owned(),

@@ -5,24 +5,62 @@ use crate::search::{Collectivites, Scope};
 
 use super::role::{Permission, Role};
 use super::token::TokenId;
+use super::users::Login;
 
-/// Who sends a request: the token it presented, that token's role and the
-/// collectivités it acts for.
+/// Who is behind a request: an API token, or a person logged in to the web
+/// application (whatever the way they proved who they are).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// The token presented (never its secret).
+    Token(TokenId),
+    /// The account of a web session.
+    User(Login),
+}
+
+/// Who sends a request: a token or an account, its role and the
+/// collectivités it acts for. The API's token gate and the web's session
+/// gate both produce one, and the same policy ([`Caller::allows`],
+/// [`Caller::sees_act`], [`Caller::scope`]) then decides.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
-    /// The token presented (never its secret).
-    pub token_id: TokenId,
-    /// The token's role.
+    /// The token or account.
+    pub principal: Principal,
+    /// The role.
     pub role: Role,
     collectivites: Collectivites,
 }
 
 impl Caller {
-    /// A caller with a role and collectivités (an administrator always has
-    /// every collectivité, whatever `collectivites` says).
+    /// A token's caller with a role and collectivités (an administrator
+    /// always has every collectivité, whatever `collectivites` says).
     pub fn new(token_id: TokenId, role: Role, collectivites: Collectivites) -> Self {
+        Self::of(Principal::Token(token_id), role, collectivites)
+    }
+
+    /// An account's caller (see [`Caller::new`]).
+    pub fn for_user(login: Login, role: Role, collectivites: Collectivites) -> Self {
+        Self::of(Principal::User(login), role, collectivites)
+    }
+
+    fn of(principal: Principal, role: Role, collectivites: Collectivites) -> Self {
         let collectivites = if role == Role::Admin { Collectivites::All } else { collectivites };
-        Self { token_id, role, collectivites }
+        Self { principal, role, collectivites }
+    }
+
+    /// The token, for a token's caller.
+    pub fn token_id(&self) -> Option<&TokenId> {
+        match &self.principal {
+            Principal::Token(id) => Some(id),
+            Principal::User(_) => None,
+        }
+    }
+
+    /// The account, for a web session's caller.
+    pub fn user(&self) -> Option<&Login> {
+        match &self.principal {
+            Principal::User(login) => Some(login),
+            Principal::Token(_) => None,
+        }
     }
 
     /// The collectivités the caller acts for.

@@ -9,8 +9,12 @@
 //! - the *scope* of a token is the collectivités it acts for: every one for an
 //!   administrator (and for a gestionnaire or archiviste created without a
 //!   list), exactly one for a secrétaire or a lecteur;
-//! - the *caller* ([`Caller`]) of a request is the token's id, role and scope.
-//!   It also gives the search [`crate::search::Scope`].
+//! - an *account* ([`users`]) is a person who logs in to the web application
+//!   with a login and a password ([`password`], Argon2id); it has a role and a
+//!   scope exactly like a token; failed logins are throttled ([`throttle`]);
+//! - the *caller* ([`Caller`]) of a request is the token or account
+//!   ([`Principal`]), its role and scope. It also gives the search
+//!   [`crate::search::Scope`].
 //!
 //! Deciding, for each route, what a caller may do is the job of the HTTP layer's
 //! one access gate (`crate::http::access`), which uses these types; every
@@ -18,15 +22,20 @@
 
 pub mod audit;
 mod caller;
+pub mod password;
 mod role;
+pub mod throttle;
 pub mod token;
 mod tokens;
+pub mod users;
 
 pub use audit::{AuditEntry, AuditLog, AuditQuery};
-pub use caller::Caller;
+pub use caller::{Caller, Principal};
+pub use password::{Password, PasswordHash};
 pub use role::{Permission, Role, UnknownRole};
 pub use token::{PlainToken, TokenId};
 pub use tokens::{TokenInfo, TokenRecord, TokenRequest, Tokens};
+pub use users::{Login, NewUser, UserError, UserRecord, Users};
 
 use crate::store::StoreError;
 

@@ -87,6 +87,17 @@ impl Role {
         }
     }
 
+    /// The role's name for people, in French.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Admin => "administrateur",
+            Self::Gestionnaire => "gestionnaire",
+            Self::Secretaire => "secrétaire de mairie",
+            Self::Archiviste => "archiviste",
+            Self::Lecteur => "lecteur (collectivité)",
+        }
+    }
+
     /// The matrix: whether this role may perform `p` (within its scope).
     pub fn allows(self, p: Permission) -> bool {
         use Permission as P;

@@ -1,5 +1,5 @@
 //! The command line: `acta serve | doctor | templates | render | search | reindex |
-//! verify | audit | keys | store | bench | tokens | archive`.
+//! verify | audit | keys | store | bench | tokens | users | archive`.
 //!
 //! Each command is a thin call into the library; errors travel up as
 //! [`CliError`] and `main` prints them with their causes.
@@ -21,6 +21,7 @@ mod bench;
 mod ops;
 mod seal;
 mod tokens;
+mod users;
 
 pub use bench::BenchCommand;
 use ops::{doctor, reindex, search, store_copy};
@@ -50,7 +51,9 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the HTTP service (API under /api/v1, health at /health).
+    /// Run the HTTP service: the web application at /, the API under
+    /// /api/v1, health at /health. On an instance without accounts, prints
+    /// a one-time link to create the administrator.
     Serve {
         /// Address to listen on [default: 127.0.0.1:8080]
         #[arg(long, env = "ACTA_LISTEN", value_name = "ADDR")]
@@ -128,6 +131,13 @@ pub enum Command {
         /// What to do.
         #[command(subcommand)]
         what: KeysCommand,
+    },
+    /// Manage the accounts of the web application (create, list, disable,
+    /// enable, reset), kept in the object store.
+    Users {
+        /// What to do.
+        #[command(subcommand)]
+        what: users::UsersCommand,
     },
     /// Transfer sealed acts to electronic archiving (SEDA 2.2) and ingest replies.
     Archive {
@@ -214,6 +224,12 @@ pub enum CliError {
     /// A token operation failed.
     #[error(transparent)]
     Auth(#[from] crate::auth::AuthError),
+    /// An account operation failed.
+    #[error(transparent)]
+    Users(#[from] crate::auth::UserError),
+    /// The request was refused (French reason, for the person at the console).
+    #[error("{0}")]
+    Refused(String),
     /// A transfer failed.
     #[error(transparent)]
     Archive(#[from] crate::service::archive::ArchiveError),
@@ -255,6 +271,7 @@ impl Cli {
             Command::Audit { json } => seal::audit(&settings, json).await,
             Command::Keys { what: KeysCommand::Init { dir } } => seal::keys_init(&settings, dir),
             Command::Tokens { what } => tokens::run(&settings, what).await,
+            Command::Users { what } => users::run(&settings, what).await,
             Command::Archive { what } => archive::run(&settings, what).await,
         }
     }

@@ -109,7 +109,7 @@ pub(super) async fn run(settings: &Settings, what: TokensCommand) -> Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
-async fn open_store(settings: &Settings) -> Result<Store, CliError> {
+pub(super) async fn open_store(settings: &Settings) -> Result<Store, CliError> {
     let store = match &settings.store {
         Some(url) => Store::open(url, &settings.s3),
         None => Store::local(&settings.store_dir()),

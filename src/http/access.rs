@@ -268,7 +268,8 @@ impl Gate {
     async fn record(&self, a: Admitted, added: Option<&Audited>) {
         let added = added.cloned().unwrap_or_default();
         let entry = AuditEntry {
-            token_id: Some(a.caller.token_id.clone()),
+            token_id: a.caller.token_id().cloned(),
+            user: a.caller.user().map(ToString::to_string),
             collectivite: added.collectivite.or(a.subject.collectivite),
             act: added.act.or(a.subject.act),
             target: added.target.or(a.subject.target),

@@ -31,11 +31,13 @@ mod watchdog;
 
 use std::convert::Infallible;
 use std::io;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::Request;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
@@ -120,10 +122,10 @@ pub async fn serve(
             accepted = listener.accept() => accepted,
             () = &mut shutdown => break,
         };
-        let stream = match accepted {
-            Ok((stream, _peer)) => {
+        let (stream, peer) = match accepted {
+            Ok(accepted) => {
                 backoff = MIN_BACKOFF;
-                stream
+                accepted
             }
             Err(e) if is_connection_error(&e) => continue,
             Err(e) => {
@@ -139,7 +141,7 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         let (router, stopping) = (router.clone(), stopping.clone());
         tokio::spawn(async move {
-            serve_connection(stream, router, limits, stopping).await;
+            serve_connection(stream, peer, router, limits, stopping).await;
             drop(slot);
         });
     }
@@ -163,6 +165,7 @@ fn is_connection_error(e: &io::Error) -> bool {
 
 async fn serve_connection(
     stream: TcpStream,
+    peer: SocketAddr,
     router: Router,
     limits: Limits,
     mut stopping: watch::Receiver<bool>,
@@ -174,7 +177,10 @@ async fn serve_connection(
         hyper::service::service_fn(move |req: Request<Incoming>| {
             let (router, watch) = (router.clone(), Arc::clone(&watch));
             watch.set(Phase::Handling);
-            let req = req.map(|body| Body::new(DeadlineBody::new(limits.body_read, body)));
+            let mut req = req.map(|body| Body::new(DeadlineBody::new(limits.body_read, body)));
+            // The peer's address, as axum's `ConnectInfo` (the web login
+            // throttle counts failures per address).
+            req.extensions_mut().insert(ConnectInfo(peer));
             async move {
                 let response = router.oneshot(req).await.unwrap_or_else(|never: Infallible| match never {});
                 watch.set(Phase::Sending);

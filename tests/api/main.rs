@@ -8,10 +8,12 @@
 //! says and is, `legal` for the law an act's wording and dates obey,
 //! `search`, `cli`; `access` for who may call which route, `tenancy` for what
 //! a scoped token never sees, `fuzz` for hostile bodies, `openapi` for the
-//! API description).
+//! API description; `web` for the pages over HTTP, `browser` for the same in
+//! Chromium with axe-core).
 
 mod access;
 mod acts;
+mod browser;
 mod characters;
 mod cli;
 mod connections;
@@ -41,3 +43,4 @@ mod tlog;
 mod transfer_replies;
 mod transfers;
 mod validation;
+mod web;

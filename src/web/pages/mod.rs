@@ -1,0 +1,37 @@
+//! The pages, and the table of their routes with each one's access rule
+//! (as for the API, a route is one line here; the gate finds its rule).
+
+mod home;
+mod login;
+mod setup;
+mod users;
+mod verify;
+
+use std::sync::Arc;
+
+use axum::http::Method;
+use axum::routing::{MethodRouter, get, post};
+
+use super::{Web, assets, first_run};
+use crate::auth::Permission as P;
+use crate::http::access::Access;
+
+/// Method, path, rule and handler of every page.
+pub(super) fn routes() -> Vec<(Method, &'static str, Access, MethodRouter<Arc<Web>>)> {
+    use Method as M;
+    vec![
+        (M::GET, "/", Access::Public, get(home::root)),
+        (M::GET, "/static/{file}", Access::Public, get(assets::file)),
+        (M::GET, "/connexion", Access::Public, get(login::form)),
+        (M::POST, "/connexion", Access::Public, post(login::submit)),
+        (M::GET, "/deconnexion", Access::Public, get(login::logout_page)),
+        (M::POST, "/deconnexion", Access::Public, post(login::logout)),
+        (M::GET, "/accueil", Access::Role(P::ListTemplates), get(home::home)),
+        (M::GET, "/verifier", Access::Public, get(verify::form)),
+        (M::POST, "/verifier", Access::Public, post(verify::submit)),
+        (M::GET, first_run::PAGE, Access::Public, get(setup::form)),
+        (M::POST, first_run::PAGE, Access::Public, post(setup::submit)),
+        (M::GET, "/admin/comptes", Access::Role(P::ManageTokens), get(users::list)),
+        (M::POST, "/admin/comptes", Access::Role(P::ManageTokens), post(users::create)),
+    ]
+}
