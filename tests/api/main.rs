@@ -12,6 +12,7 @@
 
 mod access;
 mod acts;
+mod attack;
 mod characters;
 mod cli;
 mod connections;
