@@ -110,3 +110,24 @@ async fn an_empty_or_mixed_selection_transfers_nothing() {
     assert_eq!(status, StatusCode::CREATED, "{t:#}");
     assert_eq!(t["acts"], json!([act]));
 }
+
+/// A date typed with a wrong year (`0000`, `9999`) was accepted into an
+/// act, then indexed under a wrapped date (the index counts nanoseconds in
+/// an `i64`), out of reach of the search's date filters: such a date is
+/// refused, naming the field.
+#[tokio::test]
+async fn a_date_of_an_impossible_year_is_refused_naming_the_field() {
+    let app = spawn_app().await;
+    for (day, pointer) in
+        [("0000-01-01", "/date_debut"), ("9999-12-30", "/date_debut"), ("0026-04-01", "/date_demande")]
+    {
+        let mut body = fixture("arrete-disponibilite");
+        body["data"][&pointer[1..]] = json!(day);
+        let (status, problem) = app.post_act(&body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{day}: {problem:#}");
+        let fields: Vec<&str> =
+            problem["errors"].as_array().unwrap().iter().filter_map(|e| e["path"].as_str()).collect();
+        assert!(fields.contains(&format!("/data{pointer}").as_str()), "{day}: {problem:#}");
+    }
+    assert!(stored_acts(app.data_dir.path()).is_empty());
+}
