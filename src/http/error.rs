@@ -209,6 +209,15 @@ fn problem(e: ApiError) -> Problem {
             "Acte non scellé",
             "cette opération ne concerne que les actes scellés ; celui-ci est encore un projet".into(),
         ),
+        ServiceError::AlreadyWithdrawn(reason) => Problem::new(
+            S::CONFLICT,
+            "act_withdrawn",
+            "Acte déjà retiré",
+            format!(
+                "cet acte est déjà retiré (motif {reason}) : son retrait, inscrit au registre, ne peut être \
+                 ni remplacé ni modifié"
+            ),
+        ),
         ServiceError::BadReplacement => Problem::new(
             S::UNPROCESSABLE_ENTITY,
             "bad_replacement",

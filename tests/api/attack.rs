@@ -131,3 +131,25 @@ async fn a_date_of_an_impossible_year_is_refused_naming_the_field() {
     }
     assert!(stored_acts(app.data_dir.path()).is_empty());
 }
+
+/// Withdrawing a withdrawn act for another reason was answered 200 with the
+/// first withdrawal, which the caller could take for the one asked: it is
+/// 409 `act_withdrawn`, and the same request again still answers 200.
+#[tokio::test]
+async fn a_second_different_withdrawal_is_refused_not_answered_with_the_first() {
+    let app = spawn_app().await;
+    let act = sealed(&app, &fixture("arrete-avancement-echelon")).await;
+    let other = sealed(&app, &fixture("arrete-avancement-echelon")).await;
+    let url = format!("/api/v1/acts/{act}/withdraw");
+    let (status, first) = post(&app.client, &app, &url, &json!({"motif": "error"})).await;
+    assert_eq!(status, StatusCode::OK, "{first:#}");
+    let (status, again) = post(&app.client, &app, &url, &json!({"motif": "error"})).await;
+    assert_eq!((status, &again), (StatusCode::OK, &first));
+    for body in [json!({"motif": "annulment"}), json!({"motif": "error", "remplacement": other})] {
+        let (status, problem) = post(&app.client, &app, &url, &body).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}: {problem:#}");
+        assert_eq!(problem["code"], "act_withdrawn", "{problem:#}");
+    }
+    let (_, view) = app.get_json(&format!("/api/v1/acts/{act}")).await;
+    assert_eq!(view["retrait"]["reason"], "error", "{view:#}");
+}
