@@ -169,7 +169,7 @@ fn problem(e: ApiError) -> Problem {
                     S::UNPROCESSABLE_ENTITY,
                     "validation_failed",
                     "Données invalides",
-                    format!("{n} champ(s) à corriger avant de pouvoir générer l'acte"),
+                    format!("{n} champ(s) à corriger ; rien n'a été enregistré"),
                 )
             }
         }

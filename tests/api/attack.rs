@@ -2,6 +2,8 @@
 //! when the release was attacked over HTTP like an outsider or a tenant
 //! would, each fixed and kept fixed here.
 
+use std::time::Duration;
+
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -102,6 +104,8 @@ async fn an_empty_or_mixed_selection_transfers_nothing() {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {problem:#}");
         assert_eq!(problem["code"], "validation_failed", "{problem:#}");
         assert_eq!(problem["errors"][0]["path"], path, "{body}: {problem:#}");
+        // Not a sentence about generating an act: this is a transfer.
+        assert_eq!(problem["detail"], "1 champ(s) à corriger ; rien n'a été enregistré", "{problem:#}");
     }
     assert!(stored(&app, "transfers").is_empty(), "a refused selection was transferred");
     // The list alone still works.
@@ -152,4 +156,33 @@ async fn a_second_different_withdrawal_is_refused_not_answered_with_the_first() 
     }
     let (_, view) = app.get_json(&format!("/api/v1/acts/{act}")).await;
     assert_eq!(view["retrait"]["reason"], "error", "{view:#}");
+}
+
+/// `max_connections` idle keep-alive connections, each pinged before its
+/// idle timeout, kept every other client out for as long as the pinging
+/// went on: at the cap, connections waiting without a request are closed
+/// to make room, and a new client is served within seconds.
+#[tokio::test]
+async fn idle_keep_alive_connections_at_the_cap_make_room_for_new_clients() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut settings = crate::helpers::test_settings(data_dir.path());
+    settings.http.max_connections = 3;
+    settings.http.idle_timeout_secs = 600;
+    let base = crate::helpers::spawn_with(settings).await;
+    let addr = base.strip_prefix("http://").unwrap().to_owned();
+    let mut squatters = Vec::new();
+    for _ in 0..3 {
+        let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        s.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+        let mut buf = [0; 1024];
+        let n = s.read(&mut buf).await.unwrap();
+        assert!(buf[..n].starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&buf[..n]));
+        squatters.push(s);
+    }
+    let started = std::time::Instant::now();
+    let health =
+        reqwest::Client::new().get(format!("{base}/health")).timeout(Duration::from_secs(10)).send().await;
+    assert_eq!(health.expect("a new client was kept out by idle connections").status(), StatusCode::OK);
+    assert!(started.elapsed() < Duration::from_secs(5), "served after {:?}", started.elapsed());
 }
