@@ -101,7 +101,11 @@ impl Application {
     /// Connections are bounded in number and time (`http` settings, see
     /// [`http::server`]).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let app = http::router(self.acta, self.max_body_bytes).merge(web::router(self.web));
+        // The pages get the same catch-panic answer as the API (whose router
+        // has its own, inside its outer layers).
+        let app = http::router(self.acta, self.max_body_bytes)
+            .merge(web::router(self.web))
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(http::panic_problem));
         tracing::info!(addr = %self.listener.local_addr()?, "acta listening");
         http::server::serve(self.listener, app, &self.http, shutdown_signal()).await
     }

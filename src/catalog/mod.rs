@@ -119,8 +119,7 @@ impl Catalog {
                 .and_then(Value::as_str)
                 .ok_or_else(|| meta_err("missing description".into()))?
                 .to_owned();
-            let validator = jsonschema::options()
-                .should_validate_formats(true)
+            let validator = validate::options()
                 .build(&schema)
                 .map_err(|e| CatalogError::Schema { path: path.into(), message: e.to_string() })?;
             let template = Template {

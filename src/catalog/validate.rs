@@ -65,9 +65,9 @@ fn describe(e: &ValidationError<'_>, schema: &Value, prefix: &str) -> Vec<FieldE
         ValidationErrorKind::MaxLength { limit } => one(format!("ne doit pas dépasser {limit} caractères")),
         ValidationErrorKind::Pattern { .. } => one(custom_message(schema, e.schema_path().as_str())
             .unwrap_or_else(|| "ne respecte pas le format attendu".into())),
-        ValidationErrorKind::Format { format } if format == "date" => {
-            one("doit être une date valide au format AAAA-MM-JJ".into())
-        }
+        ValidationErrorKind::Format { format } if format == "date" => one(format!(
+            "doit être une date valide au format AAAA-MM-JJ, d'une année entre {MIN_YEAR} et {MAX_YEAR}"
+        )),
         ValidationErrorKind::Format { format } => one(format!("doit respecter le format {format}")),
         ValidationErrorKind::Enum { options } => {
             one(format!("doit valoir l'une des valeurs suivantes : {}", list_values(options)))
@@ -160,13 +160,34 @@ fn check_strings(v: &Value, path: &mut String, errors: &mut Vec<FieldError>) {
     }
 }
 
+/// Earliest year of a date in an act's data.
+pub const MIN_YEAR: i32 = 1800;
+/// Latest year of a date in an act's data. Beyond these years a date is a
+/// typing error (`0026`, `20026`), and the search index could not hold it
+/// (tantivy dates are nanoseconds in an `i64`: 1677–2262), nor could the
+/// search's own date filters (1800–2200) reach it.
+pub const MAX_YEAR: i32 = 2200;
+
+/// How every template's schema is checked: formats too, and `date` is a
+/// real day of a year between [`MIN_YEAR`] and [`MAX_YEAR`].
+pub(crate) fn options<'i>() -> jsonschema::ValidationOptions<'i> {
+    jsonschema::options().should_validate_formats(true).with_format("date", |s: &str| {
+        let shape = s.len() == 10
+            && s.bytes()
+                .enumerate()
+                .all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+        let day = time::macros::format_description!("[year]-[month]-[day]");
+        shape && time::Date::parse(s, day).is_ok_and(|d| (MIN_YEAR..=MAX_YEAR).contains(&d.year()))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
     fn check(schema: Value, data: Value) -> Vec<FieldError> {
-        let v = jsonschema::options().should_validate_formats(true).build(&schema).unwrap();
+        let v = options().build(&schema).unwrap();
         validate(&v, &schema, &data, "/data").err().unwrap_or_default()
     }
 
@@ -221,6 +242,13 @@ mod tests {
     fn dates_are_checked_for_real_not_only_for_shape() {
         let schema = json!({"properties": {"d": {"type": "string", "format": "date"}}});
         assert!(check(schema.clone(), json!({"d": "2026-04-01"})).is_empty());
-        assert_eq!(check(schema, json!({"d": "2026-02-30"})).len(), 1);
+        assert_eq!(check(schema.clone(), json!({"d": "2026-02-30"})).len(), 1);
+        for odd in
+            ["0000-01-01", "0026-04-01", "9999-12-31", "2201-01-01", "+2026-04-01", "2026-4-01", "2026/04/01"]
+        {
+            assert_eq!(check(schema.clone(), json!({ "d": odd })).len(), 1, "{odd}");
+        }
+        assert!(check(schema.clone(), json!({"d": "1800-01-01"})).is_empty());
+        assert!(check(schema, json!({"d": "2200-12-31"})).is_empty());
     }
 }

@@ -73,6 +73,12 @@ pub(super) fn input(e: InputError) -> Problem {
             path,
             format!("une liste ou un objet dépasse {MAX_ITEMS} éléments"),
         ),
+        InputError::DuplicateMember(path) => (
+            "duplicate_member",
+            "Champ répété",
+            path,
+            "un objet donne deux fois le même champ : chaque champ ne peut figurer qu'une fois".into(),
+        ),
     };
     Problem {
         errors: vec![FieldError { path, message: detail.clone() }],

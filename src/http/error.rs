@@ -169,7 +169,7 @@ fn problem(e: ApiError) -> Problem {
                     S::UNPROCESSABLE_ENTITY,
                     "validation_failed",
                     "Données invalides",
-                    format!("{n} champ(s) à corriger avant de pouvoir générer l'acte"),
+                    format!("{n} champ(s) à corriger ; rien n'a été enregistré"),
                 )
             }
         }
@@ -208,6 +208,15 @@ fn problem(e: ApiError) -> Problem {
             "act_not_sealed",
             "Acte non scellé",
             "cette opération ne concerne que les actes scellés ; celui-ci est encore un projet".into(),
+        ),
+        ServiceError::AlreadyWithdrawn(reason) => Problem::new(
+            S::CONFLICT,
+            "act_withdrawn",
+            "Acte déjà retiré",
+            format!(
+                "cet acte est déjà retiré (motif {reason}) : son retrait, inscrit au registre, ne peut être \
+                 ni remplacé ni modifié"
+            ),
         ),
         ServiceError::BadReplacement => Problem::new(
             S::UNPROCESSABLE_ENTITY,

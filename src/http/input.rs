@@ -3,14 +3,21 @@
 //!
 //! The body size is bounded by `max_body_bytes`; then the nesting depth is
 //! measured on the raw bytes (so that a deeply nested body is refused before
-//! a parser recurses into it), then, once parsed, every string's length and
+//! a parser recurses into it); the parser refuses an object that repeats a
+//! member name (which of the two a reader keeps is up to the reader: the
+//! access gate, a proxy and the handler must never disagree on which
+//! `collectivite` a body names); then, once parsed, every string's length and
 //! every array's or object's number of items. Each limit has its own stable
 //! error code (see `docs/errors.md`).
+
+use std::cell::RefCell;
+use std::fmt;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
-use serde_json::Value;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
 
 use super::error::ApiError;
 
@@ -30,6 +37,8 @@ pub enum InputError {
     StringTooLong(String),
     /// An array or object with more than [`MAX_ITEMS`] items, at this pointer.
     TooManyItems(String),
+    /// An object that names this member (a pointer) a second time.
+    DuplicateMember(String),
 }
 
 /// Parse a JSON body within the limits.
@@ -37,9 +46,85 @@ pub fn parse(bytes: &[u8]) -> Result<Value, ApiError> {
     if depth(bytes) > MAX_DEPTH {
         return Err(ApiError::Input(InputError::TooDeep));
     }
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    let duplicate = RefCell::new(None);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = Unique { path: String::new(), duplicate: &duplicate }
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v))
+        .map_err(|e| match duplicate.take() {
+            Some(path) => ApiError::Input(InputError::DuplicateMember(path)),
+            None => ApiError::MalformedJson(e.to_string()),
+        })?;
     check(&value, &mut String::new()).map_err(ApiError::Input)?;
     Ok(value)
+}
+
+/// Deserializes a [`Value`] like serde_json does, but fails on an object
+/// that repeats a member name, leaving the member's pointer in `duplicate`.
+struct Unique<'a> {
+    /// Pointer of the value being read.
+    path: String,
+    duplicate: &'a RefCell<Option<String>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Unique<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Unique<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(Unique {
+            path: format!("{}/{}", self.path, items.len()),
+            duplicate: self.duplicate,
+        })? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut members = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let path = format!("{}/{}", self.path, key.replace('~', "~0").replace('/', "~1"));
+            if members.contains_key(&key) {
+                *self.duplicate.borrow_mut() = Some(path);
+                return Err(de::Error::custom("duplicate member"));
+            }
+            let value = map.next_value_seed(Unique { path, duplicate: self.duplicate })?;
+            members.insert(key, value);
+        }
+        Ok(Value::Object(members))
+    }
 }
 
 /// The deepest nesting of `[`/`{` outside strings (malformed JSON is left to
@@ -173,6 +258,10 @@ mod tests {
         let many = serde_json::json!({ "items": vec![0; MAX_ITEMS + 1] }).to_string();
         assert!(
             matches!(parse(many.as_bytes()), Err(ApiError::Input(InputError::TooManyItems(p))) if p == "/items")
+        );
+        let twice = br#"{"data": {"a": 1, "list": [{"n": 1, "n": 2}]}}"#;
+        assert!(
+            matches!(parse(twice), Err(ApiError::Input(InputError::DuplicateMember(p))) if p == "/data/list/0/n")
         );
         let just_right = "x".repeat(MAX_STRING_CHARS);
         assert!(parse(serde_json::json!({ "s": just_right }).to_string().as_bytes()).is_ok());

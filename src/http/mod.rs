@@ -86,12 +86,37 @@ pub fn router_with(acta: AppState, max_body_bytes: usize, extra: Router<AppState
             tracing::info_span!("request", method = %req.method(), uri = %req.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(axum::middleware::map_request(drop_odd_request_id))
         .with_state(acta)
+}
+
+/// Longest request id kept from a client or a proxy.
+const MAX_REQUEST_ID: usize = 128;
+
+/// A request id sent by a client or a proxy is echoed, logged and written
+/// into the audit trail: it is kept only when it looks like a correlation id
+/// (one header, 1–128 letters, digits or `-_.:`); any other is dropped, so
+/// that the request gets a fresh UUID.
+async fn drop_odd_request_id(mut req: axum::extract::Request) -> axum::extract::Request {
+    let mut sent = req.headers().get_all(REQUEST_ID).iter();
+    let plausible = match (sent.next(), sent.next()) {
+        (None, _) => return req,
+        (Some(id), None) => {
+            let id = id.as_bytes();
+            (1..=MAX_REQUEST_ID).contains(&id.len())
+                && id.iter().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(b))
+        }
+        (Some(_), Some(_)) => false,
+    };
+    if !plausible {
+        req.headers_mut().remove(REQUEST_ID);
+    }
+    req
 }
 
 /// A panicking request: logged with its message (inside the request's span,
 /// so with its id), answered with an opaque 500.
-fn panic_problem(payload: Box<dyn Any + Send + 'static>) -> Response {
+pub fn panic_problem(payload: Box<dyn Any + Send + 'static>) -> Response {
     let message = payload
         .downcast_ref::<String>()
         .map(String::as_str)

@@ -16,7 +16,11 @@
 //! loop stops accepting: new connections wait in the kernel's accept queue
 //! (they cost the process no file descriptor there) and are served as soon
 //! as a slot frees, which the timeouts above guarantee; when the queue itself
-//! is full the kernel refuses them. Closing them at once instead would turn
+//! is full the kernel refuses them. While at the cap, connections that have
+//! been waiting for a second or more without a request begun (silent ones,
+//! idle keep-alives) are closed, every second, to make room: otherwise a
+//! client holding `max_connections` idle keep-alive connections, each pinged
+//! once per `idle_timeout`, would keep every other client out for good. Closing them at once instead would turn
 //! a burst of legitimate clients into errors. Accept errors are survived:
 //! per-connection ones (a peer that reset before being accepted) are skipped,
 //! resource exhaustion (EMFILE, ENFILE, ENOBUFS, ENOMEM) backs off
@@ -56,6 +60,10 @@ use crate::config::HttpSettings;
 const MIN_BACKOFF: Duration = Duration::from_millis(5);
 /// Longest pause between two accept attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(1);
+
+/// At the connection cap, how often waiting connections are asked to make
+/// room, and how long a connection may wait before it is closed for that.
+const CROWDED_GRACE: Duration = Duration::from_secs(1);
 
 /// Largest accepted `max_connections` (far above any open-file limit).
 pub const MAX_CONNECTIONS: usize = 1 << 20;
@@ -111,12 +119,17 @@ pub async fn serve(
     let (limits, cap) = Limits::new(settings)?;
     let slots = Arc::new(Semaphore::new(cap));
     let (stop, stopping) = watch::channel(false);
+    let (crowded, _) = watch::channel(());
     let mut shutdown = std::pin::pin!(shutdown);
     let mut backoff = MIN_BACKOFF;
-    loop {
-        let slot = tokio::select! {
-            slot = Arc::clone(&slots).acquire_owned() => slot.expect("the semaphore is never closed"),
-            () = &mut shutdown => break,
+    'accept: loop {
+        let slot = loop {
+            tokio::select! {
+                slot = Arc::clone(&slots).acquire_owned() => break slot.expect("the semaphore is never closed"),
+                // At the cap: idle connections make room.
+                () = tokio::time::sleep(CROWDED_GRACE) => crowded.send_replace(()),
+                () = &mut shutdown => break 'accept,
+            }
         };
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
@@ -139,9 +152,9 @@ pub async fn serve(
             }
         };
         let _ = stream.set_nodelay(true);
-        let (router, stopping) = (router.clone(), stopping.clone());
+        let (router, stopping, crowded) = (router.clone(), stopping.clone(), crowded.subscribe());
         tokio::spawn(async move {
-            serve_connection(stream, peer, router, limits, stopping).await;
+            serve_connection(stream, peer, router, limits, stopping, crowded).await;
             drop(slot);
         });
     }
@@ -169,6 +182,7 @@ async fn serve_connection(
     router: Router,
     limits: Limits,
     mut stopping: watch::Receiver<bool>,
+    mut crowded: watch::Receiver<()>,
 ) {
     let watch = Arc::new(Watch::new());
     let io = TokioIo::new(Watched { inner: stream, watch: Arc::clone(&watch) });
@@ -198,6 +212,7 @@ async fn serve_connection(
         .serve_connection(io, service);
     let mut conn = std::pin::pin!(conn);
     let mut shutting_down = *stopping.borrow();
+    let mut crowd_gone = false;
     if shutting_down {
         conn.as_mut().graceful_shutdown();
     }
@@ -216,6 +231,14 @@ async fn serve_connection(
                     return;
                 }
             }
+            changed = crowded.changed(), if !crowd_gone => match changed {
+                Ok(()) if watch.idle_for(CROWDED_GRACE) => {
+                    tracing::debug!("at the connection cap: closing an idle connection to make room");
+                    return;
+                }
+                Ok(()) => {}
+                Err(_) => crowd_gone = true,
+            },
             changed = stopping.changed(), if !shutting_down => {
                 shutting_down = true;
                 if changed.is_ok() {

@@ -25,6 +25,13 @@ pub async fn create(
     State(acta): State<AppState>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, TransferError> {
+    // An empty list must not fall through to the selection by dates, which,
+    // without dates or kinds, is every sealed act of the collectivité.
+    if body.get("acts").and_then(|a| a.as_array()).is_some_and(|a| a.is_empty()) {
+        return Err(
+            ArchiveError::field("/acts", "la liste des actes est vide : nommez au moins un acte").into()
+        );
+    }
     let spec: TransferSpec = serde_json::from_value(body).map_err(|e| {
         ArchiveError::Invalid(vec![FieldError {
             path: String::new(),

@@ -41,6 +41,10 @@ pub enum ServiceError {
     /// The act named as replacement is not a sealed act of the same collectivité.
     #[error("the replacement is not a sealed act of the same collectivité")]
     BadReplacement,
+    /// The act is already withdrawn, for this reason code, or with another
+    /// replacement than the one asked.
+    #[error("the act is already withdrawn ({0})")]
+    AlreadyWithdrawn(String),
     /// The act needs a part of the collectivité's profile that it lacks
     /// (e.g. the mediator an MPO clause must name): the request is fine, the
     /// profile must be completed by whoever maintains the collectivités file.

@@ -38,8 +38,10 @@ struct Intent {
 }
 
 impl Acta {
-    /// Withdraw the sealed act `id` (idempotent: a second call returns the
-    /// first withdrawal). `replacement` must be a sealed act of the same
+    /// Withdraw the sealed act `id` (idempotent: the same call again returns
+    /// the withdrawal; a call with another reason or replacement is
+    /// [`ServiceError::AlreadyWithdrawn`], never answered with a withdrawal
+    /// it did not ask for). `replacement` must be a sealed act of the same
     /// collectivité.
     pub async fn withdraw(
         &self,
@@ -51,7 +53,7 @@ impl Acta {
         let draft = self.load_draft(id).await?;
         let sealed = self.load_sealed(id).await?.ok_or(ServiceError::NotSealed)?;
         if let Some(done) = self.withdrawal(id).await? {
-            return Ok(done);
+            return same_request(&done.reason, done.replacement, reason, replacement).map(|()| done);
         }
         let replacement_sha256 = match replacement {
             None => None,
@@ -84,6 +86,9 @@ impl Acta {
             }
             Err(e) => return Err(e.into()),
         };
+        // An interrupted withdrawal is finished as it was asked, and only by
+        // the same request: the tombstone's replacement is this request's.
+        same_request(&intent.reason, intent.replacement, reason, replacement)?;
         let tombstone = WithdrawLeaf {
             collectivite: draft.collectivite.clone(),
             acte: sealed.number.clone(),
@@ -125,5 +130,19 @@ impl Acta {
         serde_json::from_slice(&bytes)
             .map(Some)
             .map_err(|e| ServiceError::Corrupt(format!("withdrawal record of {id}: {e}")))
+    }
+}
+
+/// `Ok` when the request (`reason`, `replacement`) is the one recorded.
+fn same_request(
+    recorded: &str,
+    recorded_replacement: Option<ActId>,
+    reason: WithdrawReason,
+    replacement: Option<ActId>,
+) -> Result<(), ServiceError> {
+    if recorded == reason.code() && recorded_replacement == replacement {
+        Ok(())
+    } else {
+        Err(ServiceError::AlreadyWithdrawn(recorded.to_owned()))
     }
 }

@@ -13,6 +13,7 @@
 
 mod access;
 mod acts;
+mod attack;
 mod browser;
 mod characters;
 mod cli;

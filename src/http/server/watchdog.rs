@@ -97,6 +97,15 @@ impl Watch {
         }
     }
 
+    /// Whether the connection has been waiting for at least `grace` without
+    /// a request begun: closing it loses nothing the client sent.
+    pub(super) fn idle_for(&self, grace: Duration) -> bool {
+        let grace = u64::try_from(grace.as_millis()).unwrap_or(NONE);
+        self.phase() == Phase::Waiting
+            && self.first_byte.load(Ordering::Acquire) == NONE
+            && self.now().saturating_sub(self.mark.load(Ordering::Acquire)) >= grace
+    }
+
     pub(super) fn expired(&self, limits: Limits, now: Instant) -> bool {
         self.phase() != Phase::Handling && now >= self.deadline(limits)
     }

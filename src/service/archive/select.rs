@@ -69,6 +69,7 @@ impl Acta {
         profile: &Collectivite,
     ) -> Result<Selected, ArchiveError> {
         self.check_kinds(&spec.kinds)?;
+        one_form(spec)?;
         let mut leaves = HashMap::new();
         if !spec.acts.is_empty() {
             let acts = self.explicit(spec, profile, &mut leaves).await?;
@@ -232,6 +233,32 @@ impl Acta {
             leaf: sealed.leaf,
             seance: draft.data.pointer("/seance/date").and_then(Value::as_str).and_then(parse_day),
         }
+    }
+}
+
+/// Refuse a spec that mixes the forms of selection (a list of acts, a
+/// séance, dates and kinds): only one would be used, and the caller would
+/// transfer other acts than the ones meant.
+fn one_form(spec: &TransferSpec) -> Result<(), ArchiveError> {
+    let by_dates = spec.from.is_some() || spec.to.is_some() || !spec.kinds.is_empty();
+    let mixed = match (!spec.acts.is_empty(), spec.seance.is_some(), by_dates) {
+        (true, true, _) => Some("/seance"),
+        (true, false, true) | (false, true, true) => Some(if !spec.kinds.is_empty() {
+            "/kinds"
+        } else if spec.from.is_some() {
+            "/from"
+        } else {
+            "/to"
+        }),
+        _ => None,
+    };
+    match mixed {
+        None => Ok(()),
+        Some(path) => Err(ArchiveError::field(
+            path,
+            "une sélection est soit une liste d'actes (acts), soit une séance (seance), soit des dates et \
+             des types (from, to, kinds) : ne les combinez pas",
+        )),
     }
 }
 

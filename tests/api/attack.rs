@@ -1,0 +1,188 @@
+//! Issue #13, the attacker's run before the independent one: what broke
+//! when the release was attacked over HTTP like an outsider or a tenant
+//! would, each fixed and kept fixed here.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use acta::auth::Role;
+
+use crate::helpers::{client_with, fixture, spawn_app, stored_acts};
+use crate::transfers::{post, sealed, stored};
+
+const OWN: &str = "216295105";
+const FOREIGN: &str = "216296202";
+
+/// A body that names `collectivite` twice could be read one way by the
+/// access gate (or a proxy) and another by the handler: it is refused,
+/// naming the member, and nothing is stored, whichever comes first.
+#[tokio::test]
+async fn a_body_that_names_a_member_twice_is_refused_naming_it() {
+    let app = spawn_app().await;
+    let client = client_with(&app.token(Role::Gestionnaire, &[OWN]).await);
+    let body = fixture("arrete-avancement-echelon").to_string();
+    let rest = body.strip_prefix('{').unwrap();
+    let bodies = [
+        (format!(r#"{{"collectivite":"{FOREIGN}",{rest}"#), "/collectivite"),
+        (format!(r#"{},"collectivite":"{FOREIGN}"}}"#, &body[..body.len() - 1]), "/collectivite"),
+        (body.replacen(r#""data":{"#, r#""data":{"grade":"x","#, 1), "/data/grade"),
+    ];
+    for (body, path) in bodies {
+        let r = client
+            .post(app.url("/api/v1/acts"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        let problem: Value = r.json().await.unwrap();
+        assert_eq!(problem["code"], "duplicate_member", "{problem:#}");
+        assert_eq!(problem["errors"][0]["path"], path, "{problem:#}");
+    }
+    assert!(stored_acts(app.data_dir.path()).is_empty(), "a refused body stored an act");
+}
+
+/// The request id a client sends is echoed, logged and written into the
+/// audit trail: an oversized or odd one is replaced by a fresh UUID, a
+/// plausible one is kept.
+#[tokio::test]
+async fn an_odd_request_id_is_replaced_not_echoed_or_audited() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    let health = app.url("/health");
+    let id_of = |r: &reqwest::Response| r.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let r = client.get(&health).header("x-request-id", "req-42.a:b_c").send().await.unwrap();
+    assert_eq!(id_of(&r), "req-42.a:b_c");
+    for odd in ["a".repeat(20_000), "a".repeat(129), "x y".into(), "<script>".into(), "a\"b".into()] {
+        let r = client.get(&health).header("x-request-id", &odd).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let id = id_of(&r);
+        assert!(id.len() == 36 && id.parse::<uuid::Uuid>().is_ok(), "{odd:.40} echoed as {id:.40}");
+    }
+    let r =
+        client.get(&health).header("x-request-id", "one").header("x-request-id", "two").send().await.unwrap();
+    assert_eq!(id_of(&r).len(), 36);
+    // What the audit trail records is the id the answer carries.
+    let long = "b".repeat(10_000);
+    let r = app
+        .client
+        .post(app.url("/api/v1/acts"))
+        .header("x-request-id", &long)
+        .json(&fixture("arrete-avancement-echelon"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let answered = id_of(&r);
+    let (status, audit) = app.get_json("/api/v1/audit").await;
+    assert_eq!(status, StatusCode::OK);
+    let recorded: Vec<&str> =
+        audit["entries"].as_array().unwrap().iter().filter_map(|e| e["request_id"].as_str()).collect();
+    assert_eq!(recorded, [answered.as_str()], "{audit:#}");
+}
+
+/// `"acts": []` once fell through to the selection by dates, which without
+/// dates is every sealed act of the collectivité; and a body mixing a list,
+/// a séance and dates silently used one of them. Both are refused, naming
+/// the member, and nothing is transferred.
+#[tokio::test]
+async fn an_empty_or_mixed_selection_transfers_nothing() {
+    let app = spawn_app().await;
+    let act = sealed(&app, &fixture("arrete-avancement-echelon")).await;
+    let bodies = [
+        (json!({"collectivite": OWN, "acts": []}), "/acts"),
+        (json!({"collectivite": OWN, "acts": [act], "seance": "2026-03-12"}), "/seance"),
+        (json!({"collectivite": OWN, "acts": [act], "kinds": ["ARR"]}), "/kinds"),
+        (json!({"collectivite": OWN, "acts": [act], "to": "2099-12-31"}), "/to"),
+        (json!({"collectivite": OWN, "seance": "2026-03-12", "from": "2026-01-01"}), "/from"),
+    ];
+    for (body, path) in bodies {
+        let (status, problem) = post(&app.client, &app, "/api/v1/transfers", &body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {problem:#}");
+        assert_eq!(problem["code"], "validation_failed", "{problem:#}");
+        assert_eq!(problem["errors"][0]["path"], path, "{body}: {problem:#}");
+        // Not a sentence about generating an act: this is a transfer.
+        assert_eq!(problem["detail"], "1 champ(s) à corriger ; rien n'a été enregistré", "{problem:#}");
+    }
+    assert!(stored(&app, "transfers").is_empty(), "a refused selection was transferred");
+    // The list alone still works.
+    let (status, t) =
+        post(&app.client, &app, "/api/v1/transfers", &json!({"collectivite": OWN, "acts": [act]})).await;
+    assert_eq!(status, StatusCode::CREATED, "{t:#}");
+    assert_eq!(t["acts"], json!([act]));
+}
+
+/// A date typed with a wrong year (`0000`, `9999`) was accepted into an
+/// act, then indexed under a wrapped date (the index counts nanoseconds in
+/// an `i64`), out of reach of the search's date filters: such a date is
+/// refused, naming the field.
+#[tokio::test]
+async fn a_date_of_an_impossible_year_is_refused_naming_the_field() {
+    let app = spawn_app().await;
+    for (day, pointer) in
+        [("0000-01-01", "/date_debut"), ("9999-12-30", "/date_debut"), ("0026-04-01", "/date_demande")]
+    {
+        let mut body = fixture("arrete-disponibilite");
+        body["data"][&pointer[1..]] = json!(day);
+        let (status, problem) = app.post_act(&body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{day}: {problem:#}");
+        let fields: Vec<&str> =
+            problem["errors"].as_array().unwrap().iter().filter_map(|e| e["path"].as_str()).collect();
+        assert!(fields.contains(&format!("/data{pointer}").as_str()), "{day}: {problem:#}");
+    }
+    assert!(stored_acts(app.data_dir.path()).is_empty());
+}
+
+/// Withdrawing a withdrawn act for another reason was answered 200 with the
+/// first withdrawal, which the caller could take for the one asked: it is
+/// 409 `act_withdrawn`, and the same request again still answers 200.
+#[tokio::test]
+async fn a_second_different_withdrawal_is_refused_not_answered_with_the_first() {
+    let app = spawn_app().await;
+    let act = sealed(&app, &fixture("arrete-avancement-echelon")).await;
+    let other = sealed(&app, &fixture("arrete-avancement-echelon")).await;
+    let url = format!("/api/v1/acts/{act}/withdraw");
+    let (status, first) = post(&app.client, &app, &url, &json!({"motif": "error"})).await;
+    assert_eq!(status, StatusCode::OK, "{first:#}");
+    let (status, again) = post(&app.client, &app, &url, &json!({"motif": "error"})).await;
+    assert_eq!((status, &again), (StatusCode::OK, &first));
+    for body in [json!({"motif": "annulment"}), json!({"motif": "error", "remplacement": other})] {
+        let (status, problem) = post(&app.client, &app, &url, &body).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}: {problem:#}");
+        assert_eq!(problem["code"], "act_withdrawn", "{problem:#}");
+    }
+    let (_, view) = app.get_json(&format!("/api/v1/acts/{act}")).await;
+    assert_eq!(view["retrait"]["reason"], "error", "{view:#}");
+}
+
+/// `max_connections` idle keep-alive connections, each pinged before its
+/// idle timeout, kept every other client out for as long as the pinging
+/// went on: at the cap, connections waiting without a request are closed
+/// to make room, and a new client is served within seconds.
+#[tokio::test]
+async fn idle_keep_alive_connections_at_the_cap_make_room_for_new_clients() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut settings = crate::helpers::test_settings(data_dir.path());
+    settings.http.max_connections = 3;
+    settings.http.idle_timeout_secs = 600;
+    let base = crate::helpers::spawn_with(settings).await;
+    let addr = base.strip_prefix("http://").unwrap().to_owned();
+    let mut squatters = Vec::new();
+    for _ in 0..3 {
+        let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        s.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+        let mut buf = [0; 1024];
+        let n = s.read(&mut buf).await.unwrap();
+        assert!(buf[..n].starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&buf[..n]));
+        squatters.push(s);
+    }
+    let started = std::time::Instant::now();
+    let health =
+        reqwest::Client::new().get(format!("{base}/health")).timeout(Duration::from_secs(10)).send().await;
+    assert_eq!(health.expect("a new client was kept out by idle connections").status(), StatusCode::OK);
+    assert!(started.elapsed() < Duration::from_secs(5), "served after {:?}", started.elapsed());
+}
