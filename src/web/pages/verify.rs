@@ -92,7 +92,7 @@ pub async fn submit(
             form.error("document", "Le fichier choisi n'est pas un PDF");
             return render(StatusCode::UNPROCESSABLE_ENTITY, &page(&visit, form, None));
         }
-        web.acta.verify_pdf(&pdf).await
+        web.acta.verify_pdf(bytes::Bytes::from(pdf)).await
     } else if !hash.is_empty() {
         match hash.to_ascii_lowercase().parse::<Sha256Digest>() {
             Ok(digest) => web.acta.verify_hash(digest).await,
