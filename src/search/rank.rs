@@ -18,7 +18,9 @@
 //!
 //! The words typed together in the title (the phrase boost) are then added
 //! to the score of those candidates only: an act with the phrase in its
-//! title has every word in its title, so it is among them.
+//! title has every word in its title (weight 2), so it scores high already
+//! and is among them unless [`CANDIDATES`] acts score higher without it.
+//! With few matches ([`PRUNE_FROM`]), the scored query ranks them directly.
 
 use std::collections::HashMap;
 use std::sync::Arc;
