@@ -191,11 +191,25 @@ impl SegmentCollector for SegmentFacets {
         for facet in self.strings {
             let values = out.entry(facet.name).or_default();
             let Some(column) = facet.column else { continue };
-            let mut text = String::new();
-            for (ord, &n) in facet.counts.iter().enumerate() {
-                if n > 0 && column.ord_to_str(ord as u64, &mut text).unwrap_or(false) {
-                    values.insert(text.clone(), n);
+            // One walk of the dictionary for all the values found: looking
+            // each up alone opens (and decompresses) its block every time,
+            // which took half the time of a query matching 20 000 acts.
+            let found: Vec<(u64, u64)> = facet
+                .counts
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .map(|(o, &n)| (o as u64, n))
+                .collect();
+            let ords: Vec<u64> = found.iter().map(|&(o, _)| o).collect();
+            let mut counts = found.iter().map(|&(_, n)| n);
+            let walked = column.dictionary().sorted_ords_to_term_cb(&ords, |bytes| {
+                if let Some(n) = counts.next() {
+                    values.insert(String::from_utf8_lossy(bytes).into_owned(), n);
                 }
+            });
+            if let Err(e) = walked {
+                tracing::warn!(facet = facet.name, error = %e, "facet values unreadable");
             }
         }
         let mut years = self.other_years;

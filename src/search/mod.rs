@@ -29,6 +29,7 @@ mod facets;
 mod mask;
 mod natural;
 mod query;
+mod rank;
 mod request;
 mod schema;
 mod scope;
@@ -336,16 +337,32 @@ impl SearchIndex {
     pub fn search(&self, req: &SearchRequest, scope: &Scope) -> Result<Results, SearchError> {
         req.check()?;
         let searcher = self.reader.searcher();
-        let query = query::build(&searcher, &self.index, &self.fields, &self.synonyms, req, scope)?;
+        let (query, ranking) =
+            query::build(&searcher, &self.index, &self.fields, &self.synonyms, req, scope)?;
         let top = TopDocs::with_limit(req.limit).and_offset(req.offset);
         // Without words, relevance means nothing: newest first.
         let no_text = matches!(req.text.trim(), "" | "*");
         let sort = if no_text && req.sort == Sort::Relevance { Sort::DateDesc } else { req.sort };
-        let (page, (total, facets)): (Vec<(f32, DocAddress)>, _) = match sort {
-            Sort::Relevance => {
+        let (page, (total, facets)): (Vec<(f32, DocAddress)>, _) = match (sort, ranking) {
+            // Counted without scores, then ranked by pruning (see `rank`).
+            (Sort::Relevance, Some(ranking)) => {
+                let (counts, matches) =
+                    searcher.search(&query, &((Count, facets::FacetCollector), rank::Matches))?;
+                let best = if counts.0 <= rank::PRUNE_FROM {
+                    // Few matches (filters, rare words): scoring them is cheaper
+                    // than walking the terms' postings.
+                    searcher.search(&query, &top.order_by_score())?
+                } else {
+                    let k = req.offset.saturating_add(req.limit).max(rank::CANDIDATES);
+                    let best = rank::top(&searcher, &ranking, matches, k)?;
+                    best.into_iter().skip(req.offset).take(req.limit).collect()
+                };
+                (best, counts)
+            }
+            (Sort::Relevance, _) => {
                 searcher.search(&query, &(top.order_by_score(), (Count, facets::FacetCollector)))?
             }
-            Sort::DateDesc | Sort::DateAsc => {
+            (Sort::DateDesc | Sort::DateAsc, _) => {
                 let order = if sort == Sort::DateDesc { Order::Desc } else { Order::Asc };
                 let (docs, rest) = searcher.search(
                     &query,

@@ -26,6 +26,7 @@ use tantivy::{Searcher, Term};
 
 use super::analyzer::{self, Stems};
 use super::query::is_act_number;
+use super::rank::Ranking;
 use super::schema::Fields;
 use super::scope::Scope;
 use super::synonyms::Synonyms;
@@ -62,26 +63,31 @@ pub(super) fn is_natural(text: &str) -> bool {
     })
 }
 
-/// The text query of a natural `text`.
+/// The text query of a natural `text`, and how to rank its matches without
+/// scoring them all (`None` when a word is matched as a prefix: the ranking
+/// must then score every match).
 pub(super) fn build(
     searcher: &Searcher,
     f: &Fields,
     synonyms: &Synonyms,
     text: &str,
     scope: &Scope,
-) -> Box<dyn Query> {
+) -> (Box<dyn Query>, Option<Ranking>) {
     let mut required: Vec<Box<dyn Query>> = Vec::new();
+    // The terms whose scores add up to the score of a match (see `rank`).
+    let mut ranked: Vec<(Term, f32)> = Vec::new();
+    let mut prefixed = false;
     let mut rest = String::with_capacity(text.len());
     for chunk in text.split_whitespace() {
         let bare = chunk.trim_matches(|c: char| !c.is_alphanumeric() && c != '_');
         if is_act_number(bare) {
-            required.push(term(f.number, &bare.to_ascii_uppercase()));
+            required.push(ranked_term(&mut ranked, f.number, &bare.to_ascii_uppercase(), 1.0));
         } else if bare.len() == 9 && bare.parse::<Siren>().is_ok() {
-            required.push(term(f.siren, bare));
+            required.push(ranked_term(&mut ranked, f.siren, bare, 1.0));
         } else if scope.personal_data() && looks_like_matricule(bare) {
             required.push(Box::new(BooleanQuery::union(vec![
-                term(f.matricule, bare),
-                term(f.matricule, &bare.to_uppercase()),
+                ranked_term(&mut ranked, f.matricule, bare, 1.0),
+                ranked_term(&mut ranked, f.matricule, &bare.to_uppercase(), 1.0),
             ])));
         } else {
             rest.push_str(chunk);
@@ -102,14 +108,15 @@ pub(super) fn build(
     let mut i = 0;
     while i < stemmed.len() {
         if let Some((len, group)) = synonyms.longest_form(&stemmed[i..]) {
-            let forms = synonyms.form_tokens(group).map(|tokens| text_fields(f, tokens)).collect();
+            let forms =
+                synonyms.form_tokens(group).map(|tokens| text_fields(f, tokens, &mut ranked)).collect();
             concepts.push(Box::new(BooleanQuery::union(forms)));
             i += len;
             continue;
         }
-        let mut alternatives = vec![text_fields(f, std::slice::from_ref(&stemmed[i]))];
+        let mut alternatives = vec![text_fields(f, std::slice::from_ref(&stemmed[i]), &mut ranked)];
         if scope.personal_data() {
-            alternatives.push(term(f.agent, &words[i]));
+            alternatives.push(ranked_term(&mut ranked, f.agent, &words[i], 1.0));
         }
         let last = i + 1 == stemmed.len();
         if last
@@ -122,6 +129,7 @@ pub(super) fn build(
             if scope.personal_data() {
                 fields.push(f.agent);
             }
+            prefixed = true;
             for field in fields {
                 let prefix = FuzzyTermQuery::new_prefix(Term::from_field_text(field, &words[i]), 0, false);
                 alternatives.push(Box::new(BoostQuery::new(Box::new(prefix), PREFIX_BOOST)));
@@ -131,6 +139,7 @@ pub(super) fn build(
         i += 1;
     }
 
+    let mut phrase_boost = None;
     let n = concepts.len();
     if n > 0 {
         let core: Box<dyn Query> = if n <= ALL_REQUIRED_UP_TO {
@@ -146,17 +155,21 @@ pub(super) fn build(
         // at a million acts; the content ranks by BM25.
         if stemmed.len() >= 2 {
             let terms = stemmed.iter().map(|s| Term::from_field_text(f.title, s)).collect();
-            let phrase = Box::new(PhraseQuery::new(terms));
-            clauses.push((Occur::Should, Box::new(BoostQuery::new(phrase, TITLE_PHRASE_BOOST))));
+            let phrase = BoostQuery::new(Box::new(PhraseQuery::new(terms)), TITLE_PHRASE_BOOST);
+            phrase_boost = Some(Box::new(phrase.clone()) as Box<dyn Query>);
+            clauses.push((Occur::Should, Box::new(phrase)));
         }
         required.push(Box::new(BooleanQuery::new(clauses)));
     }
-    match required.len() {
+    let ranking =
+        (!prefixed && !ranked.is_empty()).then_some(Ranking { terms: ranked, phrase: phrase_boost });
+    let query: Box<dyn Query> = match required.len() {
         // Only function words ("de la"): like an empty query.
-        0 => Box::new(AllQuery),
+        0 => return (Box::new(AllQuery), None),
         1 => required.pop().expect("one clause"),
         _ => Box::new(BooleanQuery::intersection(required)),
-    }
+    };
+    (query, ranking)
 }
 
 /// Whether some act has the word whole (then it is no prefix being typed:
@@ -170,23 +183,32 @@ fn is_a_word(searcher: &Searcher, f: &Fields, stem: &str, folded: &str) -> bool 
 }
 
 /// The analysed words `tokens`, as a term or a phrase, in the title
-/// (weighted), the content or the collectivité's name.
-fn text_fields(f: &Fields, tokens: &[String]) -> Box<dyn Query> {
-    let on = |field: Field| -> Box<dyn Query> {
+/// (weighted), the content or the collectivité's name. Each word goes to
+/// `ranked` with its field's weight (a phrase of a synonym form ranks by its
+/// words).
+fn text_fields(f: &Fields, tokens: &[String], ranked: &mut Vec<(Term, f32)>) -> Box<dyn Query> {
+    let mut on = |field: Field, weight: f32| -> Box<dyn Query> {
+        ranked.extend(tokens.iter().map(|t| (Term::from_field_text(field, t), weight)));
         match tokens {
             [one] => term(field, one),
             _ => Box::new(PhraseQuery::new(tokens.iter().map(|t| Term::from_field_text(field, t)).collect())),
         }
     };
     Box::new(BooleanQuery::union(vec![
-        Box::new(BoostQuery::new(on(f.title), TITLE_BOOST)),
-        on(f.body),
-        on(f.collectivite),
+        Box::new(BoostQuery::new(on(f.title, TITLE_BOOST), TITLE_BOOST)),
+        on(f.body, 1.0),
+        on(f.collectivite, 1.0),
     ]))
 }
 
 fn term(field: Field, text: &str) -> Box<dyn Query> {
     Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs))
+}
+
+/// A term query, its term ranked with `weight`.
+fn ranked_term(ranked: &mut Vec<(Term, f32)>, field: Field, text: &str, weight: f32) -> Box<dyn Query> {
+    ranked.push((Term::from_field_text(field, text), weight));
+    term(field, text)
 }
 
 fn is_number(word: &str) -> bool {

@@ -15,13 +15,15 @@ use tantivy::query_grammar::{Delimiter, UserInputAst, UserInputLeaf};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DateTime, Index, Searcher, Term};
 
+use super::rank::Ranking;
 use super::request::{Filters, SearchRequest};
 use super::schema::{Fields, PUBLIC_FIELDS, RESTRICTED_FIELDS, day};
 use super::scope::{Collectivites, Scope};
 use super::{SearchError, Synonyms, analyzer, natural};
 use crate::domain::Siren;
 
-/// The whole query of a request, scope included.
+/// The whole query of a request, scope included, and for a natural query
+/// how to rank its matches ([`Ranking`]).
 pub(super) fn build(
     searcher: &Searcher,
     index: &Index,
@@ -29,9 +31,9 @@ pub(super) fn build(
     synonyms: &Synonyms,
     req: &SearchRequest,
     scope: &Scope,
-) -> Result<Box<dyn Query>, SearchError> {
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-        vec![(Occur::Must, text_query(searcher, index, f, synonyms, &req.text, scope)?)];
+) -> Result<(Box<dyn Query>, Option<Ranking>), SearchError> {
+    let (text, ranking) = text_query(searcher, index, f, synonyms, &req.text, scope)?;
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text)];
     clauses.push((Occur::Must, filter(scope_query(f, scope))));
     if !scope.drafts() {
         clauses.push((Occur::Must, filter(terms(f.status, std::iter::once("sealed")))));
@@ -39,7 +41,7 @@ pub(super) fn build(
     for q in filter_queries(f, &req.filters) {
         clauses.push((Occur::Must, filter(q)));
     }
-    Ok(Box::new(BooleanQuery::new(clauses)))
+    Ok((Box::new(BooleanQuery::new(clauses)), ranking))
 }
 
 /// A clause that selects without scoring.
@@ -112,10 +114,10 @@ fn text_query(
     synonyms: &Synonyms,
     text: &str,
     scope: &Scope,
-) -> Result<Box<dyn Query>, SearchError> {
+) -> Result<(Box<dyn Query>, Option<Ranking>), SearchError> {
     let text = text.trim();
     if text.is_empty() || text == "*" {
-        return Ok(Box::new(AllQuery));
+        return Ok((Box::new(AllQuery), None));
     }
     if natural::is_natural(text) {
         return Ok(natural::build(searcher, f, synonyms, text, scope));
@@ -123,7 +125,7 @@ fn text_query(
     // The grammar reads an apostrophe as a quote: elisions are words apart.
     let spaced = apostrophes_as_spaces(text);
     match advanced(index, f, synonyms, &spaced, scope) {
-        Ok(q) => Ok(q),
+        Ok(q) => Ok((q, None)),
         // Operators typed by mistake (`conseil de "discipline`, `"budget"*`):
         // read as words, unless a field was named (the caller meant the
         // grammar, and is told what is wrong).

@@ -348,3 +348,37 @@ fn no_text_without_a_field_name_is_a_syntax_error() {
     }
     assert!(tried > 1_000, "{tried}");
 }
+
+#[test]
+fn a_query_matching_thousands_of_acts_is_ranked_within_the_scope_with_the_title_phrase_first() {
+    // More matches than `rank::PRUNE_FROM`: the two-pass ranking.
+    let mut entries: Vec<Entry> = (0..12_000)
+        .map(|i| {
+            let siren = if i % 2 == 0 { A } else { B };
+            entry(
+                &format!("d{i}"),
+                siren,
+                "Délibération",
+                &format!("réfection de la toiture {i} du grand gymnase"),
+            )
+        })
+        .collect();
+    entries.push(entry("phrase-b", B, "Toiture gymnase 2024", "toiture gymnase"));
+    entries.push(entry("phrase-a", A, "Toiture gymnase 2024", "toiture gymnase"));
+    entries.push(entry("reversed-a", A, "Gymnase et toiture 2024", "toiture gymnase"));
+    let (_dir, idx) = index(&entries);
+    let scope = Scope::only([siren(A)], false);
+    let first = idx.search(&SearchRequest::from_params([("q", "toiture gymnase")]).unwrap(), &scope).unwrap();
+    assert_eq!(first.total, 6_002);
+    assert_eq!(ids(&first)[..2], ["phrase-a", "reversed-a"]);
+    assert_eq!(first.facets["collectivite"], vec![FacetValue { value: A.into(), count: 6_002 }]);
+    let second = idx
+        .search(&SearchRequest::from_params([("q", "toiture gymnase"), ("offset", "20")]).unwrap(), &scope)
+        .unwrap();
+    let mut seen: Vec<&str> = ids(&first).into_iter().chain(ids(&second)).collect();
+    assert!(first.hits.iter().chain(&second.hits).all(|h| h.siren == A));
+    assert_eq!(seen.len(), 40);
+    seen.sort_unstable();
+    seen.dedup();
+    assert_eq!(seen.len(), 40, "pages overlap");
+}
