@@ -160,6 +160,12 @@ fn problem(e: ApiError) -> Problem {
         ApiError::Service(e) => e,
         other => return super::access_problems::unexpected(other),
     };
+    service_problem(e)
+}
+
+/// The problem a service error leaves as.
+fn service_problem(e: ServiceError) -> Problem {
+    use StatusCode as S;
     match e {
         ServiceError::Invalid(errors) => {
             let n = errors.len();
@@ -224,35 +230,14 @@ fn problem(e: ApiError) -> Problem {
             "Acte de remplacement invalide",
             "l'acte de remplacement doit être un autre acte scellé de la même collectivité".into(),
         ),
-        // The request's `collectivite` names the profile to complete.
-        ServiceError::ProfileIncomplete { field, message } => {
-            tracing::warn!(field = %field, "act refused: incomplete collectivité profile");
-            Problem {
-                errors: vec![FieldError { path: "/collectivite".into(), message: message.clone() }],
-                ..Problem::new(
-                    S::UNPROCESSABLE_ENTITY,
-                    "collectivite_profile_incomplete",
-                    "Profil de collectivité incomplet",
-                    message,
-                )
-            }
-        }
+        ServiceError::ProfileIncomplete { field, message } => profile_incomplete(&field, message),
         ServiceError::PdfTooComplex(limit) => Problem::new(
             S::UNPROCESSABLE_ENTITY,
             "pdf_too_complex",
             "Document illisible",
             format!("le document ne peut pas être vérifié : {}", limit.french()),
         ),
-        ServiceError::VerifyTimeout(budget) => {
-            tracing::warn!(budget_ms = budget.as_millis(), "verification timed out");
-            Problem::new(
-                S::SERVICE_UNAVAILABLE,
-                "verification_timeout",
-                "Vérification trop longue",
-                "la vérification du document n'a pas abouti dans le temps imparti ; réessayez plus tard"
-                    .into(),
-            )
-        }
+        ServiceError::VerifyTimeout(budget) => verification_timeout(budget),
         ServiceError::TooManyPages { pages, max } => too_many_pages(pages, max),
         ServiceError::RenderTooLong { budget_ms } => render_too_long(budget_ms),
         ServiceError::RenderQueueFull { waiting } => render_queue_full(waiting),
@@ -333,5 +318,29 @@ pub async fn not_found() -> Problem {
         "route_not_found",
         "Ressource introuvable",
         "aucune ressource à cette adresse".into(),
+    )
+}
+
+/// The request's `collectivite` names the profile to complete.
+fn profile_incomplete(field: &str, message: String) -> Problem {
+    tracing::warn!(field = %field, "act refused: incomplete collectivité profile");
+    Problem {
+        errors: vec![FieldError { path: "/collectivite".into(), message: message.clone() }],
+        ..Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "collectivite_profile_incomplete",
+            "Profil de collectivité incomplet",
+            message,
+        )
+    }
+}
+
+fn verification_timeout(budget: std::time::Duration) -> Problem {
+    tracing::warn!(budget_ms = budget.as_millis(), "verification timed out");
+    Problem::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "verification_timeout",
+        "Vérification trop longue",
+        "la vérification du document n'a pas abouti dans le temps imparti ; réessayez plus tard".into(),
     )
 }

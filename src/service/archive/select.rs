@@ -323,6 +323,13 @@ pub(super) fn french_date(d: Date) -> String {
     format!("{day} {} {}", MONTHS[d.month() as usize - 1], d.year())
 }
 
+/// Whether an act's data names an agent (`/agent`, as every career template
+/// has): the same test that keeps the agent's name from those who may not
+/// see personal data.
+fn names_an_agent(data: &Value) -> bool {
+    data.get("agent").is_some_and(Value::is_object)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -332,11 +339,4 @@ mod tests {
         assert_eq!(french_date(time::macros::date!(2026 - 03 - 01)), "1er mars 2026");
         assert_eq!(french_date(time::macros::date!(2026 - 12 - 12)), "12 décembre 2026");
     }
-}
-
-/// Whether an act's data names an agent (`/agent`, as every career template
-/// has): the same test that keeps the agent's name from those who may not
-/// see personal data.
-fn names_an_agent(data: &Value) -> bool {
-    data.get("agent").is_some_and(Value::is_object)
 }

@@ -72,18 +72,13 @@ pub async fn submit(
     mut posted: Multipart,
 ) -> Response {
     let (mut pdf, mut hash) = (Vec::new(), String::new());
-    loop {
-        match posted.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_owned();
-                let Ok(bytes) = field.bytes().await else { break };
-                match name.as_str() {
-                    "document" => pdf = bytes.to_vec(),
-                    "empreinte" => hash = String::from_utf8_lossy(&bytes).trim().to_owned(),
-                    _ => {}
-                }
-            }
-            Ok(None) | Err(_) => break,
+    while let Ok(Some(field)) = posted.next_field().await {
+        let name = field.name().unwrap_or_default().to_owned();
+        let Ok(bytes) = field.bytes().await else { break };
+        match name.as_str() {
+            "document" => pdf = bytes.to_vec(),
+            "empreinte" => hash = String::from_utf8_lossy(&bytes).trim().to_owned(),
+            _ => {}
         }
     }
     let mut form = fields(&hash);
