@@ -97,7 +97,7 @@ const MAX_REQUEST_ID: usize = 128;
 /// into the audit trail: it is kept only when it looks like a correlation id
 /// (one header, 1–128 letters, digits or `-_.:`); any other is dropped, so
 /// that the request gets a fresh UUID.
-async fn drop_odd_request_id(mut req: axum::extract::Request) -> axum::extract::Request {
+pub(crate) async fn drop_odd_request_id(mut req: axum::extract::Request) -> axum::extract::Request {
     let mut sent = req.headers().get_all(REQUEST_ID).iter();
     let plausible = match (sent.next(), sent.next()) {
         (None, _) => return req,

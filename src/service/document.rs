@@ -167,29 +167,6 @@ fn agent_parts(data: &Value) -> Vec<&str> {
         .collect()
 }
 
-/// "1er mars 2026", "12 mars 2026".
-fn french_long_date(day: Date) -> String {
-    const MONTHS: [&str; 12] = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ];
-    let month = MONTHS[usize::from(u8::from(day.month())) - 1];
-    match day.day() {
-        1 => format!("1er {month} {}", day.year()),
-        d => format!("{d} {month} {}", day.year()),
-    }
-}
-
 /// Every string of `v`, one per line; at the top level, the `agent` subtree
 /// is left out (it goes to restricted fields).
 fn collect_text(v: &Value, out: &mut String, top: bool) {
@@ -199,7 +176,7 @@ fn collect_text(v: &Value, out: &mut String, top: bool) {
             // A day is also found as people write it: "12 mars 2026".
             if let Ok(day) = Date::parse(s, DAY) {
                 out.push_str(" (");
-                out.push_str(&french_long_date(day));
+                out.push_str(&super::archive::select::french_date(day));
                 out.push(')');
             }
             out.push('\n');

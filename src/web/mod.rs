@@ -147,6 +147,8 @@ pub fn router(web: Arc<Web>) -> Router {
             tracing::info_span!("page", method = %req.method(), uri = %req.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        // The same rule as the API's: an odd client request id is replaced.
+        .layer(axum::middleware::map_request(crate::http::drop_odd_request_id))
         .with_state(web)
 }
 

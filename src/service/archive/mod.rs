@@ -17,7 +17,7 @@ mod error;
 mod fuzz;
 pub mod record;
 mod reply;
-mod select;
+pub(in crate::service) mod select;
 pub mod source;
 
 use std::path::{Path, PathBuf};

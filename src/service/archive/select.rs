@@ -303,8 +303,8 @@ fn day_at(data: &Value, pointer: &str) -> Option<OffsetDateTime> {
     Some(day.with_time(Time::MIDNIGHT).assume_utc())
 }
 
-/// "12 mars 2026".
-pub(super) fn french_date(d: Date) -> String {
+/// "1er mars 2026", "12 mars 2026": a day as acts and archive titles write it.
+pub(in crate::service) fn french_date(d: Date) -> String {
     const MONTHS: [&str; 12] = [
         "janvier",
         "février",
