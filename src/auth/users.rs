@@ -114,6 +114,16 @@ pub struct UserRecord {
 }
 
 impl UserRecord {
+    /// The account's state as people read it: « actif », « désactivé », or
+    /// « sans mot de passe » (created, password not set yet).
+    pub fn state_label(&self) -> &'static str {
+        match (self.disabled, self.password.is_some()) {
+            (true, _) => "désactivé",
+            (false, true) => "actif",
+            (false, false) => "sans mot de passe",
+        }
+    }
+
     /// The caller this account acts as.
     pub fn caller(&self) -> Caller {
         let collectivites = if self.collectivites.is_empty() {

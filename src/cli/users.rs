@@ -94,11 +94,7 @@ pub(super) async fn run(settings: &Settings, what: UsersCommand) -> Result<ExitC
                 } else {
                     u.collectivites.iter().map(Siren::as_str).collect::<Vec<_>>().join(",")
                 };
-                let state = match (u.disabled, u.password.is_some()) {
-                    (true, _) => "désactivé",
-                    (false, true) => "actif",
-                    (false, false) => "sans mot de passe",
-                };
+                let state = u.state_label();
                 let _ = writeln!(out, "{}\t{}\t{}\t{}\t{}", u.login, u.role, scope, state, u.display_name);
             }
         }

@@ -65,7 +65,6 @@ pub fn router_with(acta: AppState, max_body_bytes: usize, extra: Router<AppState
     for (route, handler) in table {
         router = router.route(route.path, handler);
     }
-    let request_id = HeaderName::from_static(REQUEST_ID);
     // `Router::layer` wraps each route after routing, so the gate sees the
     // matched path and finds the route's rule.
     let router = router
@@ -77,17 +76,23 @@ pub fn router_with(acta: AppState, max_body_bytes: usize, extra: Router<AppState
     for (name, value) in SECURITY_HEADERS {
         router = router.layer(SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value)));
     }
-    // Layers run outside-in: the id is set first, then seen by the trace span,
-    // then copied onto the response so a user can quote it to support.
+    traced(router, "api").with_state(acta)
+}
+
+/// The request-id and trace layers of a router (the API's, the pages'):
+/// layers run outside-in, so an odd client id is dropped first, a fresh one
+/// set if needed, seen by the trace span (`kind`: `api` or `page`), then
+/// copied onto the response so a user can quote it to support.
+pub(crate) fn traced<S: Clone + Send + Sync + 'static>(router: Router<S>, kind: &'static str) -> Router<S> {
+    let request_id = HeaderName::from_static(REQUEST_ID);
     router
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+        .layer(TraceLayer::new_for_http().make_span_with(move |req: &Request<_>| {
             let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("request", method = %req.method(), uri = %req.uri().path(), request_id = %id)
+            tracing::info_span!("request", kind, method = %req.method(), uri = %req.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .layer(axum::middleware::map_request(drop_odd_request_id))
-        .with_state(acta)
 }
 
 /// Longest request id kept from a client or a proxy.
@@ -97,7 +102,7 @@ const MAX_REQUEST_ID: usize = 128;
 /// into the audit trail: it is kept only when it looks like a correlation id
 /// (one header, 1–128 letters, digits or `-_.:`); any other is dropped, so
 /// that the request gets a fresh UUID.
-pub(crate) async fn drop_odd_request_id(mut req: axum::extract::Request) -> axum::extract::Request {
+async fn drop_odd_request_id(mut req: axum::extract::Request) -> axum::extract::Request {
     let mut sent = req.headers().get_all(REQUEST_ID).iter();
     let plausible = match (sent.next(), sent.next()) {
         (None, _) => return req,

@@ -31,17 +31,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, Request, header};
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use axum::http::{HeaderName, HeaderValue, header};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
 
 pub use settings::WebSettings;
 
 use crate::auth::throttle::{Limits, Throttle};
 use crate::auth::{AuditEntry, AuditLog, UserError, UserRecord, Users};
 use crate::config::Settings;
-use crate::http::REQUEST_ID;
 use crate::http::access::Rules;
 use crate::service::Acta;
 use auth::Identity;
@@ -135,21 +132,12 @@ pub fn router(web: Arc<Web>) -> Router {
     for (_, path, _, handler) in pages::routes() {
         router = router.route(path, handler);
     }
-    let request_id = HeaderName::from_static(REQUEST_ID);
     let mut router = router.layer(axum::middleware::from_fn_with_state(Arc::clone(&web), gate::gate));
     for (name, value) in SECURITY_HEADERS {
         router = router.layer(SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value)));
     }
-    router
-        .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-            let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("page", method = %req.method(), uri = %req.uri().path(), request_id = %id)
-        }))
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
-        // The same rule as the API's: an odd client request id is replaced.
-        .layer(axum::middleware::map_request(crate::http::drop_odd_request_id))
-        .with_state(web)
+    // The same request ids and trace spans as the API's.
+    crate::http::traced(router, "page").with_state(web)
 }
 
 /// Headers on every page: styles and images from acta only, no script at

@@ -32,11 +32,7 @@ impl Row {
         } else {
             r.collectivites.iter().map(Siren::as_str).collect::<Vec<_>>().join(", ")
         };
-        let state = match (r.disabled, r.password.is_some()) {
-            (true, _) => "désactivé",
-            (false, true) => "actif",
-            (false, false) => "sans mot de passe",
-        };
+        let state = r.state_label();
         Self { login: r.login.to_string(), name: r.display_name.clone(), role: r.role.label(), scope, state }
     }
 }
