@@ -225,6 +225,9 @@ async fn serve_connection(
                 }
                 return;
             }
+            // A request started: its headers are due sooner than the idle
+            // deadline this timer was armed for.
+            () = watch.rearm.notified() => {}
             () = tokio::time::sleep_until(deadline) => {
                 if watch.expired(limits, Instant::now()) {
                     tracing::debug!(phase = ?watch.phase(), "connection timed out; closing it");

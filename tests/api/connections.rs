@@ -77,6 +77,32 @@ async fn at_the_connection_cap_new_connections_wait_until_a_slot_frees() {
 }
 
 #[tokio::test]
+async fn headers_that_trickle_are_cut_at_the_header_timeout_not_the_idle_one() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut settings = test_settings(data_dir.path());
+    settings.http.header_read_timeout_secs = 1;
+    settings.http.idle_timeout_secs = 60;
+    let app = TestApp::with_settings(settings, data_dir).await;
+    let addr = app.base.strip_prefix("http://").unwrap().to_owned();
+    let stream = TcpStream::connect(&addr).await.unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    writer.write_all(b"GET /health HTTP/1.1\r\nHost: acta\r\n").await.unwrap();
+    // A header line every 200 ms: never silent, never complete.
+    let trickle = tokio::spawn(async move {
+        for _ in 0..100 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            if writer.write_all(b"X-Slow: 1\r\n").await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), reader.read_to_end(&mut answer)).await;
+    trickle.abort();
+    assert!(read.is_ok(), "a request whose headers trickle was still open after 10 s (header timeout 1 s)");
+}
+
+#[tokio::test]
 async fn a_body_that_trickles_past_the_body_timeout_is_answered_408_and_the_connection_closed() {
     let data_dir = tempfile::tempdir().unwrap();
     let mut settings = test_settings(data_dir.path());

@@ -39,6 +39,9 @@ pub(super) struct Watch {
     mark: AtomicU64,
     /// Waiting: the first byte of the next request, or [`NONE`].
     first_byte: AtomicU64,
+    /// Woken when a request's first byte arrives: the connection's timer,
+    /// armed for the idle timeout, must be re-armed for the header timeout.
+    pub(super) rearm: tokio::sync::Notify,
 }
 
 impl Watch {
@@ -48,6 +51,7 @@ impl Watch {
             phase: AtomicU8::new(0),
             mark: AtomicU64::new(0),
             first_byte: AtomicU64::new(NONE),
+            rearm: tokio::sync::Notify::new(),
         }
     }
 
@@ -72,6 +76,7 @@ impl Watch {
     fn read_some(&self) {
         if self.phase() == Phase::Waiting && self.first_byte.load(Ordering::Acquire) == NONE {
             self.first_byte.store(self.now(), Ordering::Release);
+            self.rearm.notify_one();
         }
     }
 
