@@ -16,6 +16,7 @@ mod acts;
 mod attack;
 mod browser;
 mod characters;
+mod career_rules;
 mod cli;
 mod connections;
 mod crash;
