@@ -169,6 +169,20 @@ async fn a_health_leave_pays_what_the_law_says_and_asks_the_conseil_medical_when
     // Pay periods follow each other without gap to the last day.
     refused(&app, t, |d| d["remuneration"][1]["du"] = json!("2026-03-20"), &["/remuneration/1/du"]).await;
     refused(&app, t, |d| d["remuneration"][1]["au"] = json!("2026-03-26"), &["/remuneration/1/au"]).await;
+    refused(&app, t, |d| d["date_certificat"] = json!("2026-03-13"), &["/date_certificat", "/date_decision"])
+        .await;
+    // Three months at 90 % in a rolling year, then half pay.
+    let message = refused(
+        &app,
+        t,
+        |d| {
+            d["date_fin"] = json!("2026-06-30");
+            d["remuneration"] = json!([{ "du": "2026-03-09", "au": "2026-06-30", "taux": "90" }]);
+        },
+        &["/remuneration"],
+    )
+    .await;
+    assert!(message.contains("114 jours à 90 % du traitement dépassent les trois mois"), "{message}");
     let no_carence = |d: &mut Value| {
         d.as_object_mut().unwrap().remove("jour_carence");
     };
