@@ -312,6 +312,19 @@ async fn a_therapeutic_part_time_lasts_one_to_three_months_within_one_year() {
     assert!(stored_acts(app.data_dir.path()).is_empty());
     // Exactly one month, and exactly the year's last day.
     accepted(&app, t, |d| d["date_fin"] = json!("2026-05-05")).await;
+    // Months without the start's day: 31 January + 1 month ends on 28
+    // February, + 3 months on 30 April.
+    let from_31_january = |end: &'static str| {
+        move |d: &mut Value| {
+            d["date_debut"] = json!("2026-01-31");
+            d["date_fin"] = json!(end);
+            d["droits_consommes_jours"] = json!(30);
+        }
+    };
+    accepted(&app, t, from_31_january("2026-02-28")).await;
+    accepted(&app, t, from_31_january("2026-04-30")).await;
+    refused(&app, t, from_31_january("2026-02-27"), &["/date_fin", "/date_debut"]).await;
+    refused(&app, t, from_31_january("2026-05-01"), &["/date_fin", "/date_debut"]).await;
     let text = accepted(&app, t, |d| d["droits_consommes_jours"] = json!(274)).await;
     assert!(text.contains("aura bénéficié de 365 jours"), "{text}");
 }
