@@ -158,10 +158,34 @@ fn health_leave_schemas_have_no_field_that_could_hold_a_diagnosis() {
     }
 }
 
+const CONGE: &str = "arrete-conge-sante";
+
+/// The fixture's CMO turned into a first CLM of six months, paid in full.
+fn clm(d: &mut Value) {
+    d["conge"] = json!("clm");
+    d.as_object_mut().unwrap().remove("jour_carence");
+    d["date_fin"] = json!("2026-09-08");
+    d["remuneration"] = json!([{ "du": "2026-03-09", "au": "2026-09-08", "taux": "plein" }]);
+}
+
+/// The fixture's CMO turned into a CITIS for a maladie professionnelle whose
+/// imputability is recognised after the conseil médical's opinion.
+fn citis(d: &mut Value) {
+    d["conge"] = json!("citis");
+    d.as_object_mut().unwrap().remove("jour_carence");
+    d["remuneration"] = json!([{ "du": "2026-03-09", "au": "2026-03-27", "taux": "plein" }]);
+    d["citis"] = json!({ "evenement": "maladie_professionnelle", "date_evenement": "2026-02-02",
+        "date_declaration": "2026-02-10", "imputabilite": "apres_avis" });
+}
+
+fn avis(formation: &str) -> Value {
+    json!({ "date": "2026-03-05", "formation": formation, "sens": "favorable" })
+}
+
 #[tokio::test]
-async fn a_health_leave_pays_what_the_law_says_and_asks_the_conseil_medical_when_required() {
+async fn a_health_leave_pays_only_the_rates_its_kind_allows_over_periods_without_gap() {
     let app = spawn_app().await;
-    let t = "arrete-conge-sante";
+    let t = CONGE;
     // A CMO granted since 1 March 2025 is paid 90 %, never in full.
     let message =
         refused(&app, t, |d| d["remuneration"][0]["taux"] = json!("plein"), &["/remuneration/0/taux"]).await;
@@ -187,40 +211,19 @@ async fn a_health_leave_pays_what_the_law_says_and_asks_the_conseil_medical_when
         d.as_object_mut().unwrap().remove("jour_carence");
     };
     refused(&app, t, no_carence, &["/jour_carence"]).await;
-    // A CMO beyond six consecutive months needs the conseil médical.
-    refused(
-        &app,
-        t,
-        |d| {
-            d["decision"] = json!("prolongation");
-            d["premier_jour"] = json!("2025-09-01");
-            d["remuneration"] = json!([{ "du": "2026-03-09", "au": "2026-03-27", "taux": "demi" }]);
-        },
-        &["/avis_conseil_medical"],
-    )
-    .await;
-    let clm = |d: &mut Value| {
-        d["conge"] = json!("clm");
-        d.as_object_mut().unwrap().remove("jour_carence");
-        d["date_fin"] = json!("2026-09-08");
-        d["remuneration"] = json!([{ "du": "2026-03-09", "au": "2026-09-08", "taux": "plein" }]);
-    };
-    // A first CLM needs the conseil médical; it lasts six months at most.
-    refused(&app, t, clm, &["/avis_conseil_medical"]).await;
-    let avis = json!({ "date": "2026-03-05", "formation": "restreinte", "sens": "favorable" });
+    // A CLM lasts six months at most; a CLD five years in all.
     refused(
         &app,
         t,
         |d| {
             clm(d);
-            d["avis_conseil_medical"] = avis.clone();
+            d["avis_conseil_medical"] = avis("restreinte");
             d["date_fin"] = json!("2026-09-09");
             d["remuneration"][0]["au"] = json!("2026-09-09");
         },
         &["/date_fin", "/date_debut"],
     )
     .await;
-    // A CLD lasts five years at most.
     refused(
         &app,
         t,
@@ -233,34 +236,50 @@ async fn a_health_leave_pays_what_the_law_says_and_asks_the_conseil_medical_when
         &["/date_fin", "/premier_jour"],
     )
     .await;
-    // A CITIS whose imputability is not presumed goes before the formation plénière.
-    let citis = |d: &mut Value| {
-        d["conge"] = json!("citis");
-        d.as_object_mut().unwrap().remove("jour_carence");
-        d["remuneration"] = json!([{ "du": "2026-03-09", "au": "2026-03-27", "taux": "plein" }]);
-        d["citis"] = json!({ "evenement": "maladie_professionnelle", "date_evenement": "2026-02-02",
-            "date_declaration": "2026-02-10", "imputabilite": "apres_avis" });
-    };
-    refused(&app, t, citis, &["/avis_conseil_medical"]).await;
-    refused(
-        &app,
-        t,
-        |d| {
-            citis(d);
-            d["avis_conseil_medical"] = avis.clone();
-        },
-        &["/avis_conseil_medical/formation"],
-    )
-    .await;
     assert!(stored_acts(app.data_dir.path()).is_empty());
 
     // The fixture: 90 % then half pay, one day of carence, and the MPO clause
     // since the pay is reduced.
     let text = accepted(&app, t, |_| {}).await;
     assert!(text.contains("médiation préalable obligatoire"), "{text}");
+    assert!(text.contains("au titre du premier jour du congé (jour de carence)"), "{text}");
+}
+
+#[tokio::test]
+async fn a_health_leave_asks_the_conseil_medical_in_the_formation_the_case_requires() {
+    let app = spawn_app().await;
+    let t = CONGE;
+    // A CMO beyond six consecutive months needs the conseil médical.
+    refused(
+        &app,
+        t,
+        |d| {
+            d["decision"] = json!("prolongation");
+            d["premier_jour"] = json!("2025-09-01");
+            d["remuneration"] = json!([{ "du": "2026-03-09", "au": "2026-03-27", "taux": "demi" }]);
+        },
+        &["/avis_conseil_medical"],
+    )
+    .await;
+    // A first CLM needs it.
+    refused(&app, t, clm, &["/avis_conseil_medical"]).await;
+    // A CITIS whose imputability is not presumed goes before the formation plénière.
+    refused(&app, t, citis, &["/avis_conseil_medical"]).await;
+    refused(
+        &app,
+        t,
+        |d| {
+            citis(d);
+            d["avis_conseil_medical"] = avis("restreinte");
+        },
+        &["/avis_conseil_medical/formation"],
+    )
+    .await;
+    assert!(stored_acts(app.data_dir.path()).is_empty());
+
     let text = accepted(&app, t, |d| {
         clm(d);
-        d["avis_conseil_medical"] = avis.clone();
+        d["avis_conseil_medical"] = avis("restreinte");
     })
     .await;
     for expected in [
@@ -274,8 +293,7 @@ async fn a_health_leave_pays_what_the_law_says_and_asks_the_conseil_medical_when
     assert!(!text.contains("médiation"), "{text}");
     let text = accepted(&app, t, |d| {
         citis(d);
-        d["avis_conseil_medical"] =
-            json!({ "date": "2026-03-05", "formation": "pleniere", "sens": "favorable" });
+        d["avis_conseil_medical"] = avis("pleniere");
     })
     .await;
     assert!(
