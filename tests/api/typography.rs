@@ -10,8 +10,8 @@
 //!   unit or inside a number ("48 / 600"): a missing non-breaking space;
 //! - a proper name split across lines (hyphenated, or cut at its own hyphen);
 //! - a missing elision or contraction ("de adjoint", "que il", "à le maire");
-//! - "Maire" or "Président" with a capital in running text (the capital stays
-//!   in the heading "Le Maire de …," and above the signature);
+//! - "Maire", "Président", "Directeur" with a capital in running text (the
+//!   capital stays in the heading "Le Maire de …," and above the signature);
 //! - a small number of jours francs in figures ("3 jours francs").
 
 use std::process::Command;
@@ -104,9 +104,11 @@ fn faults(lines: &[String]) -> Vec<String> {
         .map(|(name, re)| (name, Regex::new(re).unwrap()))
         .collect()
     });
-    static HEADING: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"^(Le|La) (Maire|Présidente?)( de | du | d’|,|$)").unwrap());
-    static TITLE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(Maire|Présidente?)\b").unwrap());
+    static HEADING: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(Le|La) (Maire|Présidente?|Directeur|Directrice)( de | du | d’| général|,|$)").unwrap()
+    });
+    static TITLE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\b(Maire|Présidente?|Directeur|Directrice)\b").unwrap());
     static INFINITIVE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(er|ir|oir|dre|ttre)$").unwrap());
     static NAME_END: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"(^|\s)\p{Lu}[\p{L}’'-]*[-\u{ad}]$").unwrap());
@@ -155,6 +157,7 @@ fn the_scan_finds_each_fault_it_looks_for() {
         "le 48",
         "600 euros, et le commandant de Saint-",
         "Martin-d’Hères ; le Maire certifie",
+        "Article 3 — Le Directeur général des services est chargé",
         "soit 3 jours francs avant la séance",
     ]
     .map(String::from);
@@ -166,7 +169,8 @@ fn the_scan_finds_each_fault_it_looks_for() {
         "line break after a title or n°",
         "number cut from its unit or group: «le 48»",
         "proper name split across lines",
-        "capital title in running text",
+        "capital title in running text: «Martin",
+        "capital title in running text: «Article 3",
         "small number of jours francs in figures",
     ] {
         assert!(found.contains(expected), "{expected} not found in:\n{found}");
