@@ -1,6 +1,6 @@
 //! The one integration-test binary: a real acta server on a random port with a
 //! temporary data directory, driven over HTTP, plus the real `acta` binary.
-//! External validators (poppler's pdfinfo, pdffonts, pdftotext) are installed
+//! External validators (poppler's pdfinfo, pdffonts, pdftotext, pdftohtml) are installed
 //! by `scripts/test.sh`; a missing tool fails the test, it is never skipped.
 //!
 //! Where to put a new test: with the capability it checks (`acts` for the act
