@@ -5,7 +5,8 @@
 //!
 //! Where to put a new test: with the capability it checks (`acts` for the act
 //! lifecycle, `validation` for refused input, `pdf` for what the document
-//! says and is, `legal` for the law an act's wording and dates obey,
+//! says and is, `legal` and `legal_rules` for the law an act's wording and
+//! dates obey, `typography` for the French typography of every fixture,
 //! `search`, `cli`; `access` for who may call which route, `tenancy` for what
 //! a scoped token never sees, `fuzz` for hostile bodies, `openapi` for the
 //! API description; `web` for the pages over HTTP, `browser` for the same in
