@@ -134,7 +134,9 @@ fn faults(lines: &[String]) -> Vec<String> {
         if NAME_END.is_match(&line) {
             found.push(format!("proper name split across lines: «{line}» / «{next}»"));
         }
-        if (NUMBER_END.is_match(&line) && UNIT_START.is_match(next))
+        // Two lines that are each a bare number are two table cells, not a group cut.
+        let cells = is_bare_number(&line) && is_bare_number(next);
+        if (NUMBER_END.is_match(&line) && UNIT_START.is_match(next) && !cells)
             || (DIGIT_END.is_match(&line) && next.starts_with('%'))
         {
             found.push(format!("number cut from its unit or group: «{line}» / «{next}»"));
@@ -232,4 +234,10 @@ async fn every_fixture_is_set_in_french_typography_for_every_collectivite() {
     assert!(superscripts > 20, "only {superscripts} lines with a superscript");
     assert!(scanned > 20, "only {scanned} acts scanned");
     assert!(report.is_empty(), "typographic faults:\n{}", report.join("\n"));
+}
+
+/// A line holding only a number: a table cell (`412`, `6e` excluded).
+fn is_bare_number(line: &str) -> bool {
+    let line = line.trim();
+    !line.is_empty() && line.chars().all(|c| c.is_ascii_digit())
 }
