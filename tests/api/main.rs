@@ -23,6 +23,7 @@ mod fuzz;
 mod helpers;
 mod hostile_pdf;
 mod legal;
+mod legal_rh;
 mod log_races;
 mod natural_search;
 mod object_lock;
