@@ -257,3 +257,87 @@ async fn a_sanction_states_the_right_to_remain_silent_and_needs_the_conseil_de_d
     assert!(text.contains("sanction disciplinaire du 1er groupe suivante : un blâme"), "{text}");
     assert!(text.contains("effacée automatiquement au bout de trois ans"), "{text}");
 }
+
+/// Does `data` satisfy `cond`, an `if` of the shape the schemas use
+/// (`properties` with `const` or `enum`, and `required`)?
+fn satisfies(cond: &Value, data: &Value) -> bool {
+    let required = cond["required"].as_array().into_iter().flatten().filter_map(Value::as_str);
+    if required.clone().any(|k| data.get(k).is_none()) {
+        return false;
+    }
+    cond["properties"].as_object().into_iter().flatten().all(|(k, rule)| match data.get(k) {
+        None => true,
+        Some(v) => match (rule.get("const"), rule.get("enum").and_then(Value::as_array)) {
+            (Some(c), _) => c == v,
+            (None, Some(options)) => options.contains(v),
+            (None, None) => satisfies(rule, v),
+        },
+    })
+}
+
+/// Pointers of the members of `data` that a conditional (`allOf` … `if` /
+/// `then` / `else`) of `schema` requires, at any depth of objects and arrays.
+fn conditionally_required(root: &Value, schema: &Value, data: &Value, at: &str, out: &mut Vec<String>) {
+    let schema = match schema.get("$ref").and_then(Value::as_str) {
+        Some(r) => root.pointer(r.trim_start_matches('#')).expect("local $ref"),
+        None => schema,
+    };
+    match data {
+        Value::Object(members) => {
+            for rule in schema["allOf"].as_array().into_iter().flatten() {
+                let branch = if satisfies(&rule["if"], data) { &rule["then"] } else { &rule["else"] };
+                for name in branch["required"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+                    if members.contains_key(name) {
+                        out.push(format!("{at}/{name}"));
+                    }
+                }
+            }
+            for (name, value) in members {
+                if let Some(sub) = schema.pointer(&format!("/properties/{name}")) {
+                    conditionally_required(root, sub, value, &format!("{at}/{name}"), out);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                conditionally_required(root, &schema["items"], item, &format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The generic test of `templates` removes the members a schema always
+/// requires; these are required by what else the act says (a replacement
+/// names whom it replaces, a refus de titularisation the avis of the CAP…).
+#[tokio::test]
+async fn removing_a_field_required_by_another_answer_is_a_422_naming_it_in_every_template() {
+    let app = spawn_app().await;
+    let mut checked = 0;
+    for entry in std::fs::read_dir(crate::helpers::repo_path("fixtures/acts")).unwrap() {
+        let id = entry.unwrap().path().file_stem().unwrap().to_str().unwrap().to_owned();
+        let body = fixture(&id);
+        let schema: Value = serde_json::from_slice(
+            &std::fs::read(crate::helpers::repo_path(&format!("schemas/{id}.schema.json"))).unwrap(),
+        )
+        .unwrap();
+        let mut paths = Vec::new();
+        conditionally_required(&schema, &schema, &body["data"], "", &mut paths);
+        for path in paths {
+            let mut b = body.clone();
+            let (parent, key) = path.rsplit_once('/').unwrap();
+            b["data"].pointer_mut(parent).unwrap().as_object_mut().unwrap().remove(key);
+            let (status, problem) = app.post_act(&b).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{id} without {path}");
+            let expected = format!("/data{path}");
+            let errors = problem["errors"].as_array().unwrap();
+            assert!(
+                errors.iter().any(|e| e["path"] == expected.as_str()),
+                "{id}: {expected} not named: {problem:#}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "only {checked} conditional fields checked");
+    assert!(stored_acts(app.data_dir.path()).is_empty());
+}
