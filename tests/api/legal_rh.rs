@@ -228,7 +228,7 @@ async fn a_sanction_states_the_right_to_remain_silent_and_needs_the_conseil_de_d
         "de son droit à la communication intégrale de son dossier individuel",
         "de son droit de se taire lorsqu’il est entendu sur ces faits",
         "réuni le 26 février 2026, qui a proposé la sanction prononcée",
-        "une exclusion temporaire de fonctions de 10 jours, dont 5 jours avec sursis",
+        "une exclusion temporaire de fonctions de dix jours, dont cinq jours avec sursis",
         "du 16 mars 2026 au 20 mars 2026 inclus",
         "privative de toute rémunération",
     ] {
