@@ -144,6 +144,7 @@ fn kind(series: &str) -> &'static str {
         "PV" => "proces-verbal",
         "LD" => "liste-deliberations",
         "DEC" => "decision",
+        "CTR" => "contrat",
         _ => "autre",
     }
 }

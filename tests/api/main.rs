@@ -25,6 +25,7 @@ mod fuzz;
 mod helpers;
 mod hostile_pdf;
 mod legal;
+mod legal_rh;
 mod legal_rules;
 mod log_races;
 mod natural_search;
