@@ -197,8 +197,12 @@ proptest! {
     #[test]
     fn fuzz_mutated_requests_are_refused_with_field_errors_or_rendered(
         fixture in any::<Index>(),
-        changes in vec((proptest::bool::weighted(0.9), vec(any::<Index>(), 1..8), op()), 1..3)
-            .prop_filter("mostly one change", |c| c.len() == 1 || c[0].1.len() % 4 == 0),
+        // Mostly one change, sometimes two: weighted, never filtered (a filter
+        // rejecting cases aborts long runs at proptest's local-reject limit).
+        changes in prop_oneof![
+            3 => vec((proptest::bool::weighted(0.9), vec(any::<Index>(), 1..8), op()), 1..2),
+            1 => vec((proptest::bool::weighted(0.9), vec(any::<Index>(), 1..8), op()), 2..3),
+        ],
     ) {
         let fixtures = fixtures();
         let mut body = fixtures[fixture.index(fixtures.len())].clone();
