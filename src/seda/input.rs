@@ -39,6 +39,10 @@ pub struct ArchivedAct {
     /// career (its data names the agent). It gets the rules file's
     /// `personal` access rule whatever its kind (see [`super::rules`]).
     pub personal: bool,
+    /// The act may reveal a person's health (its template is
+    /// `secret_medical`: congés de santé, temps partiel thérapeutique). It
+    /// gets the rules file's `medical` access rule, over `personal`.
+    pub medical: bool,
     /// SIREN of the issuing collectivité.
     pub siren: Siren,
     /// Name of the collectivité (a `corpname` keyword).

@@ -32,6 +32,14 @@ pub struct ManagementRules {
     /// 50 years (code du patrimoine, art. L. 213-2, I, 3°).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub personal: Option<AccessSpec>,
+    /// The access rule of every act that may reveal a person's health
+    /// ([`ArchivedAct::medical`]), over `personal`: e.g. `AR061`, 120 years
+    /// (code du patrimoine, art. L. 213-2, I, 2°: 25 years after the death,
+    /// 120 years after the birth when the death is not known — acta knows
+    /// neither date, and a rule started at the act's date ends later than one
+    /// started at the birth).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub medical: Option<AccessSpec>,
 }
 
 /// One kind of act and its rules.
@@ -122,7 +130,8 @@ impl ManagementRules {
         if self.kinds.is_empty() {
             return Err(SedaError::InvalidRules("aucune catégorie d'actes".into()));
         }
-        let personal = self.personal.iter().map(|p| ("personal", "personal.rule", &p.rule));
+        let personal = (self.personal.iter().map(|p| ("personal", "personal.rule", &p.rule)))
+            .chain(self.medical.iter().map(|p| ("medical", "medical.rule", &p.rule)));
         let kinds = self.kinds.iter().flat_map(|k| {
             [
                 (k.name.as_str(), "appraisal.rule", &k.appraisal.rule),
@@ -150,11 +159,15 @@ impl ManagementRules {
 
 impl ManagementRules {
     /// The rules `act` gets: its kind's, with the `personal` access rule
-    /// instead of the kind's when the act is about a named person.
+    /// instead of the kind's when the act is about a named person, and the
+    /// `medical` one when it may reveal a person's health.
     pub fn rules_for(&self, act: &ArchivedAct) -> Result<ActKind, SedaError> {
         let mut kind = self.kind_of(act)?.clone();
         if let Some(personal) = self.personal.as_ref().filter(|_| act.personal) {
             kind.access = personal.clone();
+        }
+        if let Some(medical) = self.medical.as_ref().filter(|_| act.medical) {
+            kind.access = medical.clone();
         }
         Ok(kind)
     }

@@ -40,6 +40,7 @@ fn act(uuid: &str, number: &str, nature: u8) -> ArchivedAct {
         sha512: Sha512Digest::of(PDF),
         size: PDF.len() as u64,
         personal: false,
+        medical: false,
     }
 }
 
@@ -426,6 +427,17 @@ fn an_act_about_an_agent_gets_the_personal_access_rule_whatever_its_kind() {
     let career = act("019a0000-0000-7000-8000-000000000002", "2026_ARR_00002", 3);
     let kind = rules.rules_for(&career).unwrap();
     assert_eq!((kind.access.rule.as_str(), kind.access.duration.as_deref()), ("AR048", Some("P50Y")));
+}
+
+#[test]
+fn an_act_that_may_reveal_health_gets_the_medical_secret_rule_over_the_personal_one() {
+    let rules = rules();
+    let mut leave = act("019a0000-0000-7000-8000-000000000003", "2026_ARR_00003", 3);
+    leave.template = "arrete-conge-sante".into();
+    leave.personal = true;
+    leave.medical = true;
+    let kind = rules.rules_for(&leave).unwrap();
+    assert_eq!((kind.access.rule.as_str(), kind.access.duration.as_deref()), ("AR061", Some("P120Y")));
 }
 
 #[test]

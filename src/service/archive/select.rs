@@ -218,6 +218,7 @@ impl Acta {
                 .or_else(|| data_matiere.map(str::to_owned))
                 .unwrap_or_else(|| "9.1".into()),
             personal: names_an_agent(&draft.data),
+            medical: template.is_some_and(|t| t.secret_medical),
             siren: draft.collectivite.clone(),
             collectivite: profile.nom.clone(),
             created_at: draft.created_at,
