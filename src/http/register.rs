@@ -16,6 +16,24 @@ use crate::domain::{ActId, Sha256Digest};
 use crate::service::{Proof, ServiceError, Verdict};
 use crate::tlog::WithdrawReason;
 
+/// Upper bound of one page of a PDF acta produces: measured at ~6 KiB on
+/// the longest documents (a 350-page procès-verbal is ~2 MiB), with margin
+/// for denser pages (tables, lists of names).
+const PDF_BYTES_PER_PAGE: usize = 16 << 10;
+/// Upper bound of what a PDF carries whatever its length: embedded font
+/// subsets, the collectivité's logo, the seal (certificate chain,
+/// timestamp) and the register's annotations.
+const PDF_FIXED_BYTES: usize = 4 << 20;
+
+/// The body limit of the routes taking a PDF acta may have produced: the
+/// largest PDF `max_pages` allows, so that acta can always verify its own
+/// acts (500 pages by default: 12 MiB), and never less than `max_body_bytes`.
+/// Memory stays bounded by the body budget (`http.body_budget_bytes`), not
+/// by this limit.
+pub fn pdf_body_limit(max_body_bytes: usize, max_pages: usize) -> usize {
+    max_pages.saturating_mul(PDF_BYTES_PER_PAGE).saturating_add(PDF_FIXED_BYTES).max(max_body_bytes)
+}
+
 /// `POST /api/v1/verify`: a PDF (`Content-Type: application/pdf`), or JSON
 /// `{"sha256": "<hex>"}`. Always 200 with the verdict when the input is
 /// readable: "not genuine" is an answer, not an error. A PDF beyond the

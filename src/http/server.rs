@@ -27,10 +27,16 @@
 //! exponentially up to a second instead of spinning, and the pending
 //! connections are accepted once descriptors are freed.
 //!
+//! Request bodies are taken in under two more rules (see [`intake`]): all
+//! of them together stay within one memory budget (`body_budget_bytes`,
+//! `503 server_busy` beyond it), and each keeps a minimum rate once read
+//! (`body_min_rate_bytes_per_sec` over `body_rate_window_secs`, 408 below it).
+//!
 //! On shutdown the loop stops accepting, idle connections are closed,
 //! in-flight requests are finished, and `serve` returns when every
 //! connection is gone.
 
+mod intake;
 mod watchdog;
 
 use std::convert::Infallible;
@@ -51,6 +57,8 @@ use tokio::time::Instant;
 use tower::ServiceExt;
 use tower_http::timeout::DeadlineBody;
 
+pub use self::intake::BodyRefused;
+use self::intake::{Budget, IntakeBody, MinRate};
 use self::watchdog::{Answered, GuardedBody, Phase, Watch, Watched};
 
 use crate::config::HttpSettings;
@@ -76,6 +84,63 @@ struct Limits {
     header_read: Duration,
     body_read: Duration,
     idle: Duration,
+}
+
+/// How request bodies are taken in (see [`intake`]): the shared budget and
+/// the minimum rate.
+#[derive(Debug, Clone)]
+struct BodyRules {
+    budget: Budget,
+    min_rate: Option<MinRate>,
+}
+
+impl BodyRules {
+    fn new(s: &HttpSettings) -> io::Result<Self> {
+        let invalid = |why: String| io::Error::new(io::ErrorKind::InvalidInput, why);
+        let budget = s.body_budget_bytes;
+        if !(Budget::MIN_BYTES..=Budget::MAX_BYTES).contains(&budget) {
+            return Err(invalid(format!(
+                "http.body_budget_bytes must be between {} and {}, not {budget}",
+                Budget::MIN_BYTES,
+                Budget::MAX_BYTES
+            )));
+        }
+        let window = s.body_rate_window_secs;
+        if !(1..=MAX_TIMEOUT_SECS).contains(&window) {
+            return Err(invalid(format!(
+                "http.body_rate_window_secs must be between 1 and {MAX_TIMEOUT_SECS} seconds, not {window}"
+            )));
+        }
+        let min_rate = (s.body_min_rate_bytes_per_sec > 0).then_some(MinRate {
+            bytes_per_sec: s.body_min_rate_bytes_per_sec,
+            window: Duration::from_secs(window),
+        });
+        Ok(Self { budget: Budget::new(budget), min_rate })
+    }
+
+    /// The request with its body taken in under these rules, and the
+    /// reservation to hold until it is answered; `Busy` when the budget
+    /// cannot hold the length it announces.
+    fn take_in(
+        &self,
+        req: Request<Incoming>,
+        body_read: Duration,
+    ) -> Result<(Request<Body>, Arc<intake::Reservation>), BodyRefused> {
+        let declared = req
+            .headers()
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        let reservation = self.budget.reserve(declared).inspect_err(|_| {
+            tracing::warn!(declared, "request body refused: the body budget is full");
+        })?;
+        let held = Arc::clone(&reservation);
+        let min_rate = self.min_rate;
+        let req = req.map(move |body| {
+            let timed = Body::new(DeadlineBody::new(body_read, body));
+            Body::new(IntakeBody::new(timed, held, min_rate))
+        });
+        Ok((req, reservation))
+    }
 }
 
 impl Limits {
@@ -117,6 +182,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
     let (limits, cap) = Limits::new(settings)?;
+    let bodies = BodyRules::new(settings)?;
     let slots = Arc::new(Semaphore::new(cap));
     let (stop, stopping) = watch::channel(false);
     let (crowded, _) = watch::channel(());
@@ -153,8 +219,9 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let (router, stopping, crowded) = (router.clone(), stopping.clone(), crowded.subscribe());
+        let bodies = bodies.clone();
         tokio::spawn(async move {
-            serve_connection(stream, peer, router, limits, stopping, crowded).await;
+            serve_connection(stream, peer, router, limits, bodies, stopping, crowded).await;
             drop(slot);
         });
     }
@@ -163,6 +230,16 @@ pub async fn serve(
     // Every connection holds a slot until it is closed.
     let _ = slots.acquire_many(u32::try_from(cap).expect("at most MAX_CONNECTIONS")).await;
     Ok(())
+}
+
+/// `503 server_busy`, answered without the router (whose layers add these
+/// headers to every other answer).
+fn busy() -> axum::response::Response {
+    let mut busy = crate::http::error::server_busy();
+    for (name, value) in crate::http::SECURITY_HEADERS {
+        busy.headers_mut().insert(name, axum::http::HeaderValue::from_static(value));
+    }
+    busy
 }
 
 /// Errors that concern one connection, not the listener.
@@ -181,6 +258,7 @@ async fn serve_connection(
     peer: SocketAddr,
     router: Router,
     limits: Limits,
+    bodies: BodyRules,
     mut stopping: watch::Receiver<bool>,
     mut crowded: watch::Receiver<()>,
 ) {
@@ -191,12 +269,22 @@ async fn serve_connection(
         hyper::service::service_fn(move |req: Request<Incoming>| {
             let (router, watch) = (router.clone(), Arc::clone(&watch));
             watch.set(Phase::Handling);
-            let mut req = req.map(|body| Body::new(DeadlineBody::new(limits.body_read, body)));
-            // The peer's address, as axum's `ConnectInfo` (the web login
-            // throttle counts failures per address).
-            req.extensions_mut().insert(ConnectInfo(peer));
+            let admitted = bodies.take_in(req, limits.body_read);
             async move {
-                let response = router.oneshot(req).await.unwrap_or_else(|never: Infallible| match never {});
+                let response = match admitted {
+                    Ok((mut req, reservation)) => {
+                        // The peer's address, as axum's `ConnectInfo` (the web
+                        // login throttle counts failures per address).
+                        req.extensions_mut().insert(ConnectInfo(peer));
+                        let response =
+                            router.oneshot(req).await.unwrap_or_else(|never: Infallible| match never {});
+                        // Answered: the body's bytes are gone, its share of
+                        // the budget is given back.
+                        drop(reservation);
+                        response
+                    }
+                    Err(_) => busy(),
+                };
                 watch.set(Phase::Sending);
                 let guard = Answered(Arc::clone(&watch));
                 Ok::<_, Infallible>(
@@ -269,6 +357,18 @@ mod tests {
         ];
         for s in refused {
             let e = Limits::new(&s).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{s:?}");
+        }
+        assert!(BodyRules::new(&ok).is_ok());
+        let off = BodyRules::new(&HttpSettings { body_min_rate_bytes_per_sec: 0, ..ok.clone() }).unwrap();
+        assert_eq!(off.min_rate, None, "0 turns the minimum rate off");
+        let refused = [
+            HttpSettings { body_budget_bytes: 0, ..ok.clone() },
+            HttpSettings { body_budget_bytes: u64::MAX, ..ok.clone() },
+            HttpSettings { body_rate_window_secs: 0, ..ok.clone() },
+        ];
+        for s in refused {
+            let e = BodyRules::new(&s).unwrap_err();
             assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{s:?}");
         }
     }

@@ -14,6 +14,7 @@
 mod access;
 mod acts;
 mod attack;
+mod body_budget;
 mod browser;
 mod characters;
 mod cli;
