@@ -16,6 +16,7 @@ mod acts;
 mod attack;
 mod body_budget;
 mod browser;
+mod caching;
 mod characters;
 mod cli;
 mod connections;
