@@ -16,9 +16,9 @@ use crate::domain::{ActId, Sha256Digest};
 use crate::service::{Proof, ServiceError, Verdict};
 use crate::tlog::WithdrawReason;
 
-/// Upper bound of one page of a PDF acta produces: measured at ~6 KiB on
-/// the longest documents (a 350-page procès-verbal is ~2 MiB), with margin
-/// for denser pages (tables, lists of names).
+/// Upper bound of one page of a PDF acta produces: the longest documents
+/// weigh ~6 KiB a page (a procès-verbal passes 2 MiB at ~350 pages); the
+/// margin covers denser pages (tables, lists of names).
 const PDF_BYTES_PER_PAGE: usize = 16 << 10;
 /// Upper bound of what a PDF carries whatever its length: embedded font
 /// subsets, the collectivité's logo, the seal (certificate chain,

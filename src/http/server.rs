@@ -12,7 +12,9 @@
 //! - it is **sending** once the handler answered: a client that stops reading
 //!   the response for `idle_timeout` is dropped.
 //!
-//! At most `max_connections` connections are served at once. At the cap the
+//! At most `max_connections` connections are served at once, and, when
+//! `max_connections_per_address` is set, at most that many from one client
+//! address: a further one from that address is closed as soon as accepted. At the cap the
 //! loop stops accepting: new connections wait in the kernel's accept queue
 //! (they cost the process no file descriptor there) and are served as soon
 //! as a slot frees, which the timeouts above guarantee; when the queue itself
@@ -168,6 +170,12 @@ impl Limits {
                 "http.max_connections must be between 1 and {MAX_CONNECTIONS}, not {cap}"
             )));
         }
+        if s.max_connections_per_address > MAX_CONNECTIONS {
+            return Err(invalid(format!(
+                "http.max_connections_per_address must be at most {MAX_CONNECTIONS} (0: no cap), not {}",
+                s.max_connections_per_address
+            )));
+        }
         Ok((limits, cap))
     }
 }
@@ -183,6 +191,7 @@ pub async fn serve(
 ) -> io::Result<()> {
     let (limits, cap) = Limits::new(settings)?;
     let bodies = BodyRules::new(settings)?;
+    let per_address = PerAddress::new(settings.max_connections_per_address);
     let slots = Arc::new(Semaphore::new(cap));
     let (stop, stopping) = watch::channel(false);
     let (crowded, _) = watch::channel(());
@@ -217,12 +226,16 @@ pub async fn serve(
                 continue;
             }
         };
+        let Some(counted) = per_address.admit(peer.ip()) else {
+            tracing::debug!(peer = %peer.ip(), "connection refused: too many from this address");
+            continue; // dropping the stream closes it; the slot goes back
+        };
         let _ = stream.set_nodelay(true);
         let (router, stopping, crowded) = (router.clone(), stopping.clone(), crowded.subscribe());
         let bodies = bodies.clone();
         tokio::spawn(async move {
             serve_connection(stream, peer, router, limits, bodies, stopping, crowded).await;
-            drop(slot);
+            drop((counted, slot));
         });
     }
     drop(listener);
@@ -230,6 +243,52 @@ pub async fn serve(
     // Every connection holds a slot until it is closed.
     let _ = slots.acquire_many(u32::try_from(cap).expect("at most MAX_CONNECTIONS")).await;
     Ok(())
+}
+
+/// Connections open per client address, when capped
+/// (`max_connections_per_address`, 0: no cap).
+#[derive(Debug, Clone)]
+struct PerAddress {
+    cap: usize,
+    open: Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>,
+}
+
+/// One counted connection of an address; uncounted when dropped.
+struct Counted {
+    of: PerAddress,
+    ip: std::net::IpAddr,
+}
+
+impl PerAddress {
+    fn new(cap: usize) -> Self {
+        Self { cap, open: Arc::default() }
+    }
+
+    /// Count a connection from `ip`, unless that address is at the cap.
+    fn admit(&self, ip: std::net::IpAddr) -> Option<Option<Counted>> {
+        if self.cap == 0 {
+            return Some(None);
+        }
+        let mut open = self.open.lock().expect("never poisoned");
+        let n = open.entry(ip).or_insert(0);
+        if *n >= self.cap {
+            return None;
+        }
+        *n += 1;
+        Some(Some(Counted { of: self.clone(), ip }))
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        let mut open = self.of.open.lock().expect("never poisoned");
+        if let Some(n) = open.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.ip);
+            }
+        }
+    }
 }
 
 /// `503 server_busy`, answered without the router (whose layers add these
@@ -354,6 +413,7 @@ mod tests {
             HttpSettings { body_read_timeout_secs: MAX_TIMEOUT_SECS + 1, ..ok.clone() },
             HttpSettings { max_connections: 0, ..ok.clone() },
             HttpSettings { max_connections: usize::MAX, ..ok.clone() },
+            HttpSettings { max_connections_per_address: usize::MAX, ..ok.clone() },
         ];
         for s in refused {
             let e = Limits::new(&s).unwrap_err();

@@ -1,7 +1,9 @@
 //! Request bodies cannot take the process's memory or its connections: the
 //! bodies being received share one budget (`http.body_budget_bytes`, 503
-//! `server_busy` beyond it), and a body must keep a minimum rate
-//! (`http.body_min_rate_bytes_per_sec`, 408 below it).
+//! `server_busy` beyond it), a body must keep a minimum rate
+//! (`http.body_min_rate_bytes_per_sec`, 408 below it), one address may be
+//! held to a number of connections (`http.max_connections_per_address`), and
+//! the verification takes PDFs as long as the longest act acta makes.
 
 use std::time::{Duration, Instant};
 
@@ -97,7 +99,8 @@ async fn bodies_beyond_the_budget_are_answered_503_with_retry_after_while_health
         .env("ACTA_HTTP__BODY_BUDGET_BYTES", (3 * MIB).to_string())
         // The held bodies wait longer than a rate window would allow.
         .env("ACTA_HTTP__BODY_RATE_WINDOW_SECS", "60")
-        .env("RUST_LOG", "error");
+        // The refusals are logged as failures: expected here.
+        .env("RUST_LOG", "off");
     let served = Served::start(command).await;
     let addr = served.base.strip_prefix("http://").unwrap().to_owned();
 
@@ -250,4 +253,28 @@ async fn a_pdf_over_two_mib_is_verified_not_refused_and_only_one_beyond_the_long
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn connections_beyond_the_per_address_cap_are_closed_at_once_and_served_again_when_one_closes() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut settings = test_settings(data_dir.path());
+    settings.http.max_connections_per_address = 2;
+    let app = TestApp::with_settings(settings, data_dir).await;
+    let addr = app.base.strip_prefix("http://").unwrap().to_owned();
+    // Two connections from this address, silent: within the cap, kept.
+    let first = TcpStream::connect(&addr).await.unwrap();
+    let mut second = TcpStream::connect(&addr).await.unwrap();
+    // A third is closed without an answer, long before any timeout.
+    let mut third = TcpStream::connect(&addr).await.unwrap();
+    let closed = tokio::time::timeout(Duration::from_secs(2), third.read(&mut [0; 16])).await;
+    assert!(matches!(closed, Ok(Ok(0) | Err(_))), "a third connection was kept: {closed:?}");
+    let kept = tokio::time::timeout(Duration::from_millis(300), second.read(&mut [0; 16])).await;
+    assert!(kept.is_err(), "a connection within the cap was closed: {kept:?}");
+    // One of the two goes: the address may connect again.
+    drop(first);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    let r = client.get(app.url("/health")).timeout(Duration::from_secs(5)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
 }
