@@ -219,7 +219,7 @@ async fn a_pdf_over_two_mib_is_verified_not_refused_and_only_one_beyond_the_long
     let (status, act) = app.seal(&id).await;
     assert_eq!(status, StatusCode::OK, "{act:#}");
     let sealed = app.pdf(&id).await;
-    // What a 400-page act weighs: the sealed act, grown past 2 MiB by a
+    // What a 140-page procès-verbal weighs: the sealed act, grown past 2 MiB by a
     // comment after its end (which the verifier reads and reports).
     let mut big = sealed.clone();
     big.extend_from_slice(b"\n%");
