@@ -20,7 +20,7 @@ as_root() {
 }
 
 # Debian packages: command -> package.
-declare -A APT=( [pdftotext]=poppler-utils [pdfinfo]=poppler-utils [pdffonts]=poppler-utils
+declare -A APT=( [pdftotext]=poppler-utils [pdftohtml]=poppler-utils [pdfinfo]=poppler-utils [pdffonts]=poppler-utils
                  [xmllint]=libxml2-utils [pdfsig]=poppler-utils [certutil]=libnss3-tools
                  [openssl]=openssl [python3]=python3 [chromium]=chromium
                  [chromedriver]=chromium-driver [npm]=npm )

@@ -31,6 +31,19 @@ struct Meta {
     sujet: Vec<String>,
     #[serde(default)]
     secret_medical: bool,
+    #[serde(default)]
+    matieres: Option<MatiereRule>,
+}
+
+/// `x-acta.matieres`: the @ctes matière that depends on the act's content
+/// (`{"pointeur": "/delegataire/statut", "valeurs": {"adjoint au maire":
+/// "5.4"}}`): when the data at `pointeur` is one of `valeurs`, its matière
+/// replaces the template's `matiere`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MatiereRule {
+    pointeur: String,
+    valeurs: BTreeMap<String, String>,
 }
 
 /// One template of the catalogue.
@@ -51,6 +64,8 @@ pub struct Template {
     /// The act's content is covered by medical secrecy (conseil médical):
     /// it is never full-text indexed (`x-acta.secret_medical: true`).
     pub secret_medical: bool,
+    /// The matière chosen by the act's content, if the template has such a rule.
+    matieres: Option<MatiereRule>,
     /// JSON pointers into the data whose values name the act's subject
     /// ("Mme Camille DURAND"), appended to the title.
     subject: Vec<String>,
@@ -131,6 +146,7 @@ impl Catalog {
                 matiere: meta.matiere,
                 subject: meta.sujet,
                 secret_medical: meta.secret_medical,
+                matieres: meta.matieres,
                 schema,
                 validator,
             };
@@ -156,6 +172,21 @@ impl Template {
     /// at `prefix` (the position of `data` in the request body, e.g. `/data`).
     pub fn validate(&self, data: &Value, prefix: &str) -> Result<(), Vec<FieldError>> {
         validate::validate(&self.validator, &self.schema, data, prefix)
+    }
+
+    /// The @ctes matière of an act of this template: the data's own
+    /// `matiere` (a délibération names it), else the one `x-acta.matieres`
+    /// picks from the content (a délégation de fonctions to an adjoint is
+    /// 5.4), else the template's.
+    pub fn matiere_of(&self, data: &Value) -> String {
+        if let Some(m) = data.get("matiere").and_then(Value::as_str) {
+            return m.to_owned();
+        }
+        self.matieres
+            .as_ref()
+            .and_then(|r| r.valeurs.get(data.pointer(&r.pointeur)?.as_str()?))
+            .unwrap_or(&self.matiere)
+            .clone()
     }
 
     /// The act's title: the template title followed by its subject, e.g.

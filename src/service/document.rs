@@ -108,10 +108,11 @@ pub(super) fn search_entry(
         template: draft.template.to_string(),
         kind: template.map_or("autre", |t| kind(t.series.as_str())).to_owned(),
         nature: template.map_or(0, |t| u64::from(t.nature)),
-        // A délibération names its own matière; other acts take the template's.
+        // A délibération names its own matière; other acts take the template's,
+        // or the one their content calls for (`Template::matiere_of`).
         matiere: match (draft.data.get("matiere").and_then(Value::as_str), template) {
-            (Some(m), _) => m.to_owned(),
-            (None, Some(t)) => t.matiere.clone(),
+            (_, Some(t)) => t.matiere_of(&draft.data),
+            (Some(m), None) => m.to_owned(),
             (None, None) => String::new(),
         },
         status: status.as_str().to_owned(),

@@ -1,11 +1,12 @@
 //! The one integration-test binary: a real acta server on a random port with a
 //! temporary data directory, driven over HTTP, plus the real `acta` binary.
-//! External validators (poppler's pdfinfo, pdffonts, pdftotext) are installed
+//! External validators (poppler's pdfinfo, pdffonts, pdftotext, pdftohtml) are installed
 //! by `scripts/test.sh`; a missing tool fails the test, it is never skipped.
 //!
 //! Where to put a new test: with the capability it checks (`acts` for the act
 //! lifecycle, `validation` for refused input, `pdf` for what the document
-//! says and is, `legal` for the law an act's wording and dates obey,
+//! says and is, `legal` and `legal_rules` for the law an act's wording and
+//! dates obey, `typography` for the French typography of every fixture,
 //! `search`, `cli`; `access` for who may call which route, `tenancy` for what
 //! a scoped token never sees, `fuzz` for hostile bodies, `openapi` for the
 //! API description; `web` for the pages over HTTP, `browser` for the same in
@@ -17,6 +18,7 @@ mod attack;
 mod body_budget;
 mod browser;
 mod caching;
+mod career_rules;
 mod characters;
 mod cli;
 mod connections;
@@ -25,6 +27,7 @@ mod fuzz;
 mod helpers;
 mod hostile_pdf;
 mod legal;
+mod legal_rules;
 mod log_races;
 mod natural_search;
 mod object_lock;
@@ -45,5 +48,6 @@ mod tenancy;
 mod tlog;
 mod transfer_replies;
 mod transfers;
+mod typography;
 mod validation;
 mod web;

@@ -213,9 +213,9 @@ impl Acta {
             template: draft.template.to_string(),
             document_type: template.map_or_else(|| draft.template.to_string(), |t| t.title.clone()),
             nature: template.map_or(6, |t| t.nature),
-            matiere: data_matiere
-                .map(str::to_owned)
-                .or_else(|| template.map(|t| t.matiere.clone()))
+            matiere: template
+                .map(|t| t.matiere_of(&draft.data))
+                .or_else(|| data_matiere.map(str::to_owned))
                 .unwrap_or_else(|| "9.1".into()),
             personal: names_an_agent(&draft.data),
             siren: draft.collectivite.clone(),
