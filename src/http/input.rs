@@ -229,7 +229,7 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
 /// Whether reading a body failed because it did not arrive in time (the
 /// server's `body_read_timeout`, or its minimum rate), whatever wraps the
 /// timeout.
-pub(super) fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+pub(crate) fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
     let mut cause = Some(e);
     while let Some(e) = cause {
         if e.is::<tower_http::timeout::TimeoutError>() || e.downcast_ref() == Some(&BodyRefused::TooSlow) {

@@ -278,3 +278,49 @@ async fn connections_beyond_the_per_address_cap_are_closed_at_once_and_served_ag
     let r = client.get(app.url("/health")).timeout(Duration::from_secs(5)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_form_cut_by_the_body_rules_gets_a_french_page_saying_why() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut settings = test_settings(data_dir.path());
+    settings.http.body_budget_bytes = 64 << 10;
+    settings.http.body_rate_window_secs = 1;
+    let app = TestApp::with_settings(settings, data_dir).await;
+    let addr = app.base.strip_prefix("http://").unwrap().to_owned();
+    let form = |extra: &str| {
+        format!(
+            "POST /connexion HTTP/1.1\r\nHost: acta\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+             {extra}\r\n"
+        )
+    };
+
+    // Trickled: a French page, 408, well before the body timeout.
+    let mut slow = TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(form("Content-Length: 5000\r\n").as_bytes()).await.unwrap();
+    let trickle = async {
+        for _ in 0..10 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let _ = slow.write_all(b"a").await;
+        }
+        answer_within(&mut slow, Duration::from_secs(10)).await.expect("an answer")
+    };
+    let answer = trickle.await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("Envoi trop lent"), "{answer}");
+
+    // The budget full (one body announced to fill it), a chunked form: 503.
+    let mut holder = announce(&addr, 64 << 10).await;
+    let mut chunked = TcpStream::connect(&addr).await.unwrap();
+    chunked.write_all(form("Transfer-Encoding: chunked\r\n").as_bytes()).await.unwrap();
+    chunked.write_all(b"400\r\n").await.unwrap();
+    chunked.write_all(&[b'a'; 0x400]).await.unwrap();
+    chunked.write_all(b"\r\n").await.unwrap();
+    let answer = answer_within(&mut chunked, Duration::from_secs(5)).await.expect("an answer");
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.to_ascii_lowercase().contains("retry-after: 2"), "{answer}");
+    assert!(answer.contains("Service momentanément surchargé"), "{answer}");
+    assert!(
+        answer_within(&mut holder, Duration::from_millis(100)).await.is_none(),
+        "the holder was answered"
+    );
+}
