@@ -86,6 +86,20 @@ pub struct HttpSettings {
     /// Connections served at once; further ones wait in the kernel's accept
     /// queue until one closes.
     pub max_connections: usize,
+    /// Connections served at once from one client address (0: no cap);
+    /// further ones are closed as soon as accepted. Leave it at 0 behind a
+    /// reverse proxy (every connection comes from the proxy).
+    pub max_connections_per_address: usize,
+    /// Bytes of request bodies being received or handled at once, all
+    /// requests together; beyond it a request is answered `503 server_busy`.
+    pub body_budget_bytes: u64,
+    /// Least bytes per second a request body must arrive at, measured over
+    /// each window of `body_rate_window_secs` once a handler reads it; a
+    /// slower body is answered 408 and its connection closed. 0: no minimum.
+    pub body_min_rate_bytes_per_sec: u64,
+    /// The window, in seconds, of the minimum body rate (also its grace: a
+    /// body is never cut before this many seconds).
+    pub body_rate_window_secs: u64,
 }
 
 impl Default for HttpSettings {
@@ -95,6 +109,10 @@ impl Default for HttpSettings {
             body_read_timeout_secs: 60,
             idle_timeout_secs: 60,
             max_connections: 1024,
+            max_connections_per_address: 0,
+            body_budget_bytes: 128 * 1024 * 1024,
+            body_min_rate_bytes_per_sec: 1024,
+            body_rate_window_secs: 10,
         }
     }
 }

@@ -112,6 +112,25 @@ impl Rules {
     }
 }
 
+/// The largest request bodies accepted, in bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimits {
+    /// Every route's (`max_body_bytes`)…
+    pub default: usize,
+    /// …but those of [`super::routes::PDF_BODY_ROUTES`].
+    pub pdf: usize,
+}
+
+impl BodyLimits {
+    /// The limit of the route at `path` (`None`: no route).
+    fn of(&self, path: Option<&str>) -> usize {
+        match path {
+            Some(p) if super::routes::PDF_BODY_ROUTES.contains(&p) => self.pdf,
+            _ => self.default,
+        }
+    }
+}
+
 /// The gate's state: the rules and what checking them needs.
 #[derive(Debug)]
 pub struct Gate {
@@ -119,15 +138,15 @@ pub struct Gate {
     tokens: Tokens,
     audit: AuditLog,
     rules: Rules,
-    max_body_bytes: usize,
+    max_body_bytes: BodyLimits,
 }
 
 impl Gate {
-    /// A gate enforcing `rules` (method, path → access).
-    pub fn new(acta: AppState, rules: Rules, max_body_bytes: usize) -> Self {
+    /// A gate enforcing `rules` (method, path → access) and `body_limits`.
+    pub fn new(acta: AppState, rules: Rules, body_limits: BodyLimits) -> Self {
         let tokens = Tokens::new(acta.store().clone());
         let audit = AuditLog::new(acta.store().clone());
-        Self { acta, tokens, audit, rules, max_body_bytes }
+        Self { acta, tokens, audit, rules, max_body_bytes: body_limits }
     }
 
     /// The tokens it checks.
@@ -167,12 +186,14 @@ impl Gate {
     async fn admit(&self, req: Request) -> Result<(Request, Option<Admitted>), ApiError> {
         // A body announced larger than the limit is refused before any of it
         // is read (the limit alone trips only once that many bytes came).
+        let matched = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
+        let limit = self.max_body_bytes.of(matched.as_deref());
         let declared =
             req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > u64::try_from(self.max_body_bytes).unwrap_or(u64::MAX)) {
+        if declared.is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX)) {
             return Err(ApiError::PayloadTooLarge);
         }
-        let Some(path) = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()) else {
+        let Some(path) = matched else {
             return Ok((req, None)); // no route: the fallback answers 404
         };
         let access = self.rules.lookup(req.method(), &path)?;
@@ -191,8 +212,14 @@ impl Gate {
                 body
             }
             Access::BodyCollectivite(_) => {
-                let bytes = axum::body::to_bytes(body, self.max_body_bytes).await.map_err(|e| {
-                    if input::timed_out(&e) { ApiError::BodyTimeout } else { ApiError::PayloadTooLarge }
+                let bytes = axum::body::to_bytes(body, limit).await.map_err(|e| {
+                    if input::timed_out(&e) {
+                        ApiError::BodyTimeout
+                    } else if input::refused(&e, super::server::BodyRefused::Busy) {
+                        ApiError::ServerBusy
+                    } else {
+                        ApiError::PayloadTooLarge
+                    }
                 })?;
                 let value = input::parse(&bytes)?;
                 let named = value.get("collectivite").and_then(|v| v.as_str()).and_then(|s| s.parse().ok());

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::AppState;
 use super::access::{Audited, scope_of};
+use super::conditional;
 use super::error::{ApiError, Problem};
 use super::input::JsonBody;
 use super::range;
@@ -38,10 +39,27 @@ pub async fn create(State(acta): State<AppState>, JsonBody(body): JsonBody) -> R
 pub async fn get(
     State(acta): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     scope: Option<Extension<Scope>>,
-) -> Result<Json<ActView>, ApiError> {
+) -> Result<Response, ApiError> {
     let personal_data = scope_of(scope)?.personal_data();
-    Ok(Json(acta.get_as(&act_id(&id)?, personal_data).await?))
+    let view = acta.get_as(&act_id(&id)?, personal_data).await?;
+    let Some(sha256) = view.sha256.clone() else {
+        let mut r = Json(view).into_response();
+        r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(conditional::DRAFT));
+        return Ok(r);
+    };
+    // Sealed: tagged by what this caller is shown (withdrawals, archives and
+    // the caller's role change it).
+    let json = serde_json::to_vec(&view).map_err(|e| ServiceError::Internal(format!("act view: {e}")))?;
+    let tag = conditional::view_tag(&sha256, &json);
+    if conditional::none_match(&headers, &tag) {
+        return Ok(conditional::not_modified(&tag, conditional::SEALED_VIEW));
+    }
+    let mut r =
+        ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], json).into_response();
+    conditional::tag_response(&mut r, &tag, conditional::SEALED_VIEW);
+    Ok(r)
 }
 
 /// `POST /api/v1/acts/{id}/seal`: number, render, hash, store; idempotent.
@@ -63,9 +81,19 @@ pub async fn pdf(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let id = act_id(&id)?;
+    // A caller holding the sealed PDF already: 304, without reading it.
+    if headers.contains_key(header::IF_NONE_MATCH)
+        && let Some(facts) = acta.sealed_facts(&id).await?
+    {
+        let tag = conditional::pdf_tag(&facts.sha256);
+        if conditional::none_match(&headers, &tag) {
+            return Ok(conditional::not_modified(&tag, conditional::SEALED_PDF));
+        }
+    }
     let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).and_then(range::parse);
     let ranged = range.is_some();
-    let pdf = match acta.pdf(&act_id(&id)?, range).await {
+    let pdf = match acta.pdf(&id, range).await {
         Err(ServiceError::Store(StoreError::RangeNotSatisfiable { size })) => {
             return Ok(range::not_satisfiable(size));
         }
@@ -76,9 +104,12 @@ pub async fn pdf(
         PdfBody::Sealed(read) => range::full(read),
         PdfBody::Draft(bytes) => {
             // A draft's rendering changes with its template: never cached.
-            ([(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], bytes).into_response()
+            ([(header::CACHE_CONTROL, HeaderValue::from_static(conditional::DRAFT))], bytes).into_response()
         }
     };
+    if let Some(sha256) = &pdf.sha256 {
+        conditional::tag_response(&mut response, &conditional::pdf_tag(sha256), conditional::SEALED_PDF);
+    }
     let disposition = format!("inline; filename=\"{}\"", pdf.filename);
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));

@@ -84,6 +84,8 @@ pub enum ApiError {
     MethodNotAllowed,
     /// A query parameter is invalid (French reason naming it).
     InvalidParameter(String),
+    /// The request bodies being received fill the server's memory budget.
+    ServerBusy,
 }
 
 impl From<AuthError> for ApiError {
@@ -106,6 +108,7 @@ impl IntoResponse for ApiError {
             Self::Forbidden => super::access_problems::forbidden(),
             Self::MethodNotAllowed => super::access_problems::method_not_allowed(),
             Self::InvalidParameter(why) => super::access_problems::invalid_parameter(why),
+            Self::ServerBusy => return server_busy(),
             other => problem(other),
         }
         .into_response();
@@ -309,6 +312,25 @@ fn too_many_pages(pages: Option<usize>, max: usize) -> Problem {
             ),
         )
     }
+}
+
+/// Seconds a client is asked to wait after `503 server_busy`.
+const BUSY_RETRY_AFTER_SECS: &str = "2";
+
+/// `503 server_busy` with `Retry-After`: the request bodies being received
+/// fill the server's memory budget (`http.body_budget_bytes`).
+pub fn server_busy() -> Response {
+    let mut resp = Problem::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "server_busy",
+        "Service momentanément surchargé",
+        "le service reçoit déjà trop de documents à la fois pour accepter celui-ci ; \
+         réessayez dans quelques secondes"
+            .into(),
+    )
+    .into_response();
+    resp.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static(BUSY_RETRY_AFTER_SECS));
+    resp
 }
 
 /// Fallback for unknown routes.

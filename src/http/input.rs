@@ -20,6 +20,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde_json::{Map, Value};
 
 use super::error::ApiError;
+use super::server::BodyRefused;
 
 /// Deepest nesting of arrays and objects accepted.
 pub const MAX_DEPTH: usize = 32;
@@ -198,6 +199,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|r| match r.status() {
             _ if timed_out(&r) => ApiError::BodyTimeout,
+            _ if refused(&r, BodyRefused::Busy) => ApiError::ServerBusy,
             StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
             _ => ApiError::MalformedJson(r.body_text()),
         })?;
@@ -217,6 +219,7 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         Bytes::from_request(req, state).await.map(Self).map_err(|r| match r.status() {
             _ if timed_out(&r) => ApiError::BodyTimeout,
+            _ if refused(&r, BodyRefused::Busy) => ApiError::ServerBusy,
             StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
             _ => ApiError::UnreadableBody(r.body_text()),
         })
@@ -224,11 +227,25 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
 }
 
 /// Whether reading a body failed because it did not arrive in time (the
-/// server's `body_read_timeout`), whatever wraps the timeout.
-pub(super) fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+/// server's `body_read_timeout`, or its minimum rate), whatever wraps the
+/// timeout.
+pub(crate) fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
     let mut cause = Some(e);
     while let Some(e) = cause {
-        if e.is::<tower_http::timeout::TimeoutError>() {
+        if e.is::<tower_http::timeout::TimeoutError>() || e.downcast_ref() == Some(&BodyRefused::TooSlow) {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
+/// Whether reading a body failed because the server refused it as `why`
+/// while it arrived (see `super::server`), whatever wraps the refusal.
+pub(crate) fn refused(e: &(dyn std::error::Error + 'static), why: BodyRefused) -> bool {
+    let mut cause = Some(e);
+    while let Some(e) = cause {
+        if e.downcast_ref() == Some(&why) {
             return true;
         }
         cause = e.source();

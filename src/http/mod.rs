@@ -17,6 +17,7 @@ pub mod access;
 mod access_problems;
 mod acts;
 mod admin;
+mod conditional;
 pub mod error;
 mod health;
 pub mod input;
@@ -45,6 +46,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::service::Acta;
 
+pub use register::pdf_body_limit;
+
 /// What every handler receives.
 pub type AppState = Arc<Acta>;
 
@@ -60,9 +63,15 @@ pub fn router(acta: AppState, max_body_bytes: usize) -> Router {
 pub fn router_with(acta: AppState, max_body_bytes: usize, extra: Router<AppState>) -> Router {
     let table = routes::table();
     let rules = access::Rules::new(table.iter().map(|(r, _)| (r.method.clone(), r.path, r.access)));
-    let gate = Arc::new(access::Gate::new(Arc::clone(&acta), rules, max_body_bytes));
+    let pdf_limit = register::pdf_body_limit(max_body_bytes, acta.max_pages());
+    let limits = access::BodyLimits { default: max_body_bytes, pdf: pdf_limit };
+    let gate = Arc::new(access::Gate::new(Arc::clone(&acta), rules, limits));
     let mut router = Router::new();
-    for (route, handler) in table {
+    for (route, mut handler) in table {
+        if routes::PDF_BODY_ROUTES.contains(&route.path) {
+            // Inside the router-wide limit below, so it overrides it.
+            handler = handler.layer(DefaultBodyLimit::max(pdf_limit));
+        }
         router = router.route(route.path, handler);
     }
     // `Router::layer` wraps each route after routing, so the gate sees the
@@ -144,7 +153,7 @@ pub const REQUEST_ID: &str = "x-request-id";
 
 /// Headers on every response: the API serves JSON and PDFs, never pages to
 /// frame, scripts to run or referrers to leak.
-const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
+pub(crate) const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     (header::X_FRAME_OPTIONS, "DENY"),
     (header::REFERRER_POLICY, "no-referrer"),

@@ -16,6 +16,24 @@ use crate::domain::{ActId, Sha256Digest};
 use crate::service::{Proof, ServiceError, Verdict};
 use crate::tlog::WithdrawReason;
 
+/// Upper bound of one page of a PDF acta produces. Measured on sealed
+/// procès-verbaux (the densest long documents): 188 489 bytes for 7 pages,
+/// 442 057 for 23, i.e. ~15.5 KiB a page; half as much again for margin.
+const PDF_BYTES_PER_PAGE: usize = 24 << 10;
+/// Upper bound of what a PDF carries whatever its length (~75 KiB measured:
+/// font subsets, the seal's certificate chain and timestamp, the register's
+/// annotations), with room for a collectivité's logo.
+const PDF_FIXED_BYTES: usize = 2 << 20;
+
+/// The body limit of the routes taking a PDF acta may have produced: the
+/// largest PDF `max_pages` allows, so that acta can always verify its own
+/// acts (500 pages by default: 13.7 MiB), and never less than `max_body_bytes`.
+/// Memory stays bounded by the body budget (`http.body_budget_bytes`), not
+/// by this limit.
+pub fn pdf_body_limit(max_body_bytes: usize, max_pages: usize) -> usize {
+    max_pages.saturating_mul(PDF_BYTES_PER_PAGE).saturating_add(PDF_FIXED_BYTES).max(max_body_bytes)
+}
+
 /// `POST /api/v1/verify`: a PDF (`Content-Type: application/pdf`), or JSON
 /// `{"sha256": "<hex>"}`. Always 200 with the verdict when the input is
 /// readable: "not genuine" is an answer, not an error. A PDF beyond the
@@ -152,4 +170,20 @@ async fn log_object(acta: &AppState, path: &str) -> Result<Response, ApiError> {
         (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
     ];
     Ok((headers, bytes).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pdf_limit_holds_the_longest_act_the_render_limits_allow_with_margin() {
+        // Measured: a sealed procès-verbal is ~15 848 bytes a page plus ~77 KB.
+        let measured = |pages: usize| pages * 15_848 + 77_500;
+        for pages in [1, 100, 500, 2_000] {
+            assert!(pdf_body_limit(2 << 20, pages) >= measured(pages) * 3 / 2, "{pages} pages");
+        }
+        assert_eq!(pdf_body_limit(64 << 20, 10), 64 << 20, "never below max_body_bytes");
+        assert_eq!(pdf_body_limit(2 << 20, usize::MAX), usize::MAX, "saturates, never wraps");
+    }
 }

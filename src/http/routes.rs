@@ -33,6 +33,11 @@ pub struct Route {
     pub access: Access,
 }
 
+/// Routes whose body is a PDF that acta itself may have produced (sealed
+/// acts to verify): their body limit is derived from the render limits (see
+/// [`super::register::pdf_body_limit`]) instead of `max_body_bytes`.
+pub const PDF_BODY_ROUTES: [&str; 1] = ["/api/v1/verify"];
+
 /// Every route, its rule and its handler.
 pub(super) fn table() -> Vec<(Route, MethodRouter<AppState>)> {
     use Method as M;

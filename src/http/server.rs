@@ -12,7 +12,9 @@
 //! - it is **sending** once the handler answered: a client that stops reading
 //!   the response for `idle_timeout` is dropped.
 //!
-//! At most `max_connections` connections are served at once. At the cap the
+//! At most `max_connections` connections are served at once, and, when
+//! `max_connections_per_address` is set, at most that many from one client
+//! address: a further one from that address is closed as soon as accepted. At the cap the
 //! loop stops accepting: new connections wait in the kernel's accept queue
 //! (they cost the process no file descriptor there) and are served as soon
 //! as a slot frees, which the timeouts above guarantee; when the queue itself
@@ -27,10 +29,16 @@
 //! exponentially up to a second instead of spinning, and the pending
 //! connections are accepted once descriptors are freed.
 //!
+//! Request bodies are taken in under two more rules (see [`intake`]): all
+//! of them together stay within one memory budget (`body_budget_bytes`,
+//! `503 server_busy` beyond it), and each keeps a minimum rate once read
+//! (`body_min_rate_bytes_per_sec` over `body_rate_window_secs`, 408 below it).
+//!
 //! On shutdown the loop stops accepting, idle connections are closed,
 //! in-flight requests are finished, and `serve` returns when every
 //! connection is gone.
 
+mod intake;
 mod watchdog;
 
 use std::convert::Infallible;
@@ -51,6 +59,8 @@ use tokio::time::Instant;
 use tower::ServiceExt;
 use tower_http::timeout::DeadlineBody;
 
+pub use self::intake::BodyRefused;
+use self::intake::{Budget, IntakeBody, MinRate};
 use self::watchdog::{Answered, GuardedBody, Phase, Watch, Watched};
 
 use crate::config::HttpSettings;
@@ -78,6 +88,63 @@ struct Limits {
     idle: Duration,
 }
 
+/// How request bodies are taken in (see [`intake`]): the shared budget and
+/// the minimum rate.
+#[derive(Debug, Clone)]
+struct BodyRules {
+    budget: Budget,
+    min_rate: Option<MinRate>,
+}
+
+impl BodyRules {
+    fn new(s: &HttpSettings) -> io::Result<Self> {
+        let invalid = |why: String| io::Error::new(io::ErrorKind::InvalidInput, why);
+        let budget = s.body_budget_bytes;
+        if !(Budget::MIN_BYTES..=Budget::MAX_BYTES).contains(&budget) {
+            return Err(invalid(format!(
+                "http.body_budget_bytes must be between {} and {}, not {budget}",
+                Budget::MIN_BYTES,
+                Budget::MAX_BYTES
+            )));
+        }
+        let window = s.body_rate_window_secs;
+        if !(1..=MAX_TIMEOUT_SECS).contains(&window) {
+            return Err(invalid(format!(
+                "http.body_rate_window_secs must be between 1 and {MAX_TIMEOUT_SECS} seconds, not {window}"
+            )));
+        }
+        let min_rate = (s.body_min_rate_bytes_per_sec > 0).then_some(MinRate {
+            bytes_per_sec: s.body_min_rate_bytes_per_sec,
+            window: Duration::from_secs(window),
+        });
+        Ok(Self { budget: Budget::new(budget), min_rate })
+    }
+
+    /// The request with its body taken in under these rules, and the
+    /// reservation to hold until it is answered; `Busy` when the budget
+    /// cannot hold the length it announces.
+    fn take_in(
+        &self,
+        req: Request<Incoming>,
+        body_read: Duration,
+    ) -> Result<(Request<Body>, Arc<intake::Reservation>), BodyRefused> {
+        let declared = req
+            .headers()
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        let reservation = self.budget.reserve(declared).inspect_err(|_| {
+            tracing::warn!(declared, "request body refused: the body budget is full");
+        })?;
+        let held = Arc::clone(&reservation);
+        let min_rate = self.min_rate;
+        let req = req.map(move |body| {
+            let timed = Body::new(DeadlineBody::new(body_read, body));
+            Body::new(IntakeBody::new(timed, held, min_rate))
+        });
+        Ok((req, reservation))
+    }
+}
+
 impl Limits {
     /// The limits of `s`, and its connection cap; out-of-range settings
     /// are refused (the server does not start), never adjusted.
@@ -103,6 +170,12 @@ impl Limits {
                 "http.max_connections must be between 1 and {MAX_CONNECTIONS}, not {cap}"
             )));
         }
+        if s.max_connections_per_address > MAX_CONNECTIONS {
+            return Err(invalid(format!(
+                "http.max_connections_per_address must be at most {MAX_CONNECTIONS} (0: no cap), not {}",
+                s.max_connections_per_address
+            )));
+        }
         Ok((limits, cap))
     }
 }
@@ -117,6 +190,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
     let (limits, cap) = Limits::new(settings)?;
+    let bodies = BodyRules::new(settings)?;
+    let per_address = PerAddress::new(settings.max_connections_per_address);
     let slots = Arc::new(Semaphore::new(cap));
     let (stop, stopping) = watch::channel(false);
     let (crowded, _) = watch::channel(());
@@ -151,11 +226,16 @@ pub async fn serve(
                 continue;
             }
         };
+        let Some(counted) = per_address.admit(peer.ip()) else {
+            tracing::debug!(peer = %peer.ip(), "connection refused: too many from this address");
+            continue; // dropping the stream closes it; the slot goes back
+        };
         let _ = stream.set_nodelay(true);
         let (router, stopping, crowded) = (router.clone(), stopping.clone(), crowded.subscribe());
+        let bodies = bodies.clone();
         tokio::spawn(async move {
-            serve_connection(stream, peer, router, limits, stopping, crowded).await;
-            drop(slot);
+            serve_connection(stream, peer, router, limits, bodies, stopping, crowded).await;
+            drop((counted, slot));
         });
     }
     drop(listener);
@@ -163,6 +243,62 @@ pub async fn serve(
     // Every connection holds a slot until it is closed.
     let _ = slots.acquire_many(u32::try_from(cap).expect("at most MAX_CONNECTIONS")).await;
     Ok(())
+}
+
+/// Connections open per client address, when capped
+/// (`max_connections_per_address`, 0: no cap).
+#[derive(Debug, Clone)]
+struct PerAddress {
+    cap: usize,
+    open: Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>,
+}
+
+/// One counted connection of an address; uncounted when dropped.
+struct Counted {
+    of: PerAddress,
+    ip: std::net::IpAddr,
+}
+
+impl PerAddress {
+    fn new(cap: usize) -> Self {
+        Self { cap, open: Arc::default() }
+    }
+
+    /// Count a connection from `ip`, unless that address is at the cap.
+    fn admit(&self, ip: std::net::IpAddr) -> Option<Option<Counted>> {
+        if self.cap == 0 {
+            return Some(None);
+        }
+        let mut open = self.open.lock().expect("never poisoned");
+        let n = open.entry(ip).or_insert(0);
+        if *n >= self.cap {
+            return None;
+        }
+        *n += 1;
+        Some(Some(Counted { of: self.clone(), ip }))
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        let mut open = self.of.open.lock().expect("never poisoned");
+        if let Some(n) = open.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// `503 server_busy`, answered without the router (whose layers add these
+/// headers to every other answer).
+fn busy() -> axum::response::Response {
+    let mut busy = crate::http::error::server_busy();
+    for (name, value) in crate::http::SECURITY_HEADERS {
+        busy.headers_mut().insert(name, axum::http::HeaderValue::from_static(value));
+    }
+    busy
 }
 
 /// Errors that concern one connection, not the listener.
@@ -181,6 +317,7 @@ async fn serve_connection(
     peer: SocketAddr,
     router: Router,
     limits: Limits,
+    bodies: BodyRules,
     mut stopping: watch::Receiver<bool>,
     mut crowded: watch::Receiver<()>,
 ) {
@@ -191,12 +328,22 @@ async fn serve_connection(
         hyper::service::service_fn(move |req: Request<Incoming>| {
             let (router, watch) = (router.clone(), Arc::clone(&watch));
             watch.set(Phase::Handling);
-            let mut req = req.map(|body| Body::new(DeadlineBody::new(limits.body_read, body)));
-            // The peer's address, as axum's `ConnectInfo` (the web login
-            // throttle counts failures per address).
-            req.extensions_mut().insert(ConnectInfo(peer));
+            let admitted = bodies.take_in(req, limits.body_read);
             async move {
-                let response = router.oneshot(req).await.unwrap_or_else(|never: Infallible| match never {});
+                let response = match admitted {
+                    Ok((mut req, reservation)) => {
+                        // The peer's address, as axum's `ConnectInfo` (the web
+                        // login throttle counts failures per address).
+                        req.extensions_mut().insert(ConnectInfo(peer));
+                        let response =
+                            router.oneshot(req).await.unwrap_or_else(|never: Infallible| match never {});
+                        // Answered: the body's bytes are gone, its share of
+                        // the budget is given back.
+                        drop(reservation);
+                        response
+                    }
+                    Err(_) => busy(),
+                };
                 watch.set(Phase::Sending);
                 let guard = Answered(Arc::clone(&watch));
                 Ok::<_, Infallible>(
@@ -266,9 +413,22 @@ mod tests {
             HttpSettings { body_read_timeout_secs: MAX_TIMEOUT_SECS + 1, ..ok.clone() },
             HttpSettings { max_connections: 0, ..ok.clone() },
             HttpSettings { max_connections: usize::MAX, ..ok.clone() },
+            HttpSettings { max_connections_per_address: usize::MAX, ..ok.clone() },
         ];
         for s in refused {
             let e = Limits::new(&s).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{s:?}");
+        }
+        assert!(BodyRules::new(&ok).is_ok());
+        let off = BodyRules::new(&HttpSettings { body_min_rate_bytes_per_sec: 0, ..ok.clone() }).unwrap();
+        assert_eq!(off.min_rate, None, "0 turns the minimum rate off");
+        let refused = [
+            HttpSettings { body_budget_bytes: 0, ..ok.clone() },
+            HttpSettings { body_budget_bytes: u64::MAX, ..ok.clone() },
+            HttpSettings { body_rate_window_secs: 0, ..ok.clone() },
+        ];
+        for s in refused {
+            let e = BodyRules::new(&s).unwrap_err();
             assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{s:?}");
         }
     }

@@ -12,6 +12,7 @@ mod document;
 mod error;
 #[cfg(test)]
 mod fuzz;
+mod immutable;
 mod log;
 mod rendering;
 mod request;
@@ -30,6 +31,7 @@ use tokio::sync::{Mutex, Notify, Semaphore};
 
 pub use audit::{AuditReport, Finding};
 pub use error::{OpenError, ServiceError};
+pub use immutable::SealedFacts;
 pub use log::Proof;
 pub use request::NewAct;
 pub use verify::{LogCheck, Problem, PublicAct, SealCheck, Verdict};
@@ -91,6 +93,8 @@ pub struct Acta {
     /// Numbers taken by sealings that have not reached their seal record yet
     /// (see `sealing.rs`): a retry in this process reuses them.
     pending: std::sync::Mutex<std::collections::HashMap<ActId, crate::register::Entry>>,
+    /// Sealed acts' immutable facts (see `immutable.rs`).
+    sealed_cache: immutable::SealedCache,
 }
 
 impl Acta {
@@ -140,6 +144,7 @@ impl Acta {
             render_limits: settings.render.clone(),
             act_locks: (0..ACT_LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
             pending: std::sync::Mutex::default(),
+            sealed_cache: immutable::SealedCache::default(),
         })
     }
 
@@ -322,25 +327,41 @@ impl Acta {
     /// The PDF of act `id`: the stored bytes once sealed (or the byte `range`
     /// of them), a fresh "PROJET" rendering while it is a draft.
     pub async fn pdf(&self, id: &ActId, range: Option<GetRange>) -> Result<Pdf, ServiceError> {
-        let draft = self.load_draft(id).await?;
-        if let Some(sealed) = self.load_sealed(id).await? {
+        if let Some(facts) = self.sealed_facts(id).await? {
             let read = self
                 .store
                 .read(&keys::sealed_pdf(id), range)
                 .await?
                 .ok_or_else(|| ServiceError::Corrupt(format!("sealed PDF of {id} is missing")))?;
-            return Ok(Pdf { body: PdfBody::Sealed(read), filename: format!("{}.pdf", sealed.number) });
+            return Ok(Pdf {
+                body: PdfBody::Sealed(read),
+                filename: facts.filename.clone(),
+                sha256: Some(facts.sha256.clone()),
+            });
         }
+        let draft = self.load_draft(id).await?;
         let bytes = self.render_draft(&draft, self.profile_of(&draft)?).await?;
-        Ok(Pdf { body: PdfBody::Draft(Bytes::from(bytes)), filename: format!("projet-{id}.pdf") })
+        Ok(Pdf {
+            body: PdfBody::Draft(Bytes::from(bytes)),
+            filename: format!("projet-{id}.pdf"),
+            sha256: None,
+        })
     }
 
     /// The collectivité of act `id` and whether it is sealed, without
     /// rendering anything: what access checks need.
     pub async fn owner(&self, id: &ActId) -> Result<(crate::domain::Siren, bool), ServiceError> {
+        if let Some(facts) = self.sealed_cache.get(id) {
+            return Ok((facts.collectivite.clone(), true));
+        }
         let draft = self.load_draft(id).await?;
-        let sealed = self.store.get(&keys::sealed_record(id)).await?.is_some();
-        Ok((draft.collectivite, sealed))
+        match self.load_sealed(id).await? {
+            Some(sealed) => {
+                self.sealed_cache.remember(id, SealedFacts::new(draft.collectivite.clone(), &sealed));
+                Ok((draft.collectivite, true))
+            }
+            None => Ok((draft.collectivite, false)),
+        }
     }
 
     async fn load_draft(&self, id: &ActId) -> Result<Draft, ServiceError> {

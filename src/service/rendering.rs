@@ -53,6 +53,12 @@ impl Acta {
         self.scheduler.load()
     }
 
+    /// Most pages an act may have (`render.max_pages`): what bounds the
+    /// largest PDF acta produces.
+    pub fn max_pages(&self) -> usize {
+        self.render_limits.max_pages
+    }
+
     /// Render `draft` as a draft ("PROJET", dated and identified by its
     /// creation) or, with its `number`, as the final act sealed `at`.
     pub(super) async fn render(

@@ -115,6 +115,8 @@ pub struct Pdf {
     pub body: PdfBody,
     /// File name to suggest.
     pub filename: String,
+    /// SHA-256 of a sealed PDF (its entity tag); `None` for a draft's rendering.
+    pub sha256: Option<crate::domain::Sha256Digest>,
 }
 
 /// Where a PDF's bytes come from.

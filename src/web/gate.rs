@@ -131,13 +131,9 @@ pub async fn gate(State(web): State<Arc<Web>>, req: Request, next: Next) -> Resp
         body
     } else {
         let cross_site = parts.headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site");
-        let Ok(bytes) = axum::body::to_bytes(body, web.max_body_bytes).await else {
-            return error_page(
-                &visit,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "Envoi trop volumineux",
-                "Le fichier ou le formulaire envoyé dépasse la taille acceptée.",
-            );
+        let bytes = match axum::body::to_bytes(body, web.max_body_bytes).await {
+            Ok(bytes) => bytes,
+            Err(e) => return unread_form(&visit, &e),
         };
         let presented = csrf_field(&parts.headers, &bytes).await;
         if cross_site || !presented.is_some_and(|t| web.csrf.check(&binding, &t)) {
@@ -223,6 +219,37 @@ pub fn safe_return(suite: Option<&str>) -> &str {
         }
         _ => "/accueil",
     }
+}
+
+/// The page for a form whose body could not be read: too slow or the body
+/// budget full (the server's body rules, see `crate::http::server`), else
+/// too large.
+fn unread_form(visit: &Visit, e: &axum::Error) -> Response {
+    use crate::http::input::{refused, timed_out};
+    if timed_out(e) {
+        return error_page(
+            visit,
+            StatusCode::REQUEST_TIMEOUT,
+            "Envoi trop lent",
+            "Le formulaire n'est pas arrivé dans le délai accordé. Réessayez.",
+        );
+    }
+    if refused(e, crate::http::server::BodyRefused::Busy) {
+        let mut page = error_page(
+            visit,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Service momentanément surchargé",
+            "acta reçoit trop d'envois à la fois. Réessayez dans quelques secondes.",
+        );
+        page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+        return page;
+    }
+    error_page(
+        visit,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "Envoi trop volumineux",
+        "Le fichier ou le formulaire envoyé dépasse la taille acceptée.",
+    )
 }
 
 #[cfg(test)]

@@ -15,7 +15,9 @@
 mod access;
 mod acts;
 mod attack;
+mod body_budget;
 mod browser;
+mod caching;
 mod career_rules;
 mod characters;
 mod cli;
