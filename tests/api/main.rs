@@ -45,3 +45,4 @@ mod transfer_replies;
 mod transfers;
 mod validation;
 mod web;
+mod web_find;

@@ -97,7 +97,7 @@ impl Visitor {
 
 /// Create an account with `acta users create` on the app's data directory;
 /// returns the generated password printed once.
-fn cli_user(app: &TestApp, login: &str, name: &str, role: &str, collectivites: &[&str]) -> String {
+pub(crate) fn cli_user(app: &TestApp, login: &str, name: &str, role: &str, collectivites: &[&str]) -> String {
     let mut args = vec!["users", "create", "--login", login, "--name", name, "--role", role];
     for c in collectivites {
         args.extend(["--collectivite", c]);

@@ -50,7 +50,11 @@ fn tasks(role: Role) -> Vec<Task> {
         out.push(t("Projets en cours", "Reprendre, prévisualiser et sceller les projets enregistrés.", None));
     }
     if role.allows(Permission::Search) {
-        out.push(t("Rechercher un acte", "Par numéro, date, type, collectivité ou mots du texte.", None));
+        out.push(t(
+            "Rechercher un acte",
+            "Par numéro, date, type, collectivité ou mots du texte.",
+            Some("/recherche"),
+        ));
     }
     if role.allows(Permission::Export) {
         out.push(t("Transferts aux archives", "Préparer, envoyer et suivre les versements SEDA.", None));

@@ -6,6 +6,9 @@ mod login;
 mod setup;
 mod users;
 mod verify;
+// Finding, transfers, administration, help (h-webfind).
+mod search;
+mod wording;
 
 use std::sync::Arc;
 
@@ -33,5 +36,7 @@ pub(super) fn routes() -> Vec<(Method, &'static str, Access, MethodRouter<Arc<We
         (M::POST, first_run::PAGE, Access::Public, post(setup::submit)),
         (M::GET, "/admin/comptes", Access::Role(P::ManageTokens), get(users::list)),
         (M::POST, "/admin/comptes", Access::Role(P::ManageTokens), post(users::create)),
+        // Finding, transfers, administration, help.
+        (M::GET, search::PATH, Access::Role(P::Search), get(search::search)),
     ]
 }
