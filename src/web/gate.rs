@@ -123,6 +123,30 @@ pub async fn gate(State(web): State<Arc<Web>>, req: Request, next: Next) -> Resp
             );
         }
         (Access::Role(_), None) => return see_other(&login_redirect(&parts)),
+        // A transfer outside the caller's scope is answered as an unknown one.
+        (Access::Transfer(p), Some(caller)) if caller.allows(p) => {
+            match crate::http::access::transfer_in_scope(&web.acta, &mut parts, caller).await {
+                Ok(_) => {}
+                Err(crate::service::ServiceError::TransferNotFound) => {
+                    return error_page(
+                        &visit,
+                        StatusCode::NOT_FOUND,
+                        "Transfert introuvable",
+                        "Ce transfert n'existe pas, ou votre compte ne permet pas de le consulter.",
+                    );
+                }
+                Err(e) => return internal_error(&visit, &e),
+            }
+        }
+        (Access::Transfer(_), Some(_)) => {
+            return error_page(
+                &visit,
+                StatusCode::FORBIDDEN,
+                "Accès refusé",
+                "Votre rôle ne permet pas d'ouvrir cette page.",
+            );
+        }
+        (Access::Transfer(_), None) => return see_other(&login_redirect(&parts)),
         // Pages about one act or transfer come with their scope checks.
         (other, _) => return internal_error(&visit, &format!("web rule {other:?} is not supported yet")),
     }

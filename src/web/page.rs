@@ -83,6 +83,12 @@ fn menu(role: Role) -> Vec<(&'static str, &'static str)> {
     if role.allows(Permission::Search) {
         out.push(("/recherche", "Rechercher"));
     }
+    if role.allows(Permission::ReadAct) {
+        out.push(("/collectivite", "Espace collectivité"));
+    }
+    if role.allows(Permission::Export) {
+        out.push(("/transferts", "Transferts"));
+    }
     if role.allows(Permission::ManageTokens) {
         out.push(("/admin/comptes", "Comptes"));
     }

@@ -83,3 +83,136 @@ async fn the_search_page_finds_acts_within_the_role_without_personal_data_and_sh
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(page.location(), "/connexion?suite=%2Frecherche%3Fq%3Dx");
 }
+
+#[tokio::test]
+async fn a_collectivite_finds_its_sealed_acts_by_year_and_kind_and_nothing_of_another() {
+    let app = spawn_app().await;
+    let id = sealed_act(&app).await;
+    let draft = app.create(&fixture("arrete-avancement-grade")).await;
+    let draft_id = draft["id"].as_str().unwrap().to_owned();
+
+    let mut lecteur = logged_in(&app, "mairie.aubrecourt", "lecteur", &[AUBRECOURT]).await;
+    let page = lecteur.get("/collectivite").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("<title>Espace collectivité : Commune d&#39;Aubrecourt-en-Artois — acta</title>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(&format!(r#"href="/actes/{id}/pdf""#)), "{}", page.body);
+    assert!(page.body.contains("<caption>Arrêté — 2026 (1)</caption>"), "{}", page.body);
+    assert!(page.body.contains(r#"<th scope="col">Numéro</th>"#) && page.body.contains("2026_ARR_00001"));
+    assert!(page.body.contains(r#"href="/verifier""#));
+    assert!(!page.body.contains(&draft_id), "a draft does not exist for a lecteur");
+    assert!(!page.body.contains("Cœurdevey"), "no personal data for a lecteur: {}", page.body);
+
+    // Another collectivité's space is answered as an unknown one.
+    let page = lecteur.get(&format!("/collectivite?collectivite={MARQUENVAL}")).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.body.contains("Collectivité introuvable"));
+    let mut other = logged_in(&app, "mairie.marquenval", "lecteur", &[MARQUENVAL]).await;
+    let page = other.get("/collectivite").await;
+    assert!(page.body.contains("Aucun acte scellé") && !page.body.contains(&id), "{}", page.body);
+}
+
+/// `body` as a `multipart/form-data` form of `fields` and one file.
+fn multipart(fields: &[(&str, &str)], file: (&str, &str, &[u8])) -> (String, Vec<u8>) {
+    let boundary = "acta-test-boundary-7d2f";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .bytes(),
+        );
+    }
+    let (name, filename, bytes) = file;
+    body.extend(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: application/xml\r\n\r\n")
+            .bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend(format!("\r\n--{boundary}--\r\n").bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn an_archivist_selects_sends_downloads_and_records_the_reply_of_a_transfer_in_the_pages() {
+    let app = spawn_app().await;
+    let id = sealed_act(&app).await;
+    let mut archives = logged_in(&app, "archives", "archiviste", &[AUBRECOURT]).await;
+
+    let page = archives.get("/transferts").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Aucun transfert pour le moment"));
+    // The selection, its acts (without the agent's name), then sending it.
+    let page =
+        archives.get(&format!("/transferts?collectivite={AUBRECOURT}&from=2026-01-01&to=&kinds=ARR")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("Les 1 actes scellés de la sélection") && page.body.contains(&id),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("Cœurdevey"), "{}", page.body);
+    let empty = archives.get(&format!("/transferts?collectivite={AUBRECOURT}&kinds=DEL")).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.body.contains("Aucun acte scellé ne correspond"), "{}", empty.body);
+    let foreign = archives.get(&format!("/transferts?collectivite={MARQUENVAL}")).await;
+    assert!(foreign.body.contains("pas dans votre périmètre"), "{}", foreign.body);
+
+    let csrf = page.csrf();
+    let sent = archives
+        .post(
+            "/transferts",
+            &[
+                ("csrf", &csrf),
+                ("collectivite", AUBRECOURT),
+                ("from", "2026-01-01"),
+                ("to", ""),
+                ("kinds", "ARR"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let at = sent.location().to_owned();
+    let transfer = at.trim_start_matches("/transferts/").split('?').next().unwrap().to_owned();
+    let page = archives.get(&at).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("Envoyé, en attente de réponse") && page.body.contains("2026_ARR_00001"),
+        "{}",
+        page.body
+    );
+    let sip = archives.get(&format!("/transferts/{transfer}/sip")).await;
+    assert_eq!(sip.status, StatusCode::OK);
+    assert_eq!(sip.headers["content-type"], "application/zip");
+
+    // A reply that is not one is named beside the field; then the reply, uploaded as a file.
+    let (content_type, body) =
+        multipart(&[("csrf", &page.csrf())], ("reponse", "x.xml", b"<pas-une-reponse/>"));
+    let refused = archives.post_body(&format!("/transferts/{transfer}/reponse"), &content_type, body).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert!(
+        refused.body.contains(r#"id="reponse-error""#) && refused.body.contains("ni un Acknowledgement"),
+        "{}",
+        refused.body
+    );
+    let xml = crate::transfers::vitam_ok(&transfer, &[&id]);
+    let (content_type, body) =
+        multipart(&[("csrf", &page.csrf())], ("reponse", "reponse.xml", xml.as_bytes()));
+    let replied = archives.post_body(&format!("/transferts/{transfer}/reponse"), &content_type, body).await;
+    assert_eq!(replied.status, StatusCode::SEE_OTHER, "{}", replied.body);
+    let page = archives.get(&format!("/transferts/{transfer}")).await;
+    assert!(page.body.contains("Accepté par les archives"), "{}", page.body);
+
+    // Another collectivité's archivist: the transfer does not exist for it.
+    let mut other = logged_in(&app, "archives.marquenval", "archiviste", &[MARQUENVAL]).await;
+    let page = other.get(&format!("/transferts/{transfer}")).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.body.contains("Transfert introuvable"));
+    assert_eq!(other.get(&format!("/transferts/{transfer}/sip")).await.status, StatusCode::NOT_FOUND);
+    assert!(!other.get("/transferts").await.body.contains(&transfer), "not listed either");
+    // A lecteur may not open transfers at all.
+    let mut lecteur = logged_in(&app, "mairie", "lecteur", &[AUBRECOURT]).await;
+    assert_eq!(lecteur.get(&format!("/transferts/{transfer}")).await.status, StatusCode::FORBIDDEN);
+}

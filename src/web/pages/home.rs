@@ -57,7 +57,11 @@ fn tasks(role: Role) -> Vec<Task> {
         ));
     }
     if role.allows(Permission::Export) {
-        out.push(t("Transferts aux archives", "Préparer, envoyer et suivre les versements SEDA.", None));
+        out.push(t(
+            "Transferts aux archives",
+            "Préparer, envoyer et suivre les versements SEDA.",
+            Some("/transferts"),
+        ));
     }
     if role.allows(Permission::ManageTokens) {
         out.push(t(

@@ -7,7 +7,9 @@ mod setup;
 mod users;
 mod verify;
 // Finding, transfers, administration, help (h-webfind).
+mod collectivite;
 mod search;
+mod transfers;
 mod wording;
 
 use std::sync::Arc;
@@ -38,5 +40,11 @@ pub(super) fn routes() -> Vec<(Method, &'static str, Access, MethodRouter<Arc<We
         (M::POST, "/admin/comptes", Access::Role(P::ManageTokens), post(users::create)),
         // Finding, transfers, administration, help.
         (M::GET, search::PATH, Access::Role(P::Search), get(search::search)),
+        (M::GET, collectivite::PATH, Access::Role(P::ReadAct), get(collectivite::space)),
+        (M::GET, transfers::PATH, Access::Role(P::Export), get(transfers::list)),
+        (M::POST, transfers::PATH, Access::Role(P::Export), post(transfers::create)),
+        (M::GET, "/transferts/{id}", Access::Transfer(P::Export), get(transfers::show)),
+        (M::GET, "/transferts/{id}/sip", Access::Transfer(P::Export), get(transfers::sip)),
+        (M::POST, "/transferts/{id}/reponse", Access::Transfer(P::IngestReplies), post(transfers::reply)),
     ]
 }

@@ -23,6 +23,20 @@ pub fn kind_label(kind: &str) -> String {
     .to_owned()
 }
 
+/// A register series (`ARR`, `DEL`…) as people say it, in the plural.
+pub fn series_label(series: &str) -> String {
+    match series {
+        "ARR" => "Arrêtés",
+        "DEL" => "Délibérations",
+        "CONV" => "Convocations",
+        "PV" => "Procès-verbaux",
+        "LD" => "Listes des délibérations",
+        "DEC" => "Décisions",
+        other => return other.to_owned(),
+    }
+    .to_owned()
+}
+
 /// `draft` / `sealed` as people say it.
 pub fn status_label(status: &str) -> &'static str {
     match status {
