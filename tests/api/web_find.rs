@@ -216,3 +216,85 @@ async fn an_archivist_selects_sends_downloads_and_records_the_reply_of_a_transfe
     let mut lecteur = logged_in(&app, "mairie", "lecteur", &[AUBRECOURT]).await;
     assert_eq!(lecteur.get(&format!("/transferts/{transfer}")).await.status, StatusCode::FORBIDDEN);
 }
+
+/// The text between `start` and the next `end` in `body`.
+fn between<'a>(body: &'a str, start: &str, end: &str) -> &'a str {
+    let at = body.find(start).unwrap_or_else(|| panic!("no {start:?} in {body}")) + start.len();
+    &body[at..at + body[at..].find(end).unwrap()]
+}
+
+#[tokio::test]
+async fn an_administrator_creates_and_revokes_tokens_manages_accounts_and_reads_the_journal_in_the_pages() {
+    let app = spawn_app().await;
+    let mut admin = logged_in(&app, "admin", "admin", &[]).await;
+
+    // A token, shown once, that works on the API until revoked.
+    let page = admin.get("/admin/jetons").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let refused = admin
+        .post(
+            "/admin/jetons",
+            &[("csrf", &page.csrf()), ("role", "lecteur"), ("collectivites", ""), ("jours", "30")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("exactement une collectivité"), "{}", refused.body);
+    let created = admin
+        .post(
+            "/admin/jetons",
+            &[("csrf", &page.csrf()), ("role", "lecteur"), ("collectivites", AUBRECOURT), ("jours", "30")],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    let token = between(&created.body, r#"<code class="secret__value" id="secret-value">"#, "<").to_owned();
+    assert!(token.starts_with("acta_"), "{token}");
+    let api = crate::helpers::client_with(&token);
+    let search = || api.get(app.url("/api/v1/search")).send();
+    assert_eq!(search().await.unwrap().status(), StatusCode::OK);
+    let listed = admin.get("/admin/jetons").await;
+    assert!(!listed.body.contains(&token), "the secret is never shown again");
+    let id = token.split('_').nth(1).unwrap();
+    let revoked = admin.post(&format!("/admin/jetons/{id}/revoquer"), &[("csrf", &listed.csrf())]).await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER, "{}", revoked.body);
+    assert_eq!(search().await.unwrap().status(), StatusCode::UNAUTHORIZED, "refused from now on");
+
+    // An account disabled, then given a new password shown once.
+    let password = cli_user(&app, "paul", "Paul Durand", "gestionnaire", &[]);
+    let page = admin.get("/admin/comptes").await;
+    assert!(!page.body.contains(r#"action="/admin/comptes/admin/etat""#), "no disabling oneself");
+    let done =
+        admin.post("/admin/comptes/paul/etat", &[("csrf", &page.csrf()), ("action", "desactiver")]).await;
+    assert_eq!((done.status, done.location()), (StatusCode::SEE_OTHER, "/admin/comptes?desactive=paul"));
+    let mut paul = Visitor::new(&app.base);
+    assert_eq!(paul.login("paul", &password).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    admin.post("/admin/comptes/paul/etat", &[("csrf", &page.csrf()), ("action", "activer")]).await;
+    let reset = admin.post("/admin/comptes/paul/mot-de-passe", &[("csrf", &page.csrf())]).await;
+    assert_eq!(reset.status, StatusCode::OK, "{}", reset.body);
+    let new_password =
+        between(&reset.body, r#"<code class="secret__value" id="secret-value">"#, "<").to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await; // the account cache's life
+    assert_eq!(paul.login("paul", &new_password).await.status, StatusCode::SEE_OTHER);
+    // Without the form's token, nothing happens.
+    let forged = admin.post("/admin/comptes/paul/etat", &[("action", "desactiver")]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+
+    // The journal shows who did what, filtered.
+    let page = admin.get("/admin/journal?utilisateur=admin&action=token.").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("<code>token.create</code>") && page.body.contains("<code>token.revoke</code>"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("<code>user.disable</code>"), "filtered by action");
+    let page = admin.get("/admin/journal?action=user.").await;
+    for action in ["user.disable", "user.enable", "user.reset", "user.login"] {
+        assert!(page.body.contains(&format!("<code>{action}</code>")), "{action}: {}", page.body);
+    }
+    let page = admin.get("/admin/journal?du=2026-02-30").await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.body.contains(r#"id="du-error""#));
+    // Only administrators.
+    assert_eq!(paul.get("/admin/journal").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(paul.get("/admin/jetons").await.status, StatusCode::FORBIDDEN);
+}

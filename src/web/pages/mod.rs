@@ -7,6 +7,7 @@ mod setup;
 mod users;
 mod verify;
 // Finding, transfers, administration, help (h-webfind).
+mod admin;
 mod collectivite;
 mod search;
 mod transfers;
@@ -46,5 +47,11 @@ pub(super) fn routes() -> Vec<(Method, &'static str, Access, MethodRouter<Arc<We
         (M::GET, "/transferts/{id}", Access::Transfer(P::Export), get(transfers::show)),
         (M::GET, "/transferts/{id}/sip", Access::Transfer(P::Export), get(transfers::sip)),
         (M::POST, "/transferts/{id}/reponse", Access::Transfer(P::IngestReplies), post(transfers::reply)),
+        (M::POST, "/admin/comptes/{login}/etat", Access::Role(P::ManageTokens), post(users::set_state)),
+        (M::POST, "/admin/comptes/{login}/mot-de-passe", Access::Role(P::ManageTokens), post(users::reset)),
+        (M::GET, admin::TOKENS, Access::Role(P::ManageTokens), get(admin::tokens)),
+        (M::POST, admin::TOKENS, Access::Role(P::ManageTokens), post(admin::create_token)),
+        (M::POST, "/admin/jetons/{token}/revoquer", Access::Role(P::ManageTokens), post(admin::revoke_token)),
+        (M::GET, admin::JOURNAL, Access::Role(P::ReadAudit), get(admin::journal)),
     ]
 }
