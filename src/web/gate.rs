@@ -99,6 +99,9 @@ pub async fn gate(State(web): State<Arc<Web>>, req: Request, next: Next) -> Resp
     visit.csrf_token = web.csrf.token(&binding);
 
     let path = parts.extensions.get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_default();
+    if path == super::pages::errors::CATCH_ALL {
+        return super::pages::errors::unknown(&visit, parts.uri.path()).await;
+    }
     let access = match web.rules.lookup(&parts.method, &path) {
         Ok(a) => a,
         Err(ApiError::MethodNotAllowed) => {

@@ -298,3 +298,45 @@ async fn an_administrator_creates_and_revokes_tokens_manages_accounts_and_reads_
     assert_eq!(paul.get("/admin/journal").await.status, StatusCode::FORBIDDEN);
     assert_eq!(paul.get("/admin/jetons").await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_unknown_address_is_a_french_page_and_an_unknown_api_route_stays_json() {
+    let app = spawn_app().await;
+    let mut visitor = Visitor::new(&app.base);
+    let page = visitor.get("/actes-perdus/<script>").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.body.contains("<title>Page introuvable — acta</title>"), "{}", page.body);
+    assert!(page.headers["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
+    let mut admin = logged_in(&app, "admin", "admin", &[]).await;
+    let page = admin.get("/admin/nulle-part").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.body.contains("Menu principal"), "the menu of the person logged in");
+
+    for method in [reqwest::Method::GET, reqwest::Method::POST, reqwest::Method::DELETE] {
+        let r = reqwest::Client::new()
+            .request(method.clone(), app.url("/api/v1/nulle-part"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{method}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["code"], "route_not_found", "{method}: {body}");
+    }
+    let form = visitor.post("/nulle-part", &[("x", "y")]).await;
+    assert_eq!(form.status, StatusCode::NOT_FOUND, "no CSRF check before the not-found page");
+
+    // The statement and the help are public, linked from every page.
+    for (path, title) in [("/accessibilite", "Déclaration d&#39;accessibilité"), ("/aide", "Aide")] {
+        let page = visitor.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(page.body.contains(&format!("<title>{title} — acta</title>")), "{}", page.body);
+        assert!(page.body.contains(r#"<a href="/accessibilite">Accessibilité : partiellement conforme</a>"#));
+    }
+    assert!(
+        visitor
+            .get("/accessibilite")
+            .await
+            .body
+            .contains("partiellement conforme</strong> avec le référentiel général")
+    );
+}

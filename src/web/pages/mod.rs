@@ -9,6 +9,8 @@ mod verify;
 // Finding, transfers, administration, help (h-webfind).
 mod admin;
 mod collectivite;
+pub(super) mod errors;
+mod info;
 mod search;
 mod transfers;
 mod wording;
@@ -53,5 +55,9 @@ pub(super) fn routes() -> Vec<(Method, &'static str, Access, MethodRouter<Arc<We
         (M::POST, admin::TOKENS, Access::Role(P::ManageTokens), post(admin::create_token)),
         (M::POST, "/admin/jetons/{token}/revoquer", Access::Role(P::ManageTokens), post(admin::revoke_token)),
         (M::GET, admin::JOURNAL, Access::Role(P::ReadAudit), get(admin::journal)),
+        (M::GET, info::ACCESSIBILITY, Access::Public, get(info::accessibility)),
+        (M::GET, info::HELP, Access::Public, get(info::help)),
+        // Last: every other address (the gate answers « Page introuvable »).
+        (M::GET, errors::CATCH_ALL, Access::Public, axum::routing::any(errors::fallback)),
     ]
 }
