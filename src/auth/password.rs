@@ -135,6 +135,14 @@ impl PasswordHash {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_generated_password_meets_the_policy() {
+        let p = super::Password::generate();
+        assert_eq!(p.expose().len(), 29);
+        assert!(p.check_policy("marie").is_ok());
+        assert!(super::Password::generate() != p);
+    }
+
     use super::*;
 
     #[test]

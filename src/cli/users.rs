@@ -149,16 +149,3 @@ async fn record(audit: &AuditLog, action: &str, login: &Login) -> Result<(), Cli
     let entry = AuditEntry { target: Some(login.to_string()), ..AuditEntry::new("cli", Role::Admin, action) };
     audit.record(&entry).await.map_err(CliError::Auth)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_generated_password_meets_the_policy() {
-        let p = generate();
-        assert_eq!(p.expose().len(), 29);
-        assert!(p.check_policy("marie").is_ok());
-        assert_ne!(generate(), p);
-    }
-}

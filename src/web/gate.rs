@@ -126,28 +126,10 @@ pub async fn gate(State(web): State<Arc<Web>>, req: Request, next: Next) -> Resp
             );
         }
         (Access::Role(_), None) => return see_other(&login_redirect(&parts)),
-        // A transfer outside the caller's scope is answered as an unknown one.
-        (Access::Transfer(p), Some(caller)) if caller.allows(p) => {
-            match crate::http::access::transfer_in_scope(&web.acta, &mut parts, caller).await {
-                Ok(_) => {}
-                Err(crate::service::ServiceError::TransferNotFound) => {
-                    return error_page(
-                        &visit,
-                        StatusCode::NOT_FOUND,
-                        "Transfert introuvable",
-                        "Ce transfert n'existe pas, ou votre compte ne permet pas de le consulter.",
-                    );
-                }
-                Err(e) => return internal_error(&visit, &e),
+        (Access::Transfer(p), Some(caller)) => {
+            if let Err(refused) = transfer_rule(&web, &visit, p, caller, &mut parts).await {
+                return refused;
             }
-        }
-        (Access::Transfer(_), Some(_)) => {
-            return error_page(
-                &visit,
-                StatusCode::FORBIDDEN,
-                "Accès refusé",
-                "Votre rôle ne permet pas d'ouvrir cette page.",
-            );
         }
         (Access::Transfer(_), None) => return see_other(&login_redirect(&parts)),
         // Pages about one act or transfer come with their scope checks.
@@ -184,6 +166,36 @@ pub async fn gate(State(web): State<Arc<Web>>, req: Request, next: Next) -> Resp
         resp.headers_mut().append(header::SET_COOKIE, cookie);
     }
     resp
+}
+
+/// `Access::Transfer(p)`: the role grants `p`, and the transfer `{id}` is of
+/// a collectivité in the caller's scope (the API's check); one outside is
+/// answered exactly as an unknown one.
+async fn transfer_rule(
+    web: &Web,
+    visit: &Visit,
+    p: crate::auth::Permission,
+    caller: &Caller,
+    parts: &mut Parts,
+) -> Result<(), Response> {
+    if !caller.allows(p) {
+        return Err(error_page(
+            visit,
+            StatusCode::FORBIDDEN,
+            "Accès refusé",
+            "Votre rôle ne permet pas d'ouvrir cette page.",
+        ));
+    }
+    match crate::http::access::transfer_in_scope(&web.acta, parts, caller).await {
+        Ok(_) => Ok(()),
+        Err(crate::service::ServiceError::TransferNotFound) => Err(error_page(
+            visit,
+            StatusCode::NOT_FOUND,
+            "Transfert introuvable",
+            "Ce transfert n'existe pas, ou votre compte ne permet pas de le consulter.",
+        )),
+        Err(e) => Err(internal_error(visit, &e)),
+    }
 }
 
 /// Whether a cookie value has the shape of a [`random_token`].

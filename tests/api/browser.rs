@@ -78,7 +78,7 @@ pub(crate) async fn browser(profile: &std::path::Path) -> (Process, Client) {
             "binary": "/usr/bin/chromium",
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                      "--disable-component-update", "--disable-sync", "--no-first-run",
-                     "--window-size=1280,900", format!("--user-data-dir={}", profile.display())]
+                     "--window-size=1280,900", "--hide-scrollbars", "--lang=fr-FR", format!("--user-data-dir={}", profile.display())]
         }
     });
     let Value::Object(caps) = caps else { unreachable!() };
@@ -231,7 +231,7 @@ async fn accounts_and_sessions(c: &Client, base: &str, admin_session: &str) {
     type_in(c, "nom", "Paul Durand").await;
     c.find(Locator::Id("role")).await.unwrap().select_by_value("gestionnaire").await.unwrap();
     type_in(c, "mot_de_passe", "les arrêtés de carrière").await;
-    submit(c, "main form").await;
+    submit(c, "form[action='/admin/comptes']").await; // the rows have their own forms
     assert_eq!(path(c).await, "/admin/comptes?cree=paul.durand");
     check_page(c, "Comptes — acta").await;
     assert!(text(c, "table").await.contains("Paul Durand"));

@@ -6,7 +6,7 @@
 //! page at the act's address; the administration pages, the help and the
 //! accessibility statement.
 //!
-//! With `ACTA_SCREENSHOTS=1`, every page visited is also photographed, whole,
+//! With `UI_SCREENSHOTS=1`, every page visited is also photographed, whole,
 //! at 1280 and 375 pixels wide, into `docs/ui/` (`scripts/screenshots.sh`).
 
 use fantoccini::{Client, Locator};
@@ -18,10 +18,10 @@ use crate::helpers::{acta_ok, fixture, repo_path};
 const AUBRECOURT: &str = "216295105";
 const MARQUENVAL: &str = "216296202";
 
-/// With `ACTA_SCREENSHOTS` set, the whole page at 1280 and 375 pixels wide,
+/// With `UI_SCREENSHOTS` set, the whole page at 1280 and 375 pixels wide,
 /// as `docs/ui/<name>-<width>.png`.
 pub(crate) async fn shoot(c: &Client, name: &str) {
-    if std::env::var_os("ACTA_SCREENSHOTS").is_none() {
+    if std::env::var_os("UI_SCREENSHOTS").is_none() {
         return;
     }
     let dir = repo_path("docs/ui");
@@ -31,6 +31,16 @@ pub(crate) async fn shoot(c: &Client, name: &str) {
         let height = c.execute("return document.documentElement.scrollHeight;", vec![]).await.unwrap();
         let height = u32::try_from(height.as_u64().unwrap_or(900)).unwrap_or(900).clamp(600, 8000);
         c.set_window_size(width, height).await.unwrap();
+        let wide = c
+            .execute(
+                "const w = document.documentElement.clientWidth; return [...document.querySelectorAll('body *')]
+                   .filter(e => e.getBoundingClientRect().right > w + 1 && !e.closest('.table'))
+                   .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + '/' + w).slice(0, 5);",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(wide, serde_json::json!([]), "{name} at {width} px is wider than the screen");
         let png = c.screenshot().await.unwrap();
         std::fs::write(dir.join(format!("{name}-{width}.png")), png).unwrap();
     }
@@ -44,7 +54,13 @@ async fn visit(c: &Client, title: &str, name: &str) {
 }
 
 /// An account made on the command line; its generated password.
-fn account(data: &std::path::Path, login: &str, name: &str, role: &str, collectivite: Option<&str>) -> String {
+fn account(
+    data: &std::path::Path,
+    login: &str,
+    name: &str,
+    role: &str,
+    collectivite: Option<&str>,
+) -> String {
     let mut args = vec!["users", "create", "--login", login, "--name", name, "--role", role];
     if let Some(c) = collectivite {
         args.extend(["--collectivite", c]);
@@ -72,7 +88,8 @@ async fn an_archivist_finds_a_sealed_act_without_the_agents_name_and_another_col
     visit(&c, "Accueil — acta", "accueil-administrateur").await;
 
     // A sealed career act of Aubrecourt, made through the API.
-    let token = acta_ok(data.path(), &["tokens", "create", "--role", "admin"]).lines().last().unwrap().to_owned();
+    let token =
+        acta_ok(data.path(), &["tokens", "create", "--role", "admin"]).lines().last().unwrap().to_owned();
     let api = crate::helpers::client_with(&token);
     let act: Value = api
         .post(format!("{base}/api/v1/acts"))
@@ -90,10 +107,20 @@ async fn an_archivist_finds_a_sealed_act_without_the_agents_name_and_another_col
     let number = sealed["number"].as_str().unwrap().to_owned();
 
     let archives = account(data.path(), "archives", "Service des archives", "archiviste", None);
-    let marquenval = account(data.path(), "mairie.marquenval", "Mairie de Marquenval", "lecteur", Some(MARQUENVAL));
-    let aubrecourt = account(data.path(), "mairie.aubrecourt", "Mairie d'Aubrecourt", "lecteur", Some(AUBRECOURT));
+    let marquenval =
+        account(data.path(), "mairie.marquenval", "Mairie de Marquenval", "lecteur", Some(MARQUENVAL));
+    let aubrecourt =
+        account(data.path(), "mairie.aubrecourt", "Mairie d'Aubrecourt", "lecteur", Some(AUBRECOURT));
 
-    // The administrator's pages.
+    administration(&c, &base).await;
+    archivist(&c, &base, &archives, &id, &number).await;
+    collectivites(&c, &base, (&marquenval, &aubrecourt), &id, &number).await;
+    c.close().await.unwrap();
+}
+
+/// The administrator's pages: accounts, a token made (shown once), the journal.
+async fn administration(c: &Client, base: &str) {
+    let c = c.clone();
     c.goto(&format!("{base}/admin/comptes")).await.unwrap();
     visit(&c, "Comptes — acta", "comptes").await;
     c.goto(&format!("{base}/admin/jetons")).await.unwrap();
@@ -107,9 +134,13 @@ async fn an_archivist_finds_a_sealed_act_without_the_agents_name_and_another_col
     visit(&c, "Journal d'audit — acta", "journal").await;
     assert!(text(&c, "main table").await.contains("token.create"));
     logout(&c).await;
+}
 
-    // The archivist finds the act by what it is about, never by the agent.
-    login(&c, &base, "archives", &archives).await;
+/// The archivist finds the act by what it is about, never by the agent, and
+/// sends it to the archives.
+async fn archivist(c: &Client, base: &str, archives: &str, id: &str, number: &str) {
+    let c = c.clone();
+    login(&c, base, "archives", archives).await;
     assert_eq!(path(&c).await, "/accueil");
     visit(&c, "Accueil — acta", "accueil-archiviste").await;
     c.find(Locator::Css("nav a[href='/recherche']")).await.unwrap().click().await.unwrap();
@@ -118,14 +149,19 @@ async fn an_archivist_finds_a_sealed_act_without_the_agents_name_and_another_col
     submit(&c, "#recherche").await;
     visit(&c, "Rechercher un acte — acta", "recherche-resultats").await;
     let main = text(&c, "main").await;
-    assert!(main.contains("1 acte trouvé") && main.contains(&number), "{main}");
+    assert!(main.contains("1 acte trouvé") && main.contains(number), "{main}");
     for personal in ["Cœurdevey", "Léonie", "A-00417"] {
         assert!(!main.contains(personal), "an archivist never sees « {personal} »: {main}");
     }
     let link = c.find(Locator::Css(".hit__title a")).await.unwrap();
     assert_eq!(link.attr("href").await.unwrap().as_deref(), Some(format!("/actes/{id}").as_str()));
     // A facet narrows, without script: the Aubrecourt checkbox, then « Appliquer ».
-    c.find(Locator::Css(&format!("input[name=collectivite][value='{AUBRECOURT}']"))).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css(&format!("input[name=collectivite][value='{AUBRECOURT}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     submit(&c, ".search-filters").await;
     check_page(&c, "Rechercher un acte — acta").await;
     assert!(path(&c).await.contains(&format!("collectivite={AUBRECOURT}")));
@@ -137,18 +173,28 @@ async fn an_archivist_finds_a_sealed_act_without_the_agents_name_and_another_col
     c.find(Locator::Id("collectivite")).await.unwrap().select_by_value(AUBRECOURT).await.unwrap();
     submit(&c, "main form").await;
     visit(&c, "Transferts aux archives — acta", "transfert-selection").await;
-    assert!(text(&c, "main").await.contains(&number));
+    assert!(text(&c, "main").await.contains(number));
     submit(&c, "form[action='/transferts'][method=post]").await;
     visit(&c, "Transfert du", "transfert").await;
     assert!(text(&c, "#etat").await.contains("Envoyé, en attente de réponse"));
     logout(&c).await;
+}
 
-    // A lecteur of another collectivité: the act's address is not found.
-    login(&c, &base, "mairie.marquenval", &marquenval).await;
+/// A lecteur of another collectivité gets the not-found page at the act's
+/// address; the act's own collectivité finds it in its space.
+async fn collectivites(
+    c: &Client,
+    base: &str,
+    (marquenval, aubrecourt): (&str, &str),
+    id: &str,
+    number: &str,
+) {
+    let c = c.clone();
+    login(&c, base, "mairie.marquenval", marquenval).await;
     c.goto(&format!("{base}/actes/{id}")).await.unwrap();
     check_page(&c, "introuvable").await;
     let main = text(&c, "main").await;
-    assert!(!main.contains(&number) && !main.contains("échelon"), "nothing of the act: {main}");
+    assert!(!main.contains(number) && !main.contains("échelon"), "nothing of the act: {main}");
     c.goto(&format!("{base}/recherche?q=avancement")).await.unwrap();
     check_page(&c, "Rechercher un acte — acta").await;
     assert!(text(&c, "main").await.contains("Aucun acte trouvé"));
@@ -157,11 +203,11 @@ async fn an_archivist_finds_a_sealed_act_without_the_agents_name_and_another_col
     logout(&c).await;
 
     // Its own collectivité finds it in its space.
-    login(&c, &base, "mairie.aubrecourt", &aubrecourt).await;
+    login(&c, base, "mairie.aubrecourt", aubrecourt).await;
     c.find(Locator::Css("nav a[href='/collectivite']")).await.unwrap().click().await.unwrap();
     visit(&c, "Espace collectivité : Commune d'Aubrecourt-en-Artois — acta", "espace-collectivite").await;
     let row = text(&c, "main table").await;
-    assert!(row.contains(&number) && row.contains("Télécharger le PDF"), "{row}");
+    assert!(row.contains(number) && row.contains("Télécharger le PDF"), "{row}");
     c.goto(&format!("{base}/aide")).await.unwrap();
     visit(&c, "Aide — acta", "aide").await;
     assert!(text(&c, ".notice").await.contains("Consulter les actes de sa collectivité"));
@@ -170,5 +216,4 @@ async fn an_archivist_finds_a_sealed_act_without_the_agents_name_and_another_col
     logout(&c).await;
     c.goto(&format!("{base}/verifier")).await.unwrap();
     visit(&c, "Vérifier un document — acta", "verifier").await;
-    c.close().await.unwrap();
 }

@@ -21,6 +21,7 @@ use serde::Deserialize;
 use super::wording::{day_label, kind_label};
 use crate::domain::Siren;
 use crate::search::{Collectivites, MAX_LIMIT, SearchRequest};
+use crate::service::ServiceError;
 use crate::web::Web;
 use crate::web::gate::Visit;
 use crate::web::page::{Layout, error_page, internal_error, render, see_other};
@@ -96,53 +97,29 @@ pub async fn space(
 ) -> Response {
     let Some(caller) = visit.caller.clone() else { return see_other("/connexion") };
     let acta = &web.acta;
-    let served: Vec<(Siren, String)> = match caller.collectivites() {
-        Collectivites::All => acta.collectivites().iter().map(|p| (p.siren.clone(), p.nom.clone())).collect(),
-        Collectivites::Only(set) => set
-            .iter()
-            .map(|s| {
-                (s.clone(), acta.collectivites().get(s).map_or_else(|| s.to_string(), |p| p.nom.clone()))
-            })
-            .collect(),
+    let served = served(&web, &caller);
+    let wanted_siren = wanted.collectivite.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let chosen = match wanted_siren {
+        Some(s) => served.iter().find(|(siren, _)| siren.as_str() == s),
+        None => served.first(),
     };
-    let not_found = || {
-        error_page(
+    let Some((siren, name)) = chosen.cloned() else {
+        return error_page(
             &visit,
             StatusCode::NOT_FOUND,
             "Collectivité introuvable",
             "Cette collectivité n'existe pas, ou votre compte ne permet pas de consulter ses actes.",
-        )
+        );
     };
-    let chosen = match wanted.collectivite.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => match served.iter().find(|(siren, _)| siren.as_str() == s) {
-            Some(c) => c.clone(),
-            None => return not_found(),
-        },
-        None => match served.first() {
-            Some(c) => c.clone(),
-            None => return not_found(),
-        },
-    };
-    let (siren, name) = chosen;
     let search = |params: Vec<(&str, String)>| {
         let mut all = vec![("collectivite", siren.to_string()), ("status", "sealed".into())];
         all.extend(params);
         SearchRequest::from_params(all.iter().map(|(k, v)| (*k, v.as_str())))
     };
-    // First the years (the year facet of every sealed act of the collectivité).
-    let Ok(overview) = search(vec![("limit", "1".into())]) else {
-        return internal_error(&visit, &"the overview request is refused");
-    };
-    let overview = match acta.search(overview, caller.scope()).await {
-        Ok(r) => r,
+    let years = match years_of(&web, &caller, &siren).await {
+        Ok(y) => y,
         Err(e) => return internal_error(&visit, &e),
     };
-    let mut years: Vec<(String, u64)> = overview
-        .facets
-        .get("year")
-        .map(|v| v.iter().map(|f| (f.value.clone(), f.count)).collect())
-        .unwrap_or_default();
-    years.sort_by(|a, b| b.0.cmp(&a.0));
     let year = match wanted.annee.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(y) if years.iter().any(|(v, _)| v == y) => Some(y.to_owned()),
         Some(_) => return not_found_year(&visit),
@@ -210,6 +187,37 @@ pub async fn space(
         page.next = (page_number < pages).then(|| address(y, page_number + 1));
     }
     render(StatusCode::OK, &page)
+}
+
+/// The collectivités the caller acts for: SIREN and name.
+fn served(web: &Web, caller: &crate::auth::Caller) -> Vec<(Siren, String)> {
+    let profiles = web.acta.collectivites();
+    match caller.collectivites() {
+        Collectivites::All => profiles.iter().map(|p| (p.siren.clone(), p.nom.clone())).collect(),
+        Collectivites::Only(set) => set
+            .iter()
+            .map(|s| (s.clone(), profiles.get(s).map_or_else(|| s.to_string(), |p| p.nom.clone())))
+            .collect(),
+    }
+}
+
+/// The years of the collectivité's sealed acts, with their counts, most
+/// recent first (the year facet of a search for all of them).
+async fn years_of(
+    web: &Web,
+    caller: &crate::auth::Caller,
+    siren: &Siren,
+) -> Result<Vec<(String, u64)>, ServiceError> {
+    let pairs = [("collectivite", siren.as_str()), ("status", "sealed"), ("limit", "1")];
+    let request = SearchRequest::from_params(pairs).map_err(ServiceError::from)?;
+    let overview = web.acta.search(request, caller.scope()).await?;
+    let mut years: Vec<(String, u64)> = overview
+        .facets
+        .get("year")
+        .map(|v| v.iter().map(|f| (f.value.clone(), f.count)).collect())
+        .unwrap_or_default();
+    years.sort_by(|a, b| b.0.cmp(&a.0));
+    Ok(years)
 }
 
 fn not_found_year(visit: &Visit) -> Response {

@@ -226,6 +226,9 @@ pub async fn search(
     render(status, &page)
 }
 
+/// What people read for a facet's value.
+type Labeller<'a> = Box<dyn Fn(&str) -> String + 'a>;
+
 /// The facets, hits and pages of `results`.
 fn fill(web: &Web, page: &mut SearchPage, params: &[(String, String)], results: &Results, drafts: bool) {
     let acta = &web.acta;
@@ -237,7 +240,7 @@ fn fill(web: &Web, page: &mut SearchPage, params: &[(String, String)], results: 
             .collect()
     };
     let counted = |name: &str| results.facets.get(name).cloned().unwrap_or_default();
-    let groups: [(&'static str, &'static str, &'static str, Box<dyn Fn(&str) -> String>); 5] = [
+    let groups: [(&'static str, &'static str, &'static str, Labeller<'_>); 5] = [
         ("collectivite", "Collectivité", "checkbox", Box::new(|v| collectivite_name(acta, v))),
         ("kind", "Nature de l'acte", "checkbox", Box::new(kind_label)),
         ("template", "Type d'acte", "checkbox", Box::new(|v| template_label(acta, v))),

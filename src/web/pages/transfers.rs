@@ -91,7 +91,7 @@ impl Selection {
             }
             let d = parse_day(v);
             if d.is_none() {
-                form.error(id, format!("La date {what} doit être un jour existant, au format 2026-03-01"));
+                form.error(id, format!("La date {what} doit être un jour existant, par exemple 2026-03-01"));
             }
             d
         };
