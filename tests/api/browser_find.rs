@@ -68,6 +68,19 @@ fn account(
     acta_ok(data, &args).lines().last().unwrap().trim().to_owned()
 }
 
+/// Wait until the address contains `part` (a page loaded after a key press).
+async fn wait_for_path(c: &Client, part: &str) {
+    let start = std::time::Instant::now();
+    while !path(c).await.contains(part) {
+        assert!(start.elapsed() < std::time::Duration::from_secs(20), "no page with {part} in its address");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let ready = "return document.readyState === 'complete';";
+    while c.execute(ready, vec![]).await.unwrap() != Value::Bool(true) {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 async fn logout(c: &Client) {
     submit(c, ".site-header form").await;
 }
@@ -155,6 +168,22 @@ async fn archivist(c: &Client, base: &str, archives: &str, id: &str, number: &st
     }
     let link = c.find(Locator::Css(".hit__title a")).await.unwrap();
     assert_eq!(link.attr("href").await.unwrap().as_deref(), Some(format!("/actes/{id}").as_str()));
+    // With the keyboard only: Enter in the box searches, Space ticks a facet,
+    // Enter on « Appliquer les filtres » applies it.
+    c.goto(&format!("{base}/recherche")).await.unwrap();
+    c.find(Locator::Id("q")).await.unwrap().send_keys("échelon\u{E007}").await.unwrap();
+    wait_for_path(&c, "q=%C3%A9chelon").await;
+    assert!(text(&c, "main").await.contains("1 acte trouvé"));
+    c.find(Locator::Css("input[name=kind][value=arrete]")).await.unwrap().send_keys(" ").await.unwrap();
+    c.find(Locator::Css(".search-filters button[type=submit]"))
+        .await
+        .unwrap()
+        .send_keys("\u{E007}")
+        .await
+        .unwrap();
+    wait_for_path(&c, "kind=arrete").await;
+    check_page(&c, "Rechercher un acte — acta").await;
+    assert!(text(&c, "main").await.contains("1 acte trouvé"));
     // A facet narrows, without script: the Aubrecourt checkbox, then « Appliquer ».
     c.find(Locator::Css(&format!("input[name=collectivite][value='{AUBRECOURT}']")))
         .await
