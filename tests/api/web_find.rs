@@ -157,6 +157,14 @@ async fn an_archivist_selects_sends_downloads_and_records_the_reply_of_a_transfe
     let empty = archives.get(&format!("/transferts?collectivite={AUBRECOURT}&kinds=DEL")).await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(empty.body.contains("Aucun acte scellé ne correspond"), "{}", empty.body);
+    let mixed =
+        archives.get(&format!("/transferts?collectivite={AUBRECOURT}&seance=2026-03-12&kinds=ARR")).await;
+    assert_eq!(mixed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        mixed.body.contains(r#"id="seance-error""#) && mixed.body.contains("pas les deux"),
+        "{}",
+        mixed.body
+    );
     let foreign = archives.get(&format!("/transferts?collectivite={MARQUENVAL}")).await;
     assert!(foreign.body.contains("pas dans votre périmètre"), "{}", foreign.body);
 

@@ -49,6 +49,8 @@ pub struct Selection {
     pub to: String,
     /// Series chosen.
     pub kinds: BTreeSet<String>,
+    /// Or a séance: its day.
+    pub seance: String,
 }
 
 impl Selection {
@@ -60,6 +62,7 @@ impl Selection {
                 "collectivite" => s.collectivite = v,
                 "from" => s.from = v,
                 "to" => s.to = v,
+                "seance" => s.seance = v,
                 "kinds" if !v.is_empty() => {
                     s.kinds.insert(v);
                 }
@@ -102,12 +105,19 @@ impl Selection {
         {
             form.error("to", "La date de fin précède la date de début");
         }
+        let seance = day(form, "seance", &self.seance, "de la séance");
+        if seance.is_some() && (from.is_some() || to.is_some() || !self.kinds.is_empty()) {
+            form.error(
+                "seance",
+                "Choisissez soit une séance, soit des dates et des natures d'actes, pas les deux",
+            );
+        }
         let spec = TransferSpec {
             collectivite: collectivite?,
             from,
             to,
             kinds: self.kinds.iter().cloned().collect(),
-            seance: None,
+            seance: seance.map(|d| d.to_string()),
             acts: Vec::new(),
             profile: None,
             comment: None,
