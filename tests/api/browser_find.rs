@@ -31,6 +31,7 @@ pub(crate) async fn shoot(c: &Client, name: &str) {
         let height = c.execute("return document.documentElement.scrollHeight;", vec![]).await.unwrap();
         let height = u32::try_from(height.as_u64().unwrap_or(900)).unwrap_or(900).clamp(600, 8000);
         c.set_window_size(width, height).await.unwrap();
+        c.execute("window.scrollTo(0, 0);", vec![]).await.unwrap();
         let wide = c
             .execute(
                 "const w = document.documentElement.clientWidth; return [...document.querySelectorAll('body *')]

@@ -148,11 +148,7 @@ async fn an_archivist_selects_sends_downloads_and_records_the_reply_of_a_transfe
     let page =
         archives.get(&format!("/transferts?collectivite={AUBRECOURT}&from=2026-01-01&to=&kinds=ARR")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(
-        page.body.contains("Les 1 actes scellés de la sélection") && page.body.contains(&id),
-        "{}",
-        page.body
-    );
+    assert!(page.body.contains("L'acte scellé de la sélection") && page.body.contains(&id), "{}", page.body);
     assert!(!page.body.contains("Cœurdevey"), "{}", page.body);
     let empty = archives.get(&format!("/transferts?collectivite={AUBRECOURT}&kinds=DEL")).await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
