@@ -216,6 +216,15 @@ async fn an_archivist_selects_sends_downloads_and_records_the_reply_of_a_transfe
     assert!(page.body.contains("Transfert introuvable"));
     assert_eq!(other.get(&format!("/transferts/{transfer}/sip")).await.status, StatusCode::NOT_FOUND);
     assert!(!other.get("/transferts").await.body.contains(&transfer), "not listed either");
+    // Both actions are in the audit trail, with the archivist.
+    let mut admin = logged_in(&app, "admin", "admin", &[]).await;
+    let journal = admin.get("/admin/journal?utilisateur=archives&action=transfer.").await;
+    assert!(
+        journal.body.contains("<code>transfer.create</code>")
+            && journal.body.contains("<code>transfer.reply</code>"),
+        "{}",
+        journal.body
+    );
     // A lecteur may not open transfers at all.
     let mut lecteur = logged_in(&app, "mairie", "lecteur", &[AUBRECOURT]).await;
     assert_eq!(lecteur.get(&format!("/transferts/{transfer}")).await.status, StatusCode::FORBIDDEN);
