@@ -15,7 +15,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::setup::capitalise;
-use super::wording::{collectivite_name, parse_day};
+use super::wording::{collectivite_name, moment_label as when, parse_day};
 use crate::auth::{AuditQuery, AuthError, Role, TokenId, TokenRequest, Tokens};
 use crate::domain::Siren;
 use crate::web::Web;
@@ -28,12 +28,6 @@ pub const TOKENS: &str = "/admin/jetons";
 pub const JOURNAL: &str = "/admin/journal";
 /// Most entries shown at once (the most recent).
 const SHOWN: usize = 500;
-
-/// Paris-time day and hour of an instant, in French.
-fn when(at: OffsetDateTime) -> String {
-    let paris = crate::register::in_paris(at);
-    format!("{} à {:02} h {:02}", crate::service::french_date(paris.date()), paris.hour(), paris.minute())
-}
 
 /// A token as the table shows it.
 pub struct TokenRow {

@@ -12,6 +12,7 @@ mod collectivite;
 pub(super) mod errors;
 mod info;
 mod search;
+mod transfer;
 mod transfers;
 mod wording;
 
@@ -46,9 +47,9 @@ pub(super) fn routes() -> Vec<(Method, &'static str, Access, MethodRouter<Arc<We
         (M::GET, collectivite::PATH, Access::Role(P::ReadAct), get(collectivite::space)),
         (M::GET, transfers::PATH, Access::Role(P::Export), get(transfers::list)),
         (M::POST, transfers::PATH, Access::Role(P::Export), post(transfers::create)),
-        (M::GET, "/transferts/{id}", Access::Transfer(P::Export), get(transfers::show)),
-        (M::GET, "/transferts/{id}/sip", Access::Transfer(P::Export), get(transfers::sip)),
-        (M::POST, "/transferts/{id}/reponse", Access::Transfer(P::IngestReplies), post(transfers::reply)),
+        (M::GET, "/transferts/{id}", Access::Transfer(P::Export), get(transfer::show)),
+        (M::GET, "/transferts/{id}/sip", Access::Transfer(P::Export), get(transfer::sip)),
+        (M::POST, "/transferts/{id}/reponse", Access::Transfer(P::IngestReplies), post(transfer::reply)),
         (M::POST, "/admin/comptes/{login}/etat", Access::Role(P::ManageTokens), post(users::set_state)),
         (M::POST, "/admin/comptes/{login}/mot-de-passe", Access::Role(P::ManageTokens), post(users::reset)),
         (M::GET, admin::TOKENS, Access::Role(P::ManageTokens), get(admin::tokens)),

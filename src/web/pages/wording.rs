@@ -68,6 +68,12 @@ pub fn day_label(day: &str) -> String {
     parse_day(day).map_or_else(|| day.to_owned(), crate::service::french_date)
 }
 
+/// An instant as people read it: « 5 décembre 2026 à 14 h 05 », Paris time.
+pub fn moment_label(at: time::OffsetDateTime) -> String {
+    let paris = crate::register::in_paris(at);
+    format!("{} à {:02} h {:02}", crate::service::french_date(paris.date()), paris.hour(), paris.minute())
+}
+
 /// A `YYYY-MM-DD` day.
 pub fn parse_day(day: &str) -> Option<Date> {
     Date::parse(day, time::macros::format_description!("[year]-[month]-[day]")).ok()
