@@ -36,6 +36,19 @@ impl Password {
         &self.0
     }
 
+    /// A fresh password to hand to someone once (`acta users create|reset`,
+    /// « Comptes »): 25 characters in five groups, from an alphabet without
+    /// look-alikes (no 0/o, 1/l/i): about 120 bits.
+    pub fn generate() -> Self {
+        const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+        let mut bytes = [0u8; 25];
+        getrandom::fill(&mut bytes).expect("the operating system's random source works");
+        let chars: Vec<char> =
+            bytes.iter().map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()])).collect();
+        let groups: Vec<String> = chars.chunks(5).map(|c| c.iter().collect()).collect();
+        Self::new(groups.join("-"))
+    }
+
     /// Whether this password may be chosen by `login`; the French reason if not.
     pub fn check_policy(&self, login: &str) -> Result<(), String> {
         let chars = self.0.chars().count();
@@ -122,6 +135,14 @@ impl PasswordHash {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_generated_password_meets_the_policy() {
+        let p = super::Password::generate();
+        assert_eq!(p.expose().len(), 29);
+        assert!(p.check_policy("marie").is_ok());
+        assert!(super::Password::generate() != p);
+    }
+
     use super::*;
 
     #[test]

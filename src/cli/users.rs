@@ -132,19 +132,7 @@ fn password(from_stdin: bool) -> Result<(Password, bool), CliError> {
             .map_err(|source| CliError::File { path: "<stdin>".into(), source })?;
         return Ok((Password::new(line.trim_end_matches(['\r', '\n'])), false));
     }
-    Ok((generate(), true))
-}
-
-/// 25 characters in five groups, from an alphabet without look-alikes
-/// (no 0/o, 1/l/i): about 120 bits.
-fn generate() -> Password {
-    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
-    let mut bytes = [0u8; 25];
-    getrandom::fill(&mut bytes).expect("the operating system's random source works");
-    let chars: Vec<char> =
-        bytes.iter().map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()])).collect();
-    let groups: Vec<String> = chars.chunks(5).map(|c| c.iter().collect()).collect();
-    Password::new(groups.join("-"))
+    Ok((Password::generate(), true))
 }
 
 /// A refusal as the person at the console should read it.
@@ -160,17 +148,4 @@ fn explain(e: UserError) -> CliError {
 async fn record(audit: &AuditLog, action: &str, login: &Login) -> Result<(), CliError> {
     let entry = AuditEntry { target: Some(login.to_string()), ..AuditEntry::new("cli", Role::Admin, action) };
     audit.record(&entry).await.map_err(CliError::Auth)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_generated_password_meets_the_policy() {
-        let p = generate();
-        assert_eq!(p.expose().len(), 29);
-        assert!(p.check_policy("marie").is_ok());
-        assert_ne!(generate(), p);
-    }
 }

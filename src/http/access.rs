@@ -279,17 +279,7 @@ impl Gate {
         parts: &mut Parts,
         caller: &Caller,
     ) -> Result<(TransferId, Siren), ApiError> {
-        let params = RawPathParams::from_request_parts(parts, &())
-            .await
-            .map_err(|_| ServiceError::Internal("a transfer route without path parameters".into()))?;
-        let raw = params.iter().find(|(k, _)| *k == "id").map(|(_, v)| v.to_owned());
-        let raw = raw.ok_or_else(|| ServiceError::Internal("a transfer route without {id}".into()))?;
-        let id: TransferId = raw.parse().map_err(|_| ServiceError::TransferNotFound)?;
-        let owner = self.acta.transfer_owner(&id).await?;
-        if !caller.acts_for(&owner) {
-            return Err(ServiceError::TransferNotFound.into());
-        }
-        Ok((id, owner))
+        Ok(transfer_in_scope(&self.acta, parts, caller).await?)
     }
 
     async fn record(&self, a: Admitted, added: Option<&Audited>) {
@@ -307,6 +297,28 @@ impl Gate {
             tracing::error!(error = %e, action = entry.action, "audit entry could not be written");
         }
     }
+}
+
+/// The transfer named by the `{id}` path segment of `parts`, and its
+/// collectivité, if `caller` acts for it; one outside the caller's scope is
+/// [`ServiceError::TransferNotFound`], as an unknown one. Shared by the API's
+/// gate and the pages' ([`crate::web::gate`]): one policy.
+pub(crate) async fn transfer_in_scope(
+    acta: &crate::service::Acta,
+    parts: &mut Parts,
+    caller: &Caller,
+) -> Result<(TransferId, Siren), ServiceError> {
+    let params = RawPathParams::from_request_parts(parts, &())
+        .await
+        .map_err(|_| ServiceError::Internal("a transfer route without path parameters".into()))?;
+    let raw = params.iter().find(|(k, _)| *k == "id").map(|(_, v)| v.to_owned());
+    let raw = raw.ok_or_else(|| ServiceError::Internal("a transfer route without {id}".into()))?;
+    let id: TransferId = raw.parse().map_err(|_| ServiceError::TransferNotFound)?;
+    let owner = acta.transfer_owner(&id).await?;
+    if !caller.acts_for(&owner) {
+        return Err(ServiceError::TransferNotFound);
+    }
+    Ok((id, owner))
 }
 
 /// The scope a handler was given by the gate (every non-public route has one).

@@ -53,7 +53,7 @@ use tantivy::{
 
 pub use facets::{FacetValue, Facets};
 pub use mask::mask_person;
-pub use request::{DEFAULT_LIMIT, DateField, Filters, MAX_LIMIT, SearchRequest, Sort};
+pub use request::{DEFAULT_LIMIT, DateField, Filters, MAX_LIMIT, MAX_WINDOW, SearchRequest, Sort};
 pub use schema::{Dates, Entry, Person};
 pub use scope::{Collectivites, Scope};
 pub use synonyms::Synonyms;

@@ -29,6 +29,8 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use tokio::sync::{Mutex, Notify, Semaphore};
 
+/// « 1er mars 2026 »: a day as acts, archive titles and pages write it.
+pub(crate) use archive::select::french_date;
 pub use audit::{AuditReport, Finding};
 pub use error::{OpenError, ServiceError};
 pub use immutable::SealedFacts;

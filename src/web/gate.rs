@@ -99,6 +99,9 @@ pub async fn gate(State(web): State<Arc<Web>>, req: Request, next: Next) -> Resp
     visit.csrf_token = web.csrf.token(&binding);
 
     let path = parts.extensions.get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_default();
+    if path == super::pages::errors::CATCH_ALL {
+        return super::pages::errors::unknown(&visit, parts.uri.path()).await;
+    }
     let access = match web.rules.lookup(&parts.method, &path) {
         Ok(a) => a,
         Err(ApiError::MethodNotAllowed) => {
@@ -123,6 +126,12 @@ pub async fn gate(State(web): State<Arc<Web>>, req: Request, next: Next) -> Resp
             );
         }
         (Access::Role(_), None) => return see_other(&login_redirect(&parts)),
+        (Access::Transfer(p), Some(caller)) => {
+            if let Err(refused) = transfer_rule(&web, &visit, p, caller, &mut parts).await {
+                return refused;
+            }
+        }
+        (Access::Transfer(_), None) => return see_other(&login_redirect(&parts)),
         // Pages about one act or transfer come with their scope checks.
         (other, _) => return internal_error(&visit, &format!("web rule {other:?} is not supported yet")),
     }
@@ -153,6 +162,36 @@ pub async fn gate(State(web): State<Arc<Web>>, req: Request, next: Next) -> Resp
         resp.headers_mut().append(header::SET_COOKIE, cookie);
     }
     resp
+}
+
+/// `Access::Transfer(p)`: the role grants `p`, and the transfer `{id}` is of
+/// a collectivité in the caller's scope (the API's check); one outside is
+/// answered exactly as an unknown one.
+async fn transfer_rule(
+    web: &Web,
+    visit: &Visit,
+    p: crate::auth::Permission,
+    caller: &Caller,
+    parts: &mut Parts,
+) -> Result<(), Response> {
+    if !caller.allows(p) {
+        return Err(error_page(
+            visit,
+            StatusCode::FORBIDDEN,
+            "Accès refusé",
+            "Votre rôle ne permet pas d'ouvrir cette page.",
+        ));
+    }
+    match crate::http::access::transfer_in_scope(&web.acta, parts, caller).await {
+        Ok(_) => Ok(()),
+        Err(crate::service::ServiceError::TransferNotFound) => Err(error_page(
+            visit,
+            StatusCode::NOT_FOUND,
+            "Transfert introuvable",
+            "Ce transfert n'existe pas, ou votre compte ne permet pas de le consulter.",
+        )),
+        Err(e) => Err(internal_error(visit, &e)),
+    }
 }
 
 /// Whether a cookie value has the shape of a [`random_token`].

@@ -80,6 +80,15 @@ impl Layout {
 /// The main menu of a role: only what the role may do.
 fn menu(role: Role) -> Vec<(&'static str, &'static str)> {
     let mut out = vec![("/accueil", "Accueil")];
+    if role.allows(Permission::Search) {
+        out.push(("/recherche", "Rechercher"));
+    }
+    if role.allows(Permission::ReadAct) {
+        out.push(("/collectivite", "Espace collectivité"));
+    }
+    if role.allows(Permission::Export) {
+        out.push(("/transferts", "Transferts"));
+    }
     if role.allows(Permission::ManageTokens) {
         out.push(("/admin/comptes", "Comptes"));
     }

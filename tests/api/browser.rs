@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use crate::helpers::{acta_command, acta_ok, fixture, repo_path};
 
 /// A child process killed when dropped.
-struct Process(Child);
+pub(crate) struct Process(Child);
 
 impl Drop for Process {
     fn drop(&mut self) {
@@ -28,12 +28,12 @@ impl Drop for Process {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// `acta serve` on a fresh data directory; its base URL and first-run link.
-fn serve(data_dir: &std::path::Path) -> (Process, String, String) {
+pub(crate) fn serve(data_dir: &std::path::Path) -> (Process, String, String) {
     let mut child = acta_command()
         .arg("--data-dir")
         .arg(data_dir)
@@ -58,7 +58,7 @@ fn serve(data_dir: &std::path::Path) -> (Process, String, String) {
 }
 
 /// chromedriver on a free port, and a headless Chromium session through it.
-async fn browser(profile: &std::path::Path) -> (Process, Client) {
+pub(crate) async fn browser(profile: &std::path::Path) -> (Process, Client) {
     let port = free_port();
     let driver = Command::new("chromedriver")
         .arg(format!("--port={port}"))
@@ -78,7 +78,7 @@ async fn browser(profile: &std::path::Path) -> (Process, Client) {
             "binary": "/usr/bin/chromium",
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                      "--disable-component-update", "--disable-sync", "--no-first-run",
-                     "--window-size=1280,900", format!("--user-data-dir={}", profile.display())]
+                     "--window-size=1280,900", "--hide-scrollbars", "--lang=fr-FR", format!("--user-data-dir={}", profile.display())]
         }
     });
     let Value::Object(caps) = caps else { unreachable!() };
@@ -93,7 +93,7 @@ async fn browser(profile: &std::path::Path) -> (Process, Client) {
 /// The page in the browser, checked as every page must be: French, a title
 /// saying where one is, a main landmark, and no serious or critical axe-core
 /// violation.
-async fn check_page(c: &Client, title: &str) {
+pub(crate) async fn check_page(c: &Client, title: &str) {
     let actual = c.title().await.unwrap();
     assert!(actual.contains(title), "title {actual:?} should contain {title:?}");
     let lang = c.find(Locator::Css("html")).await.unwrap().attr("lang").await.unwrap();
@@ -120,11 +120,11 @@ async fn check_page(c: &Client, title: &str) {
     assert_eq!(found, json!([]), "axe-core on « {actual} »");
 }
 
-async fn text(c: &Client, css: &str) -> String {
+pub(crate) async fn text(c: &Client, css: &str) -> String {
     c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.unwrap()
 }
 
-async fn type_in(c: &Client, id: &str, value: &str) {
+pub(crate) async fn type_in(c: &Client, id: &str, value: &str) {
     let field = c.find(Locator::Id(id)).await.unwrap_or_else(|e| panic!("#{id}: {e}"));
     field.clear().await.unwrap();
     field.send_keys(value).await.unwrap();
@@ -132,7 +132,7 @@ async fn type_in(c: &Client, id: &str, value: &str) {
 
 /// Press the submit button of `form` and wait until the next page is loaded
 /// (a mark left on the old page is gone, the new one is complete).
-async fn submit(c: &Client, form: &str) {
+pub(crate) async fn submit(c: &Client, form: &str) {
     c.execute("window.actaOldPage = true;", vec![]).await.unwrap();
     c.find(Locator::Css(&format!("{form} button[type=submit]"))).await.unwrap().click().await.unwrap();
     let start = Instant::now();
@@ -148,7 +148,7 @@ async fn submit(c: &Client, form: &str) {
     }
 }
 
-async fn path(c: &Client) -> String {
+pub(crate) async fn path(c: &Client) -> String {
     let url = c.current_url().await.unwrap();
     match url.query() {
         Some(q) => format!("{}?{q}", url.path()),
@@ -156,14 +156,14 @@ async fn path(c: &Client) -> String {
     }
 }
 
-async fn login(c: &Client, base: &str, login: &str, password: &str) {
+pub(crate) async fn login(c: &Client, base: &str, login: &str, password: &str) {
     c.goto(&format!("{base}/connexion")).await.unwrap();
     type_in(c, "identifiant", login).await;
     type_in(c, "mot_de_passe", password).await;
     submit(c, "main form").await;
 }
 
-async fn session_cookie(c: &Client) -> Option<String> {
+pub(crate) async fn session_cookie(c: &Client) -> Option<String> {
     c.get_all_cookies()
         .await
         .unwrap()
@@ -188,7 +188,7 @@ async fn people_set_up_log_in_manage_accounts_and_verify_documents_in_a_real_bro
 /// The README's first command leads to a usable app: / sends to the login,
 /// and the printed link lets the person at the console create the
 /// administrator. Returns the administrator's session id.
-async fn first_run(c: &Client, base: &str, link: &str) -> String {
+pub(crate) async fn first_run(c: &Client, base: &str, link: &str) -> String {
     c.goto(base).await.unwrap();
     assert_eq!(path(c).await, "/connexion");
     check_page(c, "Se connecter — acta").await;
@@ -231,7 +231,7 @@ async fn accounts_and_sessions(c: &Client, base: &str, admin_session: &str) {
     type_in(c, "nom", "Paul Durand").await;
     c.find(Locator::Id("role")).await.unwrap().select_by_value("gestionnaire").await.unwrap();
     type_in(c, "mot_de_passe", "les arrêtés de carrière").await;
-    submit(c, "main form").await;
+    submit(c, "form[action='/admin/comptes']").await; // the rows have their own forms
     assert_eq!(path(c).await, "/admin/comptes?cree=paul.durand");
     check_page(c, "Comptes — acta").await;
     assert!(text(c, "table").await.contains("Paul Durand"));

@@ -88,6 +88,20 @@ impl Visitor {
         self.keep(r).await
     }
 
+    /// POST a body of `content_type` as is (a multipart form built by hand).
+    pub async fn post_body(&mut self, path: &str, content_type: &str, body: Vec<u8>) -> Page {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.keep(r).await
+    }
+
     /// Log in through the form; the answer to the POST.
     pub async fn login(&mut self, login: &str, password: &str) -> Page {
         let token = self.get("/connexion").await.csrf();
@@ -97,7 +111,7 @@ impl Visitor {
 
 /// Create an account with `acta users create` on the app's data directory;
 /// returns the generated password printed once.
-fn cli_user(app: &TestApp, login: &str, name: &str, role: &str, collectivites: &[&str]) -> String {
+pub(crate) fn cli_user(app: &TestApp, login: &str, name: &str, role: &str, collectivites: &[&str]) -> String {
     let mut args = vec!["users", "create", "--login", login, "--name", name, "--role", role];
     for c in collectivites {
         args.extend(["--collectivite", c]);

@@ -211,6 +211,36 @@ impl Acta {
         Ok(view(record, outcome, replies))
     }
 
+    /// The most recent transfers (at most `limit`) of the collectivités
+    /// `in_scope` accepts, newest first (ids are time-ordered).
+    pub async fn recent_transfers(
+        &self,
+        in_scope: impl Fn(&Siren) -> bool,
+        limit: usize,
+    ) -> Result<Vec<TransferView>, ArchiveError> {
+        let mut ids: Vec<TransferId> = self
+            .store
+            .list("transfers/")
+            .await?
+            .iter()
+            .filter_map(|k| k.strip_prefix("transfers/")?.strip_suffix("/transfer.json")?.parse().ok())
+            .collect();
+        ids.sort_unstable_by(|a, b| b.cmp(a));
+        let mut out = Vec::new();
+        for id in ids {
+            if out.len() == limit {
+                break;
+            }
+            let record = self.transfer_record(&id).await?;
+            if in_scope(&record.collectivite) {
+                let outcome = self.outcome(&id).await?;
+                let replies = self.replies(&id).await?;
+                out.push(view(record, outcome, replies));
+            }
+        }
+        Ok(out)
+    }
+
     /// The stored SIP of transfer `id`, streamed.
     pub async fn transfer_sip(&self, id: &TransferId) -> Result<ObjectRead, ArchiveError> {
         self.transfer_record(id).await?;

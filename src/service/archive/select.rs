@@ -305,7 +305,7 @@ fn day_at(data: &Value, pointer: &str) -> Option<OffsetDateTime> {
 }
 
 /// "1er mars 2026", "12 mars 2026": a day as acts and archive titles write it.
-pub(in crate::service) fn french_date(d: Date) -> String {
+pub(crate) fn french_date(d: Date) -> String {
     const MONTHS: [&str; 12] = [
         "janvier",
         "février",

@@ -49,17 +49,44 @@ fn tasks(role: Role) -> Vec<Task> {
         ));
         out.push(t("Projets en cours", "Reprendre, prévisualiser et sceller les projets enregistrés.", None));
     }
+    if role == Role::Lecteur {
+        out.push(t(
+            "Espace collectivité",
+            "Les actes scellés de votre collectivité, par année et par nature, à télécharger.",
+            Some("/collectivite"),
+        ));
+    }
     if role.allows(Permission::Search) {
-        out.push(t("Rechercher un acte", "Par numéro, date, type, collectivité ou mots du texte.", None));
+        out.push(t(
+            "Rechercher un acte",
+            "Par numéro, date, type, collectivité ou mots du texte.",
+            Some("/recherche"),
+        ));
     }
     if role.allows(Permission::Export) {
-        out.push(t("Transferts aux archives", "Préparer, envoyer et suivre les versements SEDA.", None));
+        out.push(t(
+            "Transferts aux archives",
+            "Préparer, envoyer et suivre les versements SEDA.",
+            Some("/transferts"),
+        ));
     }
     if role.allows(Permission::ManageTokens) {
         out.push(t(
             "Comptes",
             "Créer les comptes des gestionnaires, secrétaires, archivistes et collectivités.",
             Some("/admin/comptes"),
+        ));
+        out.push(t(
+            "Jetons d'API",
+            "Donner accès à l'API aux logiciels métier, et le retirer.",
+            Some("/admin/jetons"),
+        ));
+    }
+    if role.allows(Permission::ReadAudit) {
+        out.push(t(
+            "Journal d'audit",
+            "Qui a fait quoi, quand et comment : pages, API, ligne de commande.",
+            Some("/admin/journal"),
         ));
     }
     out.push(t(

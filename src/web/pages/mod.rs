@@ -6,6 +6,15 @@ mod login;
 mod setup;
 mod users;
 mod verify;
+// Finding, transfers, administration, help (h-webfind).
+mod admin;
+mod collectivite;
+pub(super) mod errors;
+mod info;
+mod search;
+mod transfer;
+mod transfers;
+mod wording;
 
 use std::sync::Arc;
 
@@ -33,5 +42,23 @@ pub(super) fn routes() -> Vec<(Method, &'static str, Access, MethodRouter<Arc<We
         (M::POST, first_run::PAGE, Access::Public, post(setup::submit)),
         (M::GET, "/admin/comptes", Access::Role(P::ManageTokens), get(users::list)),
         (M::POST, "/admin/comptes", Access::Role(P::ManageTokens), post(users::create)),
+        // Finding, transfers, administration, help.
+        (M::GET, search::PATH, Access::Role(P::Search), get(search::search)),
+        (M::GET, collectivite::PATH, Access::Role(P::ReadAct), get(collectivite::space)),
+        (M::GET, transfers::PATH, Access::Role(P::Export), get(transfers::list)),
+        (M::POST, transfers::PATH, Access::Role(P::Export), post(transfers::create)),
+        (M::GET, "/transferts/{id}", Access::Transfer(P::Export), get(transfer::show)),
+        (M::GET, "/transferts/{id}/sip", Access::Transfer(P::Export), get(transfer::sip)),
+        (M::POST, "/transferts/{id}/reponse", Access::Transfer(P::IngestReplies), post(transfer::reply)),
+        (M::POST, "/admin/comptes/{login}/etat", Access::Role(P::ManageTokens), post(users::set_state)),
+        (M::POST, "/admin/comptes/{login}/mot-de-passe", Access::Role(P::ManageTokens), post(users::reset)),
+        (M::GET, admin::TOKENS, Access::Role(P::ManageTokens), get(admin::tokens)),
+        (M::POST, admin::TOKENS, Access::Role(P::ManageTokens), post(admin::create_token)),
+        (M::POST, "/admin/jetons/{token}/revoquer", Access::Role(P::ManageTokens), post(admin::revoke_token)),
+        (M::GET, admin::JOURNAL, Access::Role(P::ReadAudit), get(admin::journal)),
+        (M::GET, info::ACCESSIBILITY, Access::Public, get(info::accessibility)),
+        (M::GET, info::HELP, Access::Public, get(info::help)),
+        // Last: every other address (the gate answers « Page introuvable »).
+        (M::GET, errors::CATCH_ALL, Access::Public, axum::routing::any(errors::fallback)),
     ]
 }

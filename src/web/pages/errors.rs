@@ -1,0 +1,35 @@
+//! Addresses that lead nowhere: the pages answer « Page introuvable »
+//! (HTML, 404, with the menu of the person logged in); an address of the
+//! API (`/api/…`, `/health`) keeps its JSON problem, as integrators expect.
+//!
+//! The pages declare one catch-all route ([`CATCH_ALL`]); more specific
+//! routes (the API's, the pages') always win over it. The gate answers it
+//! itself ([`unknown`]), whatever the method, before any rule or form check.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::web::gate::Visit;
+use crate::web::page::error_page;
+
+/// The route matching every address no other route matches.
+pub const CATCH_ALL: &str = "/{*path}";
+
+/// The answer for an address no route matches.
+pub async fn unknown(visit: &Visit, path: &str) -> Response {
+    if path.starts_with("/api/") || path == "/api" || path == "/health" {
+        return crate::http::error::not_found().await.into_response();
+    }
+    error_page(
+        visit,
+        StatusCode::NOT_FOUND,
+        "Page introuvable",
+        "Cette adresse ne correspond à aucune page d'acta. Vérifiez-la, ou repartez de l'accueil ou de la recherche.",
+    )
+}
+
+/// The handler behind [`CATCH_ALL`] (the gate answers first; kept for a
+/// router used without the gate).
+pub async fn fallback() -> Response {
+    unknown(&Visit::anonymous(), "/").await
+}
