@@ -92,6 +92,7 @@ fn make_act(
         nature,
         matiere: if nature == 3 { "4.1".into() } else { "7.1".into() },
         personal: nature == 3,
+        medical: false,
         siren: "216295105".parse().unwrap(),
         collectivite: "Commune d'Aubrecourt-en-Artois".into(),
         created_at: sealed_at - Duration::days(1),
