@@ -215,6 +215,12 @@ fn service_problem(e: ServiceError) -> Problem {
             "Acte non scellé",
             "cette opération ne concerne que les actes scellés ; celui-ci est encore un projet".into(),
         ),
+        ServiceError::ActSealed => Problem::new(
+            S::CONFLICT,
+            "act_sealed",
+            "Acte scellé",
+            "un acte scellé ne se modifie ni ne se supprime ; corrigez-le par un rectificatif ou un retrait".into(),
+        ),
         ServiceError::AlreadyWithdrawn(reason) => Problem::new(
             S::CONFLICT,
             "act_withdrawn",

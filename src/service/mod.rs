@@ -9,6 +9,7 @@
 pub mod archive;
 mod audit;
 mod document;
+mod drafts;
 mod error;
 #[cfg(test)]
 mod fuzz;
@@ -29,6 +30,7 @@ use time::OffsetDateTime;
 use tokio::sync::{Mutex, Notify, Semaphore};
 
 pub use audit::{AuditReport, Finding};
+pub use drafts::NextNumber;
 pub use error::{OpenError, ServiceError};
 pub use log::Proof;
 pub use request::NewAct;
@@ -340,6 +342,10 @@ impl Acta {
     pub async fn owner(&self, id: &ActId) -> Result<(crate::domain::Siren, bool), ServiceError> {
         let draft = self.load_draft(id).await?;
         let sealed = self.store.get(&keys::sealed_record(id)).await?.is_some();
+        // A discarded draft is gone for everyone (the seal record wins).
+        if !sealed && self.is_discarded(id).await? {
+            return Err(ServiceError::ActNotFound);
+        }
         Ok((draft.collectivite, sealed))
     }
 

@@ -25,11 +25,13 @@ use axum::response::Response;
 
 use super::Web;
 use super::csrf;
-use super::page::{error_page, internal_error, see_other};
+use super::page::{error_page, internal_error, not_found, see_other};
 use super::session::{SessionId, random_token, read_cookie};
 use crate::auth::{Caller, UserRecord};
 use crate::http::REQUEST_ID;
-use crate::http::access::Access;
+use crate::domain::{ActId, Siren};
+use crate::http::access::{self, Access};
+use crate::service::ServiceError;
 use crate::http::error::ApiError;
 
 /// Who is visiting, as the gate established it.
@@ -61,6 +63,16 @@ impl Visit {
             request_id: None,
         }
     }
+}
+
+/// The act a page of [`Access::Act`] is about, checked by the gate: it
+/// exists and the visitor may know it (see [`access::act_in_scope`]).
+#[derive(Debug, Clone)]
+pub struct ActInScope {
+    /// The act.
+    pub id: ActId,
+    /// Its collectivité.
+    pub owner: Siren,
 }
 
 /// The middleware.
@@ -111,10 +123,21 @@ pub async fn gate(State(web): State<Arc<Web>>, req: Request, next: Next) -> Resp
         }
         Err(e) => return internal_error(&visit, &format!("{e:?}")),
     };
+    let mut act = None;
     match (access, &visit.caller) {
         (Access::Public, _) => {}
         (Access::Role(p), Some(caller)) if caller.allows(p) => {}
-        (Access::Role(_), Some(_)) => {
+        (Access::Act(p), Some(caller)) if caller.allows(p) => {
+            // The API's check, word for word: an act out of scope is « Page
+            // introuvable », exactly like an unknown one.
+            let raw = access::path_id(&mut parts).await.unwrap_or_default();
+            match access::act_in_scope(&web.acta, &raw, caller).await {
+                Ok((id, owner)) => act = Some(ActInScope { id, owner }),
+                Err(ServiceError::ActNotFound) => return not_found(&visit),
+                Err(e) => return internal_error(&visit, &e),
+            }
+        }
+        (Access::Role(_) | Access::Act(_), Some(_)) => {
             return error_page(
                 &visit,
                 StatusCode::FORBIDDEN,
@@ -122,8 +145,9 @@ pub async fn gate(State(web): State<Arc<Web>>, req: Request, next: Next) -> Resp
                 "Votre rôle ne permet pas d'ouvrir cette page.",
             );
         }
-        (Access::Role(_), None) => return see_other(&login_redirect(&parts)),
-        // Pages about one act or transfer come with their scope checks.
+        (Access::Role(_) | Access::Act(_), None) => return see_other(&login_redirect(&parts)),
+        // Pages about a transfer, or naming a collectivité in their body,
+        // come with their own scope checks.
         (other, _) => return internal_error(&visit, &format!("web rule {other:?} is not supported yet")),
     }
 
@@ -151,6 +175,9 @@ pub async fn gate(State(web): State<Arc<Web>>, req: Request, next: Next) -> Resp
         }
         Body::from(bytes)
     };
+    if let Some(act) = act {
+        parts.extensions.insert(act);
+    }
     parts.extensions.insert(visit);
     let mut resp = next.run(Request::from_parts(parts, body)).await;
     if let Some(cookie) = new_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {

@@ -20,6 +20,7 @@ pub mod assets;
 pub mod auth;
 pub mod csrf;
 pub mod first_run;
+pub mod form;
 pub mod gate;
 pub mod page;
 pub mod pages;

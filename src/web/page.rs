@@ -269,6 +269,17 @@ pub fn error_page(visit: &Visit, status: StatusCode, title: &str, message: &str)
     render(status, &page)
 }
 
+/// « Page introuvable »: an unknown address, or an act the visitor may not
+/// know of (the same answer, so that existence never leaks).
+pub fn not_found(visit: &Visit) -> Response {
+    error_page(
+        visit,
+        StatusCode::NOT_FOUND,
+        "Page introuvable",
+        "Aucune page ne correspond à cette adresse. Si vous l'avez saisie, vérifiez-la ; si vous avez suivi un lien, il est peut-être périmé.",
+    )
+}
+
 /// The page shown for an unexpected failure (logged with its cause).
 pub fn internal_error(visit: &Visit, cause: &dyn std::fmt::Display) -> Response {
     tracing::error!(error = %cause, "web page failed");
