@@ -158,6 +158,11 @@ impl Template {
         validate::validate(&self.validator, &self.schema, data, prefix)
     }
 
+    /// The JSON Schema of the act's data (the pages generate forms from it).
+    pub fn schema(&self) -> &Value {
+        &self.schema
+    }
+
     /// The act's title: the template title followed by its subject, e.g.
     /// "Arrêté portant avancement d'échelon — Mme Camille DURAND".
     pub fn act_title(&self, data: &Value) -> String {

@@ -21,7 +21,7 @@ pub mod error;
 mod health;
 pub mod input;
 pub mod openapi;
-mod range;
+pub(crate) mod range;
 mod register;
 pub mod routes;
 mod search;

@@ -100,6 +100,16 @@ impl Acta {
         Ok(())
     }
 
+    /// The record of the draft `id`, to edit it: [`ServiceError::ActSealed`]
+    /// once sealed, [`ServiceError::ActNotFound`] once discarded.
+    pub async fn draft_record(&self, id: &ActId) -> Result<crate::act::Draft, ServiceError> {
+        let (_, sealed) = self.owner(id).await?;
+        if sealed {
+            return Err(ServiceError::ActSealed);
+        }
+        self.load_draft(id).await
+    }
+
     /// Whether the draft `id` was discarded.
     pub(super) async fn is_discarded(&self, id: &ActId) -> Result<bool, ServiceError> {
         Ok(self.store.get(&keys::act_discarded(id)).await?.is_some())

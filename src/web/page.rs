@@ -80,6 +80,9 @@ impl Layout {
 /// The main menu of a role: only what the role may do.
 fn menu(role: Role) -> Vec<(&'static str, &'static str)> {
     let mut out = vec![("/accueil", "Accueil")];
+    if role.allows(Permission::CreateDraft) {
+        out.push(("/actes/nouveau", "Nouvel acte"));
+    }
     if role.allows(Permission::ManageTokens) {
         out.push(("/admin/comptes", "Comptes"));
     }

@@ -18,7 +18,7 @@ mod read;
 
 use serde_json::{Map, Value};
 
-pub use read::{Action, read, read_action};
+pub use read::{Action, apply, read, read_action};
 
 /// One part of a schema, as a form shows it.
 #[derive(Debug, Clone, PartialEq)]

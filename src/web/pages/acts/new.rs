@@ -1,0 +1,157 @@
+//! « Nouvel acte »: choose the collectivité and the template, then fill the
+//! form generated from the template's schema; « Enregistrer le projet »
+//! creates the draft with the API's service call.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::{Extension, Form as Posted};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::{Filled, Pairs, Target, form_errors, form_page, posted, request_body, writable};
+use crate::web::Web;
+use crate::web::form::{self, Node};
+use crate::web::gate::Visit;
+use crate::web::page::{Layout, render, see_other};
+
+/// A template to choose.
+pub struct Choice {
+    id: String,
+    title: String,
+    description: String,
+    checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "acts/choose.html")]
+struct ChoosePage {
+    layout: Layout,
+    collectivites: Vec<(String, String, bool)>,
+    templates: Vec<Choice>,
+    errors: Vec<(&'static str, &'static str)>,
+}
+
+/// The query of `GET /actes/nouveau` (the choice form is a GET form).
+#[derive(Debug, Default, Deserialize)]
+pub struct Chosen {
+    collectivite: Option<String>,
+    modele: Option<String>,
+}
+
+/// `GET /actes/nouveau`: the choice; once both are chosen, the form.
+pub async fn choose(
+    State(web): State<Arc<Web>>,
+    Extension(visit): Extension<Visit>,
+    Query(q): Query<Chosen>,
+) -> Response {
+    let Some(caller) = &visit.caller else { return see_other("/connexion") };
+    let profiles: Vec<_> = web.acta.collectivites().iter().filter(|p| caller.acts_for(&p.siren)).collect();
+    let submitted = q.collectivite.is_some() || q.modele.is_some();
+    // One collectivité in scope: nothing to choose.
+    let siren = q.collectivite.clone().filter(|s| !s.is_empty()).or_else(|| match profiles.as_slice() {
+        [only] => Some(only.siren.to_string()),
+        _ => None,
+    });
+    let template = q.modele.clone().filter(|t| !t.is_empty());
+    let mut errors = Vec::new();
+    let siren_ok = siren.as_ref().is_some_and(|s| profiles.iter().any(|p| p.siren.as_str() == s));
+    let template_ok =
+        template.as_ref().is_some_and(|t| t.parse().ok().and_then(|t| web.acta.catalog().get(&t)).is_some());
+    if submitted && !siren_ok {
+        errors.push(("collectivite", "Choisissez la collectivité pour laquelle l'acte est rédigé"));
+    }
+    if submitted && !template_ok {
+        errors.push(("modele", "Choisissez un modèle d'acte"));
+    }
+    if let (true, true, Some(s), Some(t)) = (siren_ok, template_ok, &siren, &template) {
+        return see_other(&format!("/actes/nouveau/{t}?collectivite={s}"));
+    }
+    let mut layout = Layout::new(&visit, "Nouvel acte", "/actes/nouveau");
+    layout.has_errors = !errors.is_empty();
+    let page = ChoosePage {
+        layout,
+        collectivites: profiles
+            .iter()
+            .map(|p| (p.siren.to_string(), p.nom.clone(), siren.as_deref() == Some(p.siren.as_str())))
+            .collect(),
+        templates: web
+            .acta
+            .catalog()
+            .iter()
+            .map(|t| Choice {
+                id: t.id.to_string(),
+                title: t.title.clone(),
+                description: t.description.clone(),
+                checked: template.as_deref() == Some(t.id.as_str()),
+            })
+            .collect(),
+        errors,
+    };
+    let status = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    render(status, &page)
+}
+
+/// The query of `GET /actes/nouveau/{template}`.
+#[derive(Debug, Deserialize)]
+pub struct For {
+    #[serde(default)]
+    collectivite: String,
+}
+
+/// `GET /actes/nouveau/{template}?collectivite=…`: the empty form, with
+/// what the collectivité's profile already says.
+pub async fn form(
+    State(web): State<Arc<Web>>,
+    Extension(visit): Extension<Visit>,
+    Path(template): Path<String>,
+    Query(q): Query<For>,
+) -> Response {
+    if q.collectivite.is_empty() {
+        return see_other(&format!("/actes/nouveau?modele={}", urlencode(&template)));
+    }
+    let (template, profile) = match writable(&web, &visit, &template, &q.collectivite) {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    let mut value = Value::Object(Map::new());
+    form::prefill(&Node::of_schema(template.schema()), &mut value, profile);
+    form_page(&visit, &Target::New, Filled { template, profile, value, errors: BTreeMap::new(), focus: None })
+}
+
+/// `POST /actes/nouveau/{template}`: a row added or removed (the form
+/// again, input kept), or « Enregistrer le projet ».
+pub async fn submit(
+    State(web): State<Arc<Web>>,
+    Extension(visit): Extension<Visit>,
+    Path(template): Path<String>,
+    Posted(pairs): Posted<Pairs>,
+) -> Response {
+    let siren = pairs.iter().find(|(k, _)| k == "collectivite").map_or("", |(_, v)| v.as_str());
+    let (template, profile) = match writable(&web, &visit, &template, siren) {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    let (value, focus, save) = posted(template, &pairs);
+    if !save {
+        return form_page(&visit, &Target::New, Filled { template, profile, value, errors: BTreeMap::new(), focus });
+    }
+    match web.acta.create_draft(&request_body(template, profile, value.clone())).await {
+        Ok(act) => {
+            web.record_act(&visit, "act.create", act.id, profile.siren.clone(), None).await;
+            see_other(&format!("/actes/{}?enregistre=1", act.id))
+        }
+        Err(e) => match form_errors(&visit, e) {
+            Ok(errors) => form_page(&visit, &Target::New, Filled { template, profile, value, errors, focus: None }),
+            Err(page) => page,
+        },
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
