@@ -174,7 +174,7 @@ pub fn router(web: Arc<Web>) -> Router {
 
 /// Headers on every page: styles and images from acta only, no script at
 /// all, forms posted to acta only, never framed.
-const SECURITY_HEADERS: [(HeaderName, &str); 5] = [
+pub(crate) const SECURITY_HEADERS: [(HeaderName, &str); 5] = [
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     (header::X_FRAME_OPTIONS, "DENY"),
     (header::REFERRER_POLICY, "same-origin"),

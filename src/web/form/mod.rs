@@ -84,13 +84,21 @@ pub struct Prop {
 const LINE_CHARS: u64 = 200;
 
 impl Node {
-    /// The form of `schema` (a template's whole schema: `$ref`s point into it).
+    /// The form of `schema` (a template's whole schema: `$ref`s point into
+    /// it), members in name order.
     pub fn of_schema(schema: &Value) -> Self {
-        Self::build(schema, schema, 0)
+        Self::build(schema, "", 0, &|_| None)
     }
 
-    fn build(root: &Value, at: &Value, depth: usize) -> Self {
-        let merged = resolve(root, at, depth);
+    /// The form of a template, members in the order its schema lists them.
+    pub fn of_template(t: &crate::catalog::Template) -> Self {
+        Self::build(t.schema(), "", 0, &|p| t.property_order(p).map(<[String]>::to_vec))
+    }
+
+    /// The node of the schema object at `ptr`; `order` gives the written
+    /// order of the `properties` of the schema object at a pointer.
+    fn build(root: &Value, ptr: &str, depth: usize, order: &dyn Fn(&str) -> Option<Vec<String>>) -> Self {
+        let (merged, (props_at, items_at)) = resolve(root, ptr, depth);
         let s = |k: &str| merged.get(k).and_then(Value::as_str).map(str::to_owned);
         let (title, description) = (s("title"), s("description"));
         let kind = if depth > 16 {
@@ -114,24 +122,25 @@ impl Node {
                         .and_then(Value::as_array)
                         .map(|r| r.iter().filter_map(Value::as_str).collect())
                         .unwrap_or_default();
-                    let props = merged
-                        .get("properties")
-                        .and_then(Value::as_object)
-                        .map(|p| {
-                            p.iter()
-                                .filter(|(_, v)| v.is_object())
-                                .map(|(k, v)| Prop {
-                                    key: k.clone(),
-                                    node: Self::build(root, v, depth + 1),
-                                    required: required.contains(&k.as_str()),
-                                })
-                                .collect()
+                    let members = merged.get("properties").and_then(Value::as_object);
+                    let mut keys: Vec<String> = members.map(|m| m.keys().cloned().collect()).unwrap_or_default();
+                    if let Some(written) = props_at.as_deref().and_then(order) {
+                        keys.sort_by_key(|k| written.iter().position(|w| w == k).unwrap_or(usize::MAX));
+                    }
+                    let base = props_at.unwrap_or_default();
+                    let props = keys
+                        .into_iter()
+                        .filter(|k| members.and_then(|m| m.get(k)).is_some_and(Value::is_object))
+                        .map(|k| Prop {
+                            node: Self::build(root, &format!("{base}/properties/{}", read::escape(&k)), depth + 1, order),
+                            required: required.contains(&k.as_str()),
+                            key: k,
                         })
-                        .unwrap_or_default();
+                        .collect();
                     Kind::Object(props)
                 }
                 "array" => Kind::Array {
-                    item: Box::new(Self::build(root, merged.get("items").unwrap_or(&Value::Null), depth + 1)),
+                    item: Box::new(Self::build(root, &format!("{}/items", items_at.unwrap_or_default()), depth + 1, order)),
                     max: merged.get("maxItems").and_then(Value::as_u64).map(|n| n as usize),
                 },
                 "integer" | "number" => Kind::Number {
@@ -164,21 +173,32 @@ impl Node {
     }
 }
 
-/// `at` with its `$ref` (a pointer into `root`) followed: the referenced
-/// schema's members, overridden by `at`'s own (a `description` beside a
-/// `$ref` wins).
-fn resolve(root: &Value, at: &Value, depth: usize) -> Map<String, Value> {
-    let Some(own) = at.as_object() else { return Map::new() };
-    let mut merged = match own.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) {
-        Some(pointer) if depth < 32 => root.pointer(pointer).map(|t| resolve(root, t, depth + 1)).unwrap_or_default(),
-        _ => Map::new(),
-    };
+/// Where a merged schema's `properties` and `items` come from.
+type Origins = (Option<String>, Option<String>);
+
+/// The schema object at `ptr` with its `$ref` (a pointer into `root`)
+/// followed: the referenced schema's members, overridden by its own (a
+/// `description` beside a `$ref` wins); and the pointers of the objects
+/// whose `properties` and `items` were kept.
+fn resolve(root: &Value, ptr: &str, depth: usize) -> (Map<String, Value>, Origins) {
+    let Some(own) = root.pointer(ptr).and_then(Value::as_object) else { return (Map::new(), (None, None)) };
+    let (mut merged, (mut props_at, mut items_at)) =
+        match own.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) {
+            Some(target) if depth < 32 => resolve(root, target, depth + 1),
+            _ => (Map::new(), (None, None)),
+        };
     for (k, v) in own {
         if k != "$ref" {
             merged.insert(k.clone(), v.clone());
         }
     }
-    merged
+    if own.contains_key("properties") {
+        props_at = Some(ptr.to_owned());
+    }
+    if own.contains_key("items") {
+        items_at = Some(ptr.to_owned());
+    }
+    (merged, (props_at, items_at))
 }
 
 /// Prefill `value` (the data of a new act) with what the collectivité's

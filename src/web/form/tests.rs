@@ -139,3 +139,16 @@ fn every_template_schema_becomes_a_form() {
         }
     }
 }
+
+#[test]
+fn fields_come_in_the_order_the_schema_lists_them() {
+    use crate::assets::FileTree;
+    let catalog =
+        crate::catalog::Catalog::load(&FileTree::builtin_schemas(), &FileTree::builtin_templates()).unwrap();
+    let t = catalog.get(&"arrete-avancement-echelon".parse().unwrap()).unwrap();
+    let Kind::Object(props) = Node::of_template(t).kind else { panic!("an object") };
+    let keys: Vec<_> = props.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(&keys[..4], ["agent", "grade", "statut_particulier", "visas"]);
+    let Some(Kind::Object(agent)) = Node::of_template(t).at("/agent").map(|n| n.kind.clone()) else { panic!() };
+    assert_eq!(agent.iter().map(|p| p.key.as_str()).collect::<Vec<_>>(), ["civilite", "prenom", "nom", "matricule"]);
+}

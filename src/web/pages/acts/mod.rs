@@ -69,7 +69,7 @@ pub struct Filled<'a> {
 
 /// Render the form page.
 pub fn form_page(visit: &Visit, target: &Target, f: Filled<'_>) -> Response {
-    let node = Node::of_schema(f.template.schema());
+    let node = Node::of_template(f.template);
     let rendered = html::render(&node, &f.value, &f.errors, f.focus.as_deref());
     let (title, action, cancel) = match target {
         Target::New => (
@@ -115,7 +115,7 @@ pub type Pairs = Vec<(String, String)>;
 /// What the form posted, as act data; with the row edit applied when the
 /// person pressed « Ajouter une ligne » or « Supprimer » (`None` for « Enregistrer »).
 pub fn posted(template: &ActTemplate, pairs: &Pairs) -> (Value, Option<String>, bool) {
-    let node = Node::of_schema(template.schema());
+    let node = Node::of_template(template);
     let action = form::read_action(pairs);
     match &action {
         form::Action::Save => (form::read(&node, pairs, true), None, true),

@@ -119,7 +119,7 @@ pub async fn form(
         Err(page) => return page,
     };
     let mut value = Value::Object(Map::new());
-    form::prefill(&Node::of_schema(template.schema()), &mut value, profile);
+    form::prefill(&Node::of_template(template), &mut value, profile);
     form_page(&visit, &Target::New, Filled { template, profile, value, errors: BTreeMap::new(), focus: None })
 }
 
