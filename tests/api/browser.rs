@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use crate::helpers::{acta_command, acta_ok, fixture, repo_path};
 
 /// A child process killed when dropped.
-struct Process(Child);
+pub(crate) struct Process(Child);
 
 impl Drop for Process {
     fn drop(&mut self) {
@@ -33,7 +33,7 @@ fn free_port() -> u16 {
 }
 
 /// `acta serve` on a fresh data directory; its base URL and first-run link.
-fn serve(data_dir: &std::path::Path) -> (Process, String, String) {
+pub(crate) fn serve(data_dir: &std::path::Path) -> (Process, String, String) {
     let mut child = acta_command()
         .arg("--data-dir")
         .arg(data_dir)
@@ -58,7 +58,7 @@ fn serve(data_dir: &std::path::Path) -> (Process, String, String) {
 }
 
 /// chromedriver on a free port, and a headless Chromium session through it.
-async fn browser(profile: &std::path::Path) -> (Process, Client) {
+pub(crate) async fn browser(profile: &std::path::Path) -> (Process, Client) {
     let port = free_port();
     let driver = Command::new("chromedriver")
         .arg(format!("--port={port}"))
@@ -93,7 +93,7 @@ async fn browser(profile: &std::path::Path) -> (Process, Client) {
 /// The page in the browser, checked as every page must be: French, a title
 /// saying where one is, a main landmark, and no serious or critical axe-core
 /// violation.
-async fn check_page(c: &Client, title: &str) {
+pub(crate) async fn check_page(c: &Client, title: &str) {
     let actual = c.title().await.unwrap();
     assert!(actual.contains(title), "title {actual:?} should contain {title:?}");
     let lang = c.find(Locator::Css("html")).await.unwrap().attr("lang").await.unwrap();
@@ -120,11 +120,11 @@ async fn check_page(c: &Client, title: &str) {
     assert_eq!(found, json!([]), "axe-core on « {actual} »");
 }
 
-async fn text(c: &Client, css: &str) -> String {
+pub(crate) async fn text(c: &Client, css: &str) -> String {
     c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.unwrap()
 }
 
-async fn type_in(c: &Client, id: &str, value: &str) {
+pub(crate) async fn type_in(c: &Client, id: &str, value: &str) {
     let field = c.find(Locator::Id(id)).await.unwrap_or_else(|e| panic!("#{id}: {e}"));
     field.clear().await.unwrap();
     field.send_keys(value).await.unwrap();
@@ -148,7 +148,7 @@ async fn submit(c: &Client, form: &str) {
     }
 }
 
-async fn path(c: &Client) -> String {
+pub(crate) async fn path(c: &Client) -> String {
     let url = c.current_url().await.unwrap();
     match url.query() {
         Some(q) => format!("{}?{q}", url.path()),
@@ -156,7 +156,7 @@ async fn path(c: &Client) -> String {
     }
 }
 
-async fn login(c: &Client, base: &str, login: &str, password: &str) {
+pub(crate) async fn login(c: &Client, base: &str, login: &str, password: &str) {
     c.goto(&format!("{base}/connexion")).await.unwrap();
     type_in(c, "identifiant", login).await;
     type_in(c, "mot_de_passe", password).await;
