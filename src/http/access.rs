@@ -233,7 +233,8 @@ impl Gate {
 
     /// The act `{id}` and its collectivité, if the caller may know it exists.
     async fn act_in_scope(&self, parts: &mut Parts, caller: &Caller) -> Result<(ActId, Siren), ApiError> {
-        let raw = path_id(parts).await.ok_or_else(|| ServiceError::Internal("an act route without {id}".into()))?;
+        let raw =
+            path_id(parts).await.ok_or_else(|| ServiceError::Internal("an act route without {id}".into()))?;
         Ok(act_in_scope(&self.acta, &raw, caller).await?)
     }
 

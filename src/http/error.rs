@@ -215,12 +215,7 @@ fn service_problem(e: ServiceError) -> Problem {
             "Acte non scellé",
             "cette opération ne concerne que les actes scellés ; celui-ci est encore un projet".into(),
         ),
-        ServiceError::ActSealed => Problem::new(
-            S::CONFLICT,
-            "act_sealed",
-            "Acte scellé",
-            "un acte scellé ne se modifie ni ne se supprime ; corrigez-le par un rectificatif ou un retrait".into(),
-        ),
+        ServiceError::ActSealed => act_sealed(),
         ServiceError::AlreadyWithdrawn(reason) => Problem::new(
             S::CONFLICT,
             "act_withdrawn",
@@ -329,6 +324,17 @@ pub async fn fallback(uri: axum::http::Uri) -> axum::response::Response {
     } else {
         crate::web::page::not_found_page()
     }
+}
+
+/// A draft operation on a sealed act.
+fn act_sealed() -> Problem {
+    Problem::new(
+        StatusCode::CONFLICT,
+        "act_sealed",
+        "Acte scellé",
+        "un acte scellé ne se modifie ni ne se supprime ; corrigez-le par un rectificatif ou un retrait"
+            .into(),
+    )
 }
 
 /// The API's 404 for an address no route serves.

@@ -124,10 +124,14 @@ impl Acta {
             .catalog
             .get(&draft.template)
             .ok_or_else(|| ServiceError::UnknownTemplate(draft.template.clone()))?;
-        let numbering =
-            Numbering { siren: &draft.collectivite, series: &template.series, format: &profile.format_numero };
+        let numbering = Numbering {
+            siren: &draft.collectivite,
+            series: &template.series,
+            format: &profile.format_numero,
+        };
         let at = now();
-        let number = self.registers.next_free(&self.store, numbering, at).await.map_err(ServiceError::from)?;
+        let number =
+            self.registers.next_free(&self.store, numbering, at).await.map_err(ServiceError::from)?;
         Ok(NextNumber {
             series: template.series.to_string(),
             year: crate::register::year_in_paris(at),

@@ -28,11 +28,11 @@ use super::csrf;
 use super::page::{error_page, internal_error, not_found, see_other};
 use super::session::{SessionId, random_token, read_cookie};
 use crate::auth::{Caller, UserRecord};
-use crate::http::REQUEST_ID;
 use crate::domain::{ActId, Siren};
+use crate::http::REQUEST_ID;
 use crate::http::access::{self, Access};
-use crate::service::ServiceError;
 use crate::http::error::ApiError;
+use crate::service::ServiceError;
 
 /// Who is visiting, as the gate established it.
 #[derive(Debug, Clone)]
@@ -123,33 +123,10 @@ pub async fn gate(State(web): State<Arc<Web>>, req: Request, next: Next) -> Resp
         }
         Err(e) => return internal_error(&visit, &format!("{e:?}")),
     };
-    let mut act = None;
-    match (access, &visit.caller) {
-        (Access::Public, _) => {}
-        (Access::Role(p), Some(caller)) if caller.allows(p) => {}
-        (Access::Act(p), Some(caller)) if caller.allows(p) => {
-            // The API's check, word for word: an act out of scope is « Page
-            // introuvable », exactly like an unknown one.
-            let raw = access::path_id(&mut parts).await.unwrap_or_default();
-            match access::act_in_scope(&web.acta, &raw, caller).await {
-                Ok((id, owner)) => act = Some(ActInScope { id, owner }),
-                Err(ServiceError::ActNotFound) => return not_found(&visit),
-                Err(e) => return internal_error(&visit, &e),
-            }
-        }
-        (Access::Role(_) | Access::Act(_), Some(_)) => {
-            return error_page(
-                &visit,
-                StatusCode::FORBIDDEN,
-                "Accès refusé",
-                "Votre rôle ne permet pas d'ouvrir cette page.",
-            );
-        }
-        (Access::Role(_) | Access::Act(_), None) => return see_other(&login_redirect(&parts)),
-        // Pages about a transfer, or naming a collectivité in their body,
-        // come with their own scope checks.
-        (other, _) => return internal_error(&visit, &format!("web rule {other:?} is not supported yet")),
-    }
+    let act = match admit(&web, &visit, &mut parts, access).await {
+        Ok(act) => act,
+        Err(refused) => return refused,
+    };
 
     let body = if parts.method == Method::GET || parts.method == Method::HEAD {
         body
@@ -184,6 +161,44 @@ pub async fn gate(State(web): State<Arc<Web>>, req: Request, next: Next) -> Resp
         resp.headers_mut().append(header::SET_COOKIE, cookie);
     }
     resp
+}
+
+/// The route's rule applied to the visit: the act the page is about (for
+/// [`Access::Act`]), or the answer that refuses the visit.
+#[allow(clippy::result_large_err)] // a refusal is the page to answer
+async fn admit(
+    web: &Web,
+    visit: &Visit,
+    parts: &mut Parts,
+    access: Access,
+) -> Result<Option<ActInScope>, Response> {
+    match (access, &visit.caller) {
+        (Access::Public, _) => {}
+        (Access::Role(p), Some(caller)) if caller.allows(p) => {}
+        (Access::Act(p), Some(caller)) if caller.allows(p) => {
+            // The API's check, word for word: an act out of scope is « Page
+            // introuvable », exactly like an unknown one.
+            let raw = access::path_id(parts).await.unwrap_or_default();
+            match access::act_in_scope(&web.acta, &raw, caller).await {
+                Ok((id, owner)) => return Ok(Some(ActInScope { id, owner })),
+                Err(ServiceError::ActNotFound) => return Err(not_found(visit)),
+                Err(e) => return Err(internal_error(visit, &e)),
+            }
+        }
+        (Access::Role(_) | Access::Act(_), Some(_)) => {
+            return Err(error_page(
+                visit,
+                StatusCode::FORBIDDEN,
+                "Accès refusé",
+                "Votre rôle ne permet pas d'ouvrir cette page.",
+            ));
+        }
+        (Access::Role(_) | Access::Act(_), None) => return Err(see_other(&login_redirect(parts))),
+        // Pages about a transfer, or naming a collectivité in their body,
+        // come with their own scope checks.
+        (other, _) => return Err(internal_error(visit, &format!("web rule {other:?} is not supported yet"))),
+    }
+    Ok(None)
 }
 
 /// Whether a cookie value has the shape of a [`random_token`].

@@ -21,7 +21,8 @@ const TEMPLATE: &str = "arrete-avancement-echelon";
 
 /// An account made with `acta users create`; its printed password.
 fn user(data: &std::path::Path, login: &str, role: &str, siren: &str) -> String {
-    let args = ["users", "create", "--login", login, "--name", login, "--role", role, "--collectivite", siren];
+    let args =
+        ["users", "create", "--login", login, "--name", login, "--role", role, "--collectivite", siren];
     acta_ok(data, &args).lines().last().unwrap().trim().to_owned()
 }
 
@@ -29,7 +30,9 @@ fn user(data: &std::path::Path, login: &str, role: &str, siren: &str) -> String 
 fn leaves(v: &Value, ptr: &str, out: &mut Vec<(String, String)>) {
     match v {
         Value::Object(m) => m.iter().for_each(|(k, v)| leaves(v, &format!("{ptr}/{k}"), out)),
-        Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| leaves(v, &format!("{ptr}/{i}"), out)),
+        Value::Array(items) => {
+            items.iter().enumerate().for_each(|(i, v)| leaves(v, &format!("{ptr}/{i}"), out))
+        }
         Value::String(s) => out.push((ptr.to_owned(), s.clone())),
         other => out.push((ptr.to_owned(), other.to_string())),
     }
@@ -86,7 +89,12 @@ async fn fill(c: &Client, ptr: &str, value: &str) {
     let field = c.find(Locator::Css(&css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
     match field.attr("type").await.unwrap().as_deref() {
         Some("radio") => {
-            c.find(Locator::Css(&format!("[name='{ptr}'][value='{value}']"))).await.unwrap().click().await.unwrap();
+            c.find(Locator::Css(&format!("[name='{ptr}'][value='{value}']")))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
         }
         Some("date") => field.send_keys(&date_keys(c, value).await).await.unwrap(),
         _ => {
@@ -145,7 +153,11 @@ async fn with_the_mouse(c: &Client) -> String {
     assert_eq!(text(c, ".error-summary a[href='#modele']").await, "Choisissez un modèle d'acte");
     c.find(Locator::Css(&format!("input[value='{TEMPLATE}']"))).await.unwrap().click().await.unwrap();
     press(c, "main form button[type=submit]").await;
-    assert_eq!(path(c).await, format!("/actes/nouveau/{TEMPLATE}?collectivite={SIREN}"), "one collectivité: chosen");
+    assert_eq!(
+        path(c).await,
+        format!("/actes/nouveau/{TEMPLATE}?collectivite={SIREN}"),
+        "one collectivité: chosen"
+    );
     check_page(c, "Nouvel acte : Arrêté portant avancement").await;
     // The collectivité's facts are there, not to be typed.
     assert!(text(c, "details.profile-facts").await.contains("Ce que l'acte reprend du profil"));
@@ -282,7 +294,9 @@ async fn with_the_keyboard_only(c: &Client, base: &str) {
                 // moves to the next one and checks it.
                 "radio" if value == "Mme" => key(c, Key::Right).await,
                 "radio" => key(c, Key::Space).await,
-                "date" => c.active_element().await.unwrap().send_keys(&date_keys(c, &value).await).await.unwrap(),
+                "date" => {
+                    c.active_element().await.unwrap().send_keys(&date_keys(c, &value).await).await.unwrap()
+                }
                 _ => c.active_element().await.unwrap().send_keys(&value).await.unwrap(),
             }
             assert_eq!(value_of(c, &ptr).await, value, "{ptr}");

@@ -30,7 +30,12 @@ pub struct Rendered {
 /// Render `root` showing `value`, with `errors` (JSON pointers relative to
 /// the data → French messages) beside their fields; the input at
 /// `focus` (a pointer) gets `autofocus`.
-pub fn render(root: &Node, value: &Value, errors: &BTreeMap<String, Vec<String>>, focus: Option<&str>) -> Rendered {
+pub fn render(
+    root: &Node,
+    value: &Value,
+    errors: &BTreeMap<String, Vec<String>>,
+    focus: Option<&str>,
+) -> Rendered {
     let mut r = Renderer { errors, focus, out: Rendered::default(), shown: Vec::new() };
     if let Kind::Object(props) = &root.kind {
         r.props(props, value, "");
@@ -42,11 +47,8 @@ pub fn render(root: &Node, value: &Value, errors: &BTreeMap<String, Vec<String>>
         if r.shown.iter().any(|(p, _)| p == ptr) {
             continue;
         }
-        let anchor = r
-            .shown
-            .iter()
-            .filter(|(p, _)| ptr.starts_with(&format!("{p}/")))
-            .max_by_key(|(p, _)| p.len());
+        let anchor =
+            r.shown.iter().filter(|(p, _)| ptr.starts_with(&format!("{p}/"))).max_by_key(|(p, _)| p.len());
         let (id, label) = match anchor {
             Some((a, link)) => (link.clone(), root.at(a).map(|n| label_of(n, a)).unwrap_or_default()),
             None => ("formulaire".to_owned(), String::new()),
@@ -63,6 +65,9 @@ pub fn render(root: &Node, value: &Value, errors: &BTreeMap<String, Vec<String>>
     }
     r.out
 }
+
+/// An input's id, hint and error.
+type Described<'a> = (&'a str, Option<&'a str>, Option<&'a str>);
 
 struct Renderer<'a> {
     errors: &'a BTreeMap<String, Vec<String>>,
@@ -99,39 +104,18 @@ impl Renderer<'_> {
                 self.out.html.push_str("</fieldset>\n");
             }
             Kind::Array { item, max } => {
-                open_group(html, &id, label, optional, hint, error.as_deref(), "fieldset fieldset--list");
-                let rows = value.as_array().map_or(0, Vec::len);
-                let _ = writeln!(html, r##"<input type="hidden" name="#{}" value="{rows}">"##, esc(ptr));
-                for i in 0..rows {
-                    let row = format!("{ptr}/{i}");
-                    let row_label = format!("{label} — ligne {}", i + 1);
-                    self.out.html.push_str(r#"<div class="list-row">"#);
-                    self.node(item, &value[i], &row, &row_label, false);
-                    let _ = writeln!(
-                        self.out.html,
-                        r#"<button type="submit" name="action" value="supprimer:{}" class="button button--secondary button--small">Supprimer<span class="visually-hidden"> la ligne {} de « {} »</span></button></div>"#,
-                        esc(&row),
-                        i + 1,
-                        esc(label)
-                    );
-                }
-                if max.is_none_or(|m| rows < m) {
-                    let focus = if self.focus == Some(ptr) { " autofocus" } else { "" };
-                    let _ = writeln!(
-                        self.out.html,
-                        r#"<button type="submit" name="action" value="ajouter:{}" class="button button--secondary button--small"{focus}>Ajouter une ligne<span class="visually-hidden"> à « {} »</span></button>"#,
-                        esc(ptr),
-                        esc(label)
-                    );
-                }
-                self.out.html.push_str("</fieldset>\n");
+                self.list(item, *max, value, ptr, label, optional, (&id, hint, error.as_deref()))
             }
             Kind::Fixed(_) => {}
             Kind::Bool => {
                 let autofocus = self.autofocus(ptr);
                 let html = &mut self.out.html;
                 let checked = if value.as_bool() == Some(true) { " checked" } else { "" };
-                let _ = write!(html, r#"<div class="field field--checkbox{}">"#, if error.is_some() { " field--error" } else { "" });
+                let _ = write!(
+                    html,
+                    r#"<div class="field field--checkbox{}">"#,
+                    if error.is_some() { " field--error" } else { "" }
+                );
                 hint_and_error(html, &id, hint, error.as_deref());
                 let _ = writeln!(
                     html,
@@ -160,57 +144,131 @@ impl Renderer<'_> {
                 }
                 self.out.html.push_str("</fieldset>\n");
             }
-            kind => {
-                let autofocus = self.autofocus(ptr);
-                let html = &mut self.out.html;
-                let _ = write!(html, r#"<div class="field{}">"#, if error.is_some() { " field--error" } else { "" });
-                let opt = if optional { r#" <span class="field__optional">(facultatif)</span>"# } else { "" };
-                let _ = write!(html, r#"<label class="field__label" for="{id}">{}{opt}</label>"#, esc(label));
-                hint_and_error(html, &id, hint, error.as_deref());
-                let attrs = format!(
-                    r#"id="{id}" name="{}"{}{}{}{}"#,
-                    esc(ptr),
-                    described(&id, hint, error.as_deref()),
-                    if error.is_some() { r#" aria-invalid="true""# } else { "" },
-                    if optional { "" } else { r#" aria-required="true""# },
-                    autofocus
-                );
-                let typed = esc(&shown(value));
-                let html = &mut self.out.html;
-                match kind {
-                    Kind::Choice(options) => {
-                        let _ = write!(html, r#"<select class="field__input" {attrs}><option value="">Choisissez</option>"#);
-                        for o in options {
-                            let v = shown(o);
-                            let sel = if esc(&v) == typed { " selected" } else { "" };
-                            let _ = write!(html, r#"<option value="{}"{sel}>{}</option>"#, esc(&v), esc(&choice_label(&v)));
-                        }
-                        html.push_str("</select>");
-                    }
-                    Kind::Text { long: true, max_length } => {
-                        let _ = write!(html, r#"<textarea class="field__input field__input--long" rows="3"{} {attrs}>{typed}</textarea>"#, maxlength(*max_length));
-                    }
-                    Kind::Text { max_length, .. } => {
-                        let _ = write!(html, r#"<input class="field__input" type="text" value="{typed}"{} {attrs}>"#, maxlength(*max_length));
-                    }
-                    Kind::Date => {
-                        let _ = write!(html, r#"<input class="field__input field__input--date" type="date" min="1800-01-01" max="2200-12-31" value="{typed}" {attrs}>"#);
-                    }
-                    Kind::Number { integer, min, max } => {
-                        let bound = |name: &str, b: &Option<f64>| b.map_or(String::new(), |b| format!(r#" {name}="{b}""#));
-                        let step = if *integer { r#" step="1" inputmode="numeric""# } else { r#" step="any" inputmode="decimal""# };
-                        let _ = write!(
-                            html,
-                            r#"<input class="field__input field__input--number" type="number"{}{}{step} value="{typed}" {attrs}>"#,
-                            bound("min", min),
-                            bound("max", max)
-                        );
-                    }
-                    _ => {}
-                }
-                html.push_str("</div>\n");
-            }
+            kind => self.input(kind, value, ptr, label, optional, (&id, hint, error.as_deref())),
         }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn list(
+        &mut self,
+        item: &Node,
+        max: Option<usize>,
+        value: &Value,
+        ptr: &str,
+        label: &str,
+        optional: bool,
+        (id, hint, error): Described<'_>,
+    ) {
+        let html = &mut self.out.html;
+        open_group(html, id, label, optional, hint, error, "fieldset fieldset--list");
+        let rows = value.as_array().map_or(0, Vec::len);
+        let _ = writeln!(html, r##"<input type="hidden" name="#{}" value="{rows}">"##, esc(ptr));
+        for i in 0..rows {
+            let row = format!("{ptr}/{i}");
+            let row_label = format!("{label} — ligne {}", i + 1);
+            self.out.html.push_str(r#"<div class="list-row">"#);
+            self.node(item, &value[i], &row, &row_label, false);
+            let _ = writeln!(
+                self.out.html,
+                r#"<button type="submit" name="action" value="supprimer:{}" class="button button--secondary button--small">Supprimer<span class="visually-hidden"> la ligne {} de « {} »</span></button></div>"#,
+                esc(&row),
+                i + 1,
+                esc(label)
+            );
+        }
+        if max.is_none_or(|m| rows < m) {
+            let focus = if self.focus == Some(ptr) { " autofocus" } else { "" };
+            let _ = writeln!(
+                self.out.html,
+                r#"<button type="submit" name="action" value="ajouter:{}" class="button button--secondary button--small"{focus}>Ajouter une ligne<span class="visually-hidden"> à « {} »</span></button>"#,
+                esc(ptr),
+                esc(label)
+            );
+        }
+        self.out.html.push_str("</fieldset>\n");
+    }
+
+    fn input(
+        &mut self,
+        kind: &Kind,
+        value: &Value,
+        ptr: &str,
+        label: &str,
+        optional: bool,
+        (id, hint, error): Described<'_>,
+    ) {
+        let autofocus = self.autofocus(ptr);
+        let html = &mut self.out.html;
+        let _ = write!(html, r#"<div class="field{}">"#, if error.is_some() { " field--error" } else { "" });
+        let opt = if optional { r#" <span class="field__optional">(facultatif)</span>"# } else { "" };
+        let _ = write!(html, r#"<label class="field__label" for="{id}">{}{opt}</label>"#, esc(label));
+        hint_and_error(html, id, hint, error);
+        let attrs = format!(
+            r#"id="{id}" name="{}"{}{}{}{}"#,
+            esc(ptr),
+            described(id, hint, error),
+            if error.is_some() { r#" aria-invalid="true""# } else { "" },
+            if optional { "" } else { r#" aria-required="true""# },
+            autofocus
+        );
+        let typed = esc(&shown(value));
+        let html = &mut self.out.html;
+        match kind {
+            Kind::Choice(options) => {
+                let _ = write!(
+                    html,
+                    r#"<select class="field__input" {attrs}><option value="">Choisissez</option>"#
+                );
+                for o in options {
+                    let v = shown(o);
+                    let sel = if esc(&v) == typed { " selected" } else { "" };
+                    let _ = write!(
+                        html,
+                        r#"<option value="{}"{sel}>{}</option>"#,
+                        esc(&v),
+                        esc(&choice_label(&v))
+                    );
+                }
+                html.push_str("</select>");
+            }
+            Kind::Text { long: true, max_length } => {
+                let _ = write!(
+                    html,
+                    r#"<textarea class="field__input field__input--long" rows="3"{} {attrs}>{typed}</textarea>"#,
+                    maxlength(*max_length)
+                );
+            }
+            Kind::Text { max_length, .. } => {
+                let _ = write!(
+                    html,
+                    r#"<input class="field__input" type="text" value="{typed}"{} {attrs}>"#,
+                    maxlength(*max_length)
+                );
+            }
+            Kind::Date => {
+                let _ = write!(
+                    html,
+                    r#"<input class="field__input field__input--date" type="date" min="1800-01-01" max="2200-12-31" value="{typed}" {attrs}>"#
+                );
+            }
+            Kind::Number { integer, min, max } => {
+                let bound =
+                    |name: &str, b: &Option<f64>| b.map_or(String::new(), |b| format!(r#" {name}="{b}""#));
+                let step = if *integer {
+                    r#" step="1" inputmode="numeric""#
+                } else {
+                    r#" step="any" inputmode="decimal""#
+                };
+                let _ = write!(
+                    html,
+                    r#"<input class="field__input field__input--number" type="number"{}{}{step} value="{typed}" {attrs}>"#,
+                    bound("min", min),
+                    bound("max", max)
+                );
+            }
+            _ => {}
+        }
+        html.push_str("</div>\n");
     }
 
     /// The error at `ptr` for the beside-the-field message, and into the summary.
@@ -228,7 +286,15 @@ impl Renderer<'_> {
     }
 }
 
-fn open_group(html: &mut String, id: &str, label: &str, optional: bool, hint: Option<&str>, error: Option<&str>, class: &str) {
+fn open_group(
+    html: &mut String,
+    id: &str,
+    label: &str,
+    optional: bool,
+    hint: Option<&str>,
+    error: Option<&str>,
+    class: &str,
+) {
     let err = if error.is_some() { " fieldset--error" } else { "" };
     let _ = write!(html, r#"<fieldset class="{class}{err}" id="{id}-groupe"{}>"#, described(id, hint, error));
     let opt = if optional { r#" <span class="field__optional">(facultatif)</span>"# } else { "" };
@@ -241,7 +307,11 @@ fn hint_and_error(html: &mut String, id: &str, hint: Option<&str>, error: Option
         let _ = write!(html, r#"<p class="field__hint" id="{id}-hint">{}</p>"#, esc(h));
     }
     if let Some(e) = error {
-        let _ = write!(html, r#"<p class="field__error" id="{id}-error"><span class="visually-hidden">Erreur : </span>{}</p>"#, esc(e));
+        let _ = write!(
+            html,
+            r#"<p class="field__error" id="{id}-error"><span class="visually-hidden">Erreur : </span>{}</p>"#,
+            esc(e)
+        );
     }
 }
 

@@ -108,13 +108,14 @@ impl Node {
         } else if let Some(c) = merged.get("const") {
             Kind::Fixed(c.clone())
         } else {
-            let ty = merged.get("type").and_then(Value::as_str).unwrap_or(if merged.get("properties").is_some() {
-                "object"
-            } else if merged.get("items").is_some() {
-                "array"
-            } else {
-                "string"
-            });
+            let ty =
+                merged.get("type").and_then(Value::as_str).unwrap_or(if merged.get("properties").is_some() {
+                    "object"
+                } else if merged.get("items").is_some() {
+                    "array"
+                } else {
+                    "string"
+                });
             match ty {
                 "object" => {
                     let required: Vec<&str> = merged
@@ -123,7 +124,8 @@ impl Node {
                         .map(|r| r.iter().filter_map(Value::as_str).collect())
                         .unwrap_or_default();
                     let members = merged.get("properties").and_then(Value::as_object);
-                    let mut keys: Vec<String> = members.map(|m| m.keys().cloned().collect()).unwrap_or_default();
+                    let mut keys: Vec<String> =
+                        members.map(|m| m.keys().cloned().collect()).unwrap_or_default();
                     if let Some(written) = props_at.as_deref().and_then(order) {
                         keys.sort_by_key(|k| written.iter().position(|w| w == k).unwrap_or(usize::MAX));
                     }
@@ -132,7 +134,12 @@ impl Node {
                         .into_iter()
                         .filter(|k| members.and_then(|m| m.get(k)).is_some_and(Value::is_object))
                         .map(|k| Prop {
-                            node: Self::build(root, &format!("{base}/properties/{}", read::escape(&k)), depth + 1, order),
+                            node: Self::build(
+                                root,
+                                &format!("{base}/properties/{}", read::escape(&k)),
+                                depth + 1,
+                                order,
+                            ),
                             required: required.contains(&k.as_str()),
                             key: k,
                         })
@@ -140,7 +147,12 @@ impl Node {
                     Kind::Object(props)
                 }
                 "array" => Kind::Array {
-                    item: Box::new(Self::build(root, &format!("{}/items", items_at.unwrap_or_default()), depth + 1, order)),
+                    item: Box::new(Self::build(
+                        root,
+                        &format!("{}/items", items_at.unwrap_or_default()),
+                        depth + 1,
+                        order,
+                    )),
                     max: merged.get("maxItems").and_then(Value::as_u64).map(|n| n as usize),
                 },
                 "integer" | "number" => Kind::Number {
@@ -206,7 +218,8 @@ fn resolve(root: &Value, ptr: &str, depth: usize) -> (Map<String, Value>, Origin
 pub fn prefill(root: &Node, value: &mut Value, profile: &crate::collectivite::Profile) {
     if let Some(Kind::Object(props)) = root.at("/president").map(|n| &n.kind) {
         let a = &profile.autorite;
-        let facts = [("civilite", &a.civilite), ("prenom", &a.prenom), ("nom", &a.nom), ("qualite", &a.qualite)];
+        let facts =
+            [("civilite", &a.civilite), ("prenom", &a.prenom), ("nom", &a.nom), ("qualite", &a.qualite)];
         let mut president = Map::new();
         for (k, v) in facts {
             if props.iter().any(|p| p.key == k) {

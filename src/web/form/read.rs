@@ -63,7 +63,11 @@ impl Reader<'_> {
                 (required || !obj.is_empty()).then_some(Value::Object(obj))
             }
             Kind::Array { item, .. } => {
-                let rows = self.map.get(format!("#{ptr}").as_str()).and_then(|n| n.parse::<usize>().ok()).unwrap_or(0);
+                let rows = self
+                    .map
+                    .get(format!("#{ptr}").as_str())
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .unwrap_or(0);
                 let mut items = Vec::new();
                 for i in 0..rows.min(MAX_ROWS) {
                     match self.node(item, &format!("{ptr}/{i}"), false) {
@@ -87,7 +91,8 @@ impl Reader<'_> {
             Kind::Number { integer, .. } => {
                 let typed = self.text(ptr)?;
                 // « 1 200 », « 12,5 »: as people write numbers in French.
-                let plain: String = typed.chars().filter(|c| !c.is_whitespace()).collect::<String>().replace(',', ".");
+                let plain: String =
+                    typed.chars().filter(|c| !c.is_whitespace()).collect::<String>().replace(',', ".");
                 let number = if *integer {
                     plain.parse::<i64>().ok().map(Number::from)
                 } else {

@@ -33,10 +33,14 @@ fn a_schema_becomes_fieldsets_radios_dates_bounded_numbers_and_lists() {
 
     let html = render(&form, &json!({}), &BTreeMap::new(), None).html;
     assert!(html.contains(r#"<legend class="fieldset__legend">Agent</legend>"#), "{html}");
-    assert!(html.contains(r#"type="radio" class="radio__input" id="f.agent.civilite" name="/agent/civilite" value="M.""#));
+    assert!(html.contains(
+        r#"type="radio" class="radio__input" id="f.agent.civilite" name="/agent/civilite" value="M.""#
+    ));
     assert!(html.contains(r#"type="date""#) && html.contains(r#"name="/date_effet""#));
     assert!(html.contains(r#"type="number" min="1" max="14" step="1""#), "{html}");
-    assert!(html.contains(r#"<label class="field__label" for="f.grade">Grade</label><p class="field__hint" id="f.grade-hint">"#));
+    assert!(html.contains(
+        r#"<label class="field__label" for="f.grade">Grade</label><p class="field__hint" id="f.grade-hint">"#
+    ));
     assert!(html.contains(r#"aria-describedby="f.grade-hint""#));
     assert!(html.contains(r#"Imputation budgétaire <span class="field__optional">(facultatif)</span>"#));
     assert!(html.contains(r#"value="ajouter:/visas""#) && html.contains(r##"name="#/visas" value="0""##));
@@ -89,7 +93,10 @@ fn rows_are_added_and_removed_without_losing_what_was_typed() {
     apply(&mut empty, &Action::Add("/arrete_precedent/lignes".into()));
     assert_eq!(empty, json!({"arrete_precedent": {"lignes": [null]}}));
     let html = render(&form, &data, &BTreeMap::new(), Some("/visas/1")).html;
-    assert!(html.contains(r#"id="f.visas.1" name="/visas/1" aria-describedby"#) || html.contains(r#"name="/visas/1""#));
+    assert!(
+        html.contains(r#"id="f.visas.1" name="/visas/1" aria-describedby"#)
+            || html.contains(r#"name="/visas/1""#)
+    );
     assert!(html.contains("autofocus"));
     assert!(html.contains(r#"value="supprimer:/visas/1""#));
 }
@@ -149,6 +156,11 @@ fn fields_come_in_the_order_the_schema_lists_them() {
     let Kind::Object(props) = Node::of_template(t).kind else { panic!("an object") };
     let keys: Vec<_> = props.iter().map(|p| p.key.as_str()).collect();
     assert_eq!(&keys[..4], ["agent", "grade", "statut_particulier", "visas"]);
-    let Some(Kind::Object(agent)) = Node::of_template(t).at("/agent").map(|n| n.kind.clone()) else { panic!() };
-    assert_eq!(agent.iter().map(|p| p.key.as_str()).collect::<Vec<_>>(), ["civilite", "prenom", "nom", "matricule"]);
+    let Some(Kind::Object(agent)) = Node::of_template(t).at("/agent").map(|n| n.kind.clone()) else {
+        panic!()
+    };
+    assert_eq!(
+        agent.iter().map(|p| p.key.as_str()).collect::<Vec<_>>(),
+        ["civilite", "prenom", "nom", "matricule"]
+    );
 }

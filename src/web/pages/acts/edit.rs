@@ -59,7 +59,11 @@ pub async fn submit(
     let target = Target::Edit(act.id);
     let (value, focus, save) = posted(template, &pairs);
     if !save {
-        return form_page(&visit, &target, Filled { template, profile, value, errors: BTreeMap::new(), focus });
+        return form_page(
+            &visit,
+            &target,
+            Filled { template, profile, value, errors: BTreeMap::new(), focus },
+        );
     }
     match web.acta.replace_draft(&act.id, &request_body(template, profile, value.clone())).await {
         Ok(new) => {
@@ -69,7 +73,9 @@ pub async fn submit(
             see_other(&format!("/actes/{}?modifie=1", new.id))
         }
         Err(e) => match form_errors(&visit, e) {
-            Ok(errors) => form_page(&visit, &target, Filled { template, profile, value, errors, focus: None }),
+            Ok(errors) => {
+                form_page(&visit, &target, Filled { template, profile, value, errors, focus: None })
+            }
             Err(page) => page,
         },
     }

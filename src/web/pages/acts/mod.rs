@@ -99,7 +99,13 @@ pub fn form_page(visit: &Visit, target: &Target, f: Filled<'_>) -> Response {
         summary: rendered.summary,
         facts: vec![
             ("Collectivité", format!("{} (SIREN {})", p.nom, p.siren)),
-            ("Autorité", format!("{} {} {}, {}", p.autorite.civilite, p.autorite.prenom, p.autorite.nom, p.autorite.qualite)),
+            (
+                "Autorité",
+                format!(
+                    "{} {} {}, {}",
+                    p.autorite.civilite, p.autorite.prenom, p.autorite.nom, p.autorite.qualite
+                ),
+            ),
             ("Fait à", p.ville.clone()),
             ("Chargé de l'exécution", p.charge_execution.clone()),
             ("Tribunal administratif", p.tribunal_administratif.clone()),
@@ -154,6 +160,7 @@ pub fn request_body(template: &ActTemplate, profile: &Profile, data: Value) -> V
 
 /// A refusal of the service as form errors (pointers relative to the data),
 /// or the page to answer for the others.
+#[allow(clippy::result_large_err)] // the page to answer instead
 pub fn form_errors(visit: &Visit, e: ServiceError) -> Result<BTreeMap<String, Vec<String>>, Response> {
     let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut whole = |m: String| errors.entry(String::new()).or_default().push(m);
@@ -174,7 +181,9 @@ pub fn form_errors(visit: &Visit, e: ServiceError) -> Result<BTreeMap<String, Ve
             whole("le service est très sollicité ; enregistrez à nouveau dans un instant".into())
         }
         ServiceError::ActSealed => return Err(sealed_page(visit)),
-        ServiceError::ActNotFound | ServiceError::UnknownTemplate(_) | ServiceError::UnknownCollectivite(_) => {
+        ServiceError::ActNotFound
+        | ServiceError::UnknownTemplate(_)
+        | ServiceError::UnknownCollectivite(_) => {
             return Err(not_found(visit));
         }
         other => return Err(internal_error(visit, &other)),
@@ -195,6 +204,7 @@ pub fn sealed_page(visit: &Visit) -> Response {
 /// The template and the collectivité a form is for, if the visitor may
 /// write for it (else the not-found page: what the visitor may not reach
 /// does not exist for them).
+#[allow(clippy::result_large_err)] // the page to answer instead
 pub fn writable<'a>(
     web: &'a Web,
     visit: &Visit,

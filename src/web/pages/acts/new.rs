@@ -138,7 +138,11 @@ pub async fn submit(
     };
     let (value, focus, save) = posted(template, &pairs);
     if !save {
-        return form_page(&visit, &Target::New, Filled { template, profile, value, errors: BTreeMap::new(), focus });
+        return form_page(
+            &visit,
+            &Target::New,
+            Filled { template, profile, value, errors: BTreeMap::new(), focus },
+        );
     }
     match web.acta.create_draft(&request_body(template, profile, value.clone())).await {
         Ok(act) => {
@@ -146,7 +150,9 @@ pub async fn submit(
             see_other(&format!("/actes/{}?enregistre=1", act.id))
         }
         Err(e) => match form_errors(&visit, e) {
-            Ok(errors) => form_page(&visit, &Target::New, Filled { template, profile, value, errors, focus: None }),
+            Ok(errors) => {
+                form_page(&visit, &Target::New, Filled { template, profile, value, errors, focus: None })
+            }
             Err(page) => page,
         },
     }

@@ -63,7 +63,8 @@ pub async fn submit(
 ) -> Response {
     match web.acta.seal(&act.id).await {
         Ok(view) => {
-            web.record_act(&visit, "act.seal", act.id, act.owner.clone(), view.number.map(|n| n.to_string())).await;
+            web.record_act(&visit, "act.seal", act.id, act.owner.clone(), view.number.map(|n| n.to_string()))
+                .await;
             see_other(&format!("/actes/{}?scelle=1", act.id))
         }
         Err(ServiceError::ActNotFound) => not_found(&visit),
@@ -104,7 +105,8 @@ pub async fn withdraw(
     };
     match web.acta.withdraw(&act.id, reason, None).await {
         Ok(_) => {
-            web.record_act(&visit, "act.withdraw", act.id, act.owner.clone(), Some(reason.code().to_owned())).await;
+            web.record_act(&visit, "act.withdraw", act.id, act.owner.clone(), Some(reason.code().to_owned()))
+                .await;
             see_other(&format!("/actes/{}?retire=1", act.id))
         }
         Err(ServiceError::ActNotFound) => not_found(&visit),

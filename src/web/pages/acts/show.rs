@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use askama::Template;
+use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
 use serde::Deserialize;
 
 use super::{day, moment};
@@ -193,7 +193,10 @@ pub async fn inline_pdf(
         let h = resp.headers_mut();
         // Framed by acta's « Aperçu » page only.
         h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
-        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; object-src 'self'; frame-ancestors 'self'"));
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; object-src 'self'; frame-ancestors 'self'"),
+        );
     }
     resp
 }
