@@ -46,3 +46,4 @@ mod transfer_replies;
 mod transfers;
 mod validation;
 mod web;
+mod web_acts;
