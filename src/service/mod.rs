@@ -8,6 +8,7 @@
 
 pub mod archive;
 mod audit;
+mod career;
 mod document;
 mod drafts;
 mod error;
@@ -30,6 +31,7 @@ use time::OffsetDateTime;
 use tokio::sync::{Mutex, Notify, Semaphore};
 
 pub use audit::{AuditReport, Finding};
+pub use career::LastAct;
 pub use drafts::NextNumber;
 pub use error::{OpenError, ServiceError};
 pub use log::Proof;

@@ -88,6 +88,20 @@ async fn a_draft_edited_or_deleted_in_the_pages_is_gone_for_the_api_too_and_a_se
     assert_eq!(v.get(&format!("{second}/modifier")).await.status, StatusCode::CONFLICT);
     assert_eq!(v.get(&second).await.status, StatusCode::OK);
 
+    // The next act of this career starts from the sealed one.
+    let next = v.get(&format!("{new}?collectivite={SIREN}&matricule=a-00417")).await;
+    assert_eq!(next.status, StatusCode::OK, "{}", next.body);
+    assert!(next.body.contains("Repris de l&#39;acte n° 2026_ARR_00001"), "{}", next.body);
+    for kept in [r#"value="attaché principal""#, r#"value="Cœurdevey""#, r#"value="n° 2026_ARR_00001""#] {
+        assert!(next.body.contains(kept), "{kept}");
+    }
+    assert!(next.body.contains(r#"value="6" id="f.echelon.ancien""#), "the new échelon is now the old one");
+    assert!(
+        next.body.contains(r#"type="date" min="1800-01-01" max="2200-12-31" value="" id="f.date_effet""#)
+    );
+    let unknown = v.get(&format!("{new}?collectivite={SIREN}&matricule=Z-999")).await;
+    assert!(unknown.body.contains("ne concerne le matricule « Z-999 »"), "{}", unknown.body);
+
     // Delete a fresh draft: gone everywhere, its files kept.
     let third = post_form(&mut v, &new, &csrf, &[]).await.location().split('?').next().unwrap().to_owned();
     assert_eq!(v.get(&format!("{third}/supprimer")).await.status, StatusCode::OK);

@@ -234,3 +234,32 @@ pub fn prefill(root: &Node, value: &mut Value, profile: &crate::collectivite::Pr
 
 #[cfg(test)]
 mod tests;
+
+/// What the next act of a career takes from the agent's last one: who the
+/// agent is and what their situation is; the rest (dates, the decision
+/// itself) is this act's own.
+const CAREER_MEMBERS: [&str; 7] =
+    ["agent", "grade", "statut_particulier", "visas", "suivi_par", "imputation", "signataire"];
+
+/// The data a new act starts from, given the agent's last sealed act
+/// (`data`, numbered `number`, sealed on `day`, `AAAA-MM-JJ`): the career
+/// members the new form has, that act as the « arrêté précédent », and its
+/// new échelon as the old one.
+pub fn carry(root: &Node, data: &Value, number: &str, day: &str) -> Value {
+    let mut out = Map::new();
+    for key in CAREER_MEMBERS {
+        if let (Some(_), Some(v)) = (root.at(&format!("/{key}")), data.get(key)) {
+            out.insert(key.to_owned(), v.clone());
+        }
+    }
+    if root.at("/arrete_precedent/reference").is_some() && root.at("/arrete_precedent/date").is_some() {
+        out.insert(
+            "arrete_precedent".into(),
+            serde_json::json!({"reference": format!("n° {number}"), "date": day}),
+        );
+    }
+    if let (Some(_), Some(n)) = (root.at("/echelon/ancien"), data.pointer("/echelon/nouveau")) {
+        out.insert("echelon".into(), serde_json::json!({ "ancien": n }));
+    }
+    Value::Object(out)
+}

@@ -164,3 +164,16 @@ fn fields_come_in_the_order_the_schema_lists_them() {
         ["civilite", "prenom", "nom", "matricule"]
     );
 }
+
+#[test]
+fn the_next_act_of_a_career_starts_from_the_last_one() {
+    let form = echelon();
+    let last = json!({"agent": {"nom": "DURAND", "matricule": "A-1"}, "grade": "attaché", "echelon": {"ancien": 4, "nouveau": 5},
+        "date_effet": "2025-01-01", "anciennete_conservee": {"annees": 1}});
+    let next = carry(&form, &last, "2025_ARR_00012", "2025-01-03");
+    assert_eq!(
+        next,
+        json!({"agent": {"nom": "DURAND", "matricule": "A-1"}, "grade": "attaché", "echelon": {"ancien": 5},
+            "arrete_precedent": {"reference": "n° 2025_ARR_00012", "date": "2025-01-03"}})
+    );
+}

@@ -43,6 +43,19 @@ pub struct FormPage {
     facts: Vec<(&'static str, String)>,
     /// The error summary takes the focus (no other input asked for it).
     focus_summary: bool,
+    /// « Reprendre le dernier acte de l'agent » (new acts with a matricule).
+    prefill: Option<Prefill>,
+}
+
+/// The form that starts a new act from the agent's last sealed one.
+#[derive(Debug, Clone, Default)]
+pub struct Prefill {
+    /// The template's id (the form's address).
+    pub template: String,
+    /// The matricule typed.
+    pub matricule: String,
+    /// What happened: found (a notice) or not (an error beside the field).
+    pub outcome: Option<Result<String, String>>,
 }
 
 /// What a form page is for.
@@ -67,8 +80,19 @@ pub struct Filled<'a> {
     pub focus: Option<String>,
 }
 
+/// Render the form page of a new act, with its « reprendre » form.
+pub fn new_form_page(visit: &Visit, f: Filled<'_>, mut prefill: Prefill) -> Response {
+    let has_matricule = Node::of_template(f.template).at("/agent/matricule").is_some();
+    prefill.template = f.template.id.to_string();
+    form_page_with(visit, &Target::New, f, has_matricule.then_some(prefill))
+}
+
 /// Render the form page.
 pub fn form_page(visit: &Visit, target: &Target, f: Filled<'_>) -> Response {
+    form_page_with(visit, target, f, None)
+}
+
+fn form_page_with(visit: &Visit, target: &Target, f: Filled<'_>, prefill: Option<Prefill>) -> Response {
     let node = Node::of_template(f.template);
     let rendered = html::render(&node, &f.value, &f.errors, f.focus.as_deref());
     let (title, action, cancel) = match target {
@@ -87,6 +111,7 @@ pub fn form_page(visit: &Visit, target: &Target, f: Filled<'_>) -> Response {
     layout.has_errors = !rendered.summary.is_empty();
     let p = f.profile;
     let page = FormPage {
+        prefill,
         focus_summary: !rendered.summary.is_empty() && f.focus.is_none(),
         layout,
         heading: title,

@@ -13,7 +13,9 @@ use axum::{Extension, Form as Posted};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{Filled, Pairs, Target, form_errors, form_page, posted, request_body, writable};
+use super::{
+    Filled, Pairs, Prefill, Target, form_errors, form_page, new_form_page, posted, request_body, writable,
+};
 use crate::web::Web;
 use crate::web::form::{self, Node};
 use crate::web::gate::Visit;
@@ -101,6 +103,8 @@ pub async fn choose(
 pub struct For {
     #[serde(default)]
     collectivite: String,
+    /// Start from the last sealed act of the agent with this matricule.
+    matricule: Option<String>,
 }
 
 /// `GET /actes/nouveau/{template}?collectivite=…`: the empty form, with
@@ -118,9 +122,35 @@ pub async fn form(
         Ok(found) => found,
         Err(page) => return page,
     };
+    let node = Node::of_template(template);
     let mut value = Value::Object(Map::new());
-    form::prefill(&Node::of_template(template), &mut value, profile);
-    form_page(&visit, &Target::New, Filled { template, profile, value, errors: BTreeMap::new(), focus: None })
+    let mut prefill = Prefill::default();
+    if let (Some(m), Some(caller)) =
+        (q.matricule.as_deref().map(str::trim).filter(|m| !m.is_empty()), &visit.caller)
+    {
+        prefill.matricule = m.to_owned();
+        match web.acta.last_act_of_agent(&profile.siren, m, caller.scope()).await {
+            Ok(Some(last)) => {
+                let day = crate::register::day_in_paris(last.sealed_at).to_string();
+                value = form::carry(&node, &last.data, last.number.as_str(), &day);
+                prefill.outcome = Some(Ok(format!(
+                    "Repris de l'acte n° {} scellé le {} : l'agent, sa situation et l'arrêté précédent. Vérifiez chaque champ et complétez le reste.",
+                    last.number,
+                    super::day(last.sealed_at)
+                )));
+            }
+            Ok(None) => {
+                prefill.outcome = Some(Err(format!(
+                    "Aucun acte scellé de {} ne concerne le matricule « {m} »",
+                    profile.nom
+                )));
+            }
+            Err(e) => return crate::web::page::internal_error(&visit, &e),
+        }
+    }
+    form::prefill(&node, &mut value, profile);
+    let filled = Filled { template, profile, value, errors: BTreeMap::new(), focus: None };
+    new_form_page(&visit, filled, prefill)
 }
 
 /// `POST /actes/nouveau/{template}`: a row added or removed (the form
