@@ -52,3 +52,18 @@ pub(super) fn routes() -> Vec<(Method, &'static str, Access, MethodRouter<Arc<We
         (M::POST, "/admin/comptes", Access::Role(P::ManageTokens), post(users::create)),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_page_about_one_act_checks_the_act_as_the_api_does() {
+        let about_acts: Vec<_> =
+            routes().into_iter().filter(|(_, p, _, _)| p.starts_with("/actes/{id}")).collect();
+        assert!(about_acts.len() >= 10);
+        for (method, path, access, _) in about_acts {
+            assert!(matches!(access, Access::Act(_)), "{method} {path} must be Access::Act");
+        }
+    }
+}

@@ -107,7 +107,8 @@ fn form_page_with(visit: &Visit, target: &Target, f: Filled<'_>, prefill: Option
             format!("/actes/{id}"),
         ),
     };
-    let mut layout = Layout::new(visit, title.clone(), "/actes/nouveau");
+    let current = if matches!(target, Target::New) { "/actes/nouveau" } else { "" };
+    let mut layout = Layout::new(visit, title.clone(), current);
     layout.has_errors = !rendered.summary.is_empty();
     let p = f.profile;
     let page = FormPage {
