@@ -226,6 +226,11 @@ pub fn day_in_paris(t: OffsetDateTime) -> Date {
     t.to_offset(paris_offset(t)).date()
 }
 
+/// Instant `t` in metropolitan France's legal time (for people reading it).
+pub fn in_paris(t: OffsetDateTime) -> OffsetDateTime {
+    t.to_offset(paris_offset(t))
+}
+
 /// UTC+1, or UTC+2 from the last Sunday of March 01:00 UTC to the last Sunday
 /// of October 01:00 UTC (the EU rule since 1996).
 fn paris_offset(t: OffsetDateTime) -> UtcOffset {

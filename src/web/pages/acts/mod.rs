@@ -252,10 +252,17 @@ pub fn day(t: OffsetDateTime) -> String {
     format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
 }
 
-/// `05/12/2026 à 21:04 UTC`.
+/// `05/12/2026 à 22:04` (Paris time, as people in a mairie read it).
 pub fn moment(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!("{:02}/{:02}/{} à {:02}:{:02} UTC", t.day(), u8::from(t.month()), t.year(), t.hour(), t.minute())
+    let t = crate::register::in_paris(t);
+    format!(
+        "{:02}/{:02}/{} à {:02}:{:02} (heure de Paris)",
+        t.day(),
+        u8::from(t.month()),
+        t.year(),
+        t.hour(),
+        t.minute()
+    )
 }
 
 /// The register of a series, for people.
