@@ -199,6 +199,11 @@ async fn preview_seal_and_download(c: &Client, act: &str) {
     check_page(c, "Aperçu du projet — acta").await;
     let frame = c.find(Locator::Css("iframe.pdf-frame")).await.unwrap();
     assert_eq!(frame.attr("src").await.unwrap(), Some(format!("{act}/projet.pdf")));
+    let shown = c
+        .execute("return Array.from(document.querySelectorAll('img.pages__image')).map(i => i.complete && i.naturalWidth);", vec![])
+        .await
+        .unwrap();
+    assert_eq!(shown, json!([893]), "the page's image is shown");
     let projet = downloaded_sha256(c, &format!("{act}/projet.pdf")).await;
     assert_eq!(projet.len(), 64);
 

@@ -78,6 +78,28 @@ async fn a_draft_edited_or_deleted_in_the_pages_is_gone_for_the_api_too_and_a_se
     let draft: Value = app.client.get(api(&second)).send().await.unwrap().json().await.unwrap();
     assert_eq!(draft["status"], "draft");
 
+    // « Aperçu »: its pages as images, the PDF in a frame of acta.
+    let preview = v.get(&format!("{second}/apercu")).await;
+    assert!(
+        preview.body.contains(&format!(r#"<img src="{second}/page/1" alt="Page 1 sur 1 du projet""#)),
+        "{}",
+        preview.body
+    );
+    let csp = preview.headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    let png = reqwest::Client::new()
+        .get(format!("{}{second}/page/1", app.base))
+        .header("cookie", v.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; "))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(png.headers()["content-type"], "image/png");
+    assert!(png.bytes().await.unwrap().starts_with(b"\x89PNG\r\n\x1a\n"));
+    assert_eq!(v.get(&format!("{second}/page/2")).await.status, StatusCode::NOT_FOUND);
+    let framed = v.get(&format!("{second}/projet.pdf")).await;
+    assert_eq!(framed.headers["x-frame-options"], "SAMEORIGIN");
+    assert_eq!(v.get(&second).await.headers["x-frame-options"], "DENY", "only the PDF may be framed");
+
     // Seal it: then neither edit nor delete.
     let confirm = v.get(&format!("{second}/sceller")).await;
     assert!(confirm.body.contains("_ARR_00001"), "{}", confirm.body);

@@ -249,6 +249,8 @@ pub async fn proof(
 struct PreviewPage {
     layout: Layout,
     act: ActView,
+    /// The draft's pages (images), numbered from 1; none once sealed.
+    pages: Vec<usize>,
     sealed: bool,
     can_edit: bool,
     can_seal: bool,
@@ -270,7 +272,16 @@ pub async fn preview(
     };
     let sealed = view.status == Status::Sealed;
     let title = if sealed { "Aperçu de l'acte" } else { "Aperçu du projet" };
+    let pages = if sealed {
+        Vec::new()
+    } else {
+        match web.acta.draft_page_png(&act.id, 0).await {
+            Ok((_, n)) => (1..=n).collect(),
+            Err(e) => return internal_error(&visit, &e),
+        }
+    };
     let page = PreviewPage {
+        pages,
         layout: Layout::new(&visit, title, ""),
         sealed,
         can_edit: !sealed && caller.allows(Permission::CreateDraft),
@@ -280,4 +291,27 @@ pub async fn preview(
     let mut resp = render(StatusCode::OK, &page);
     resp.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PREVIEW_POLICY));
     resp
+}
+
+/// `GET /actes/{id}/page/{n}`: page `n` (from 1) of the draft as a PNG.
+pub async fn page_png(
+    State(web): State<Arc<Web>>,
+    Extension(visit): Extension<Visit>,
+    Extension(act): Extension<ActInScope>,
+    axum::extract::Path((_, n)): axum::extract::Path<(String, String)>,
+) -> Response {
+    let Some(n) = n.parse::<usize>().ok().filter(|n| (1..=1000).contains(n)) else {
+        return not_found(&visit);
+    };
+    match web.acta.draft_page_png(&act.id, n - 1).await {
+        Ok((png, pages)) if n <= pages => {
+            let headers = [
+                (header::CONTENT_TYPE, HeaderValue::from_static("image/png")),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            ];
+            (headers, png).into_response()
+        }
+        Ok(_) | Err(ServiceError::ActNotFound) => not_found(&visit),
+        Err(e) => internal_error(&visit, &e),
+    }
 }
