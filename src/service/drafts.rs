@@ -110,6 +110,11 @@ impl Acta {
         self.load_draft(id).await
     }
 
+    /// The data of act `id` (to start a correction from a sealed act).
+    pub async fn act_data(&self, id: &ActId) -> Result<Value, ServiceError> {
+        Ok(self.load_draft(id).await?.data)
+    }
+
     /// Whether the draft `id` was discarded.
     pub(super) async fn is_discarded(&self, id: &ActId) -> Result<bool, ServiceError> {
         Ok(self.store.get(&keys::act_discarded(id)).await?.is_some())

@@ -121,6 +121,24 @@ async fn a_draft_edited_or_deleted_in_the_pages_is_gone_for_the_api_too_and_a_se
     assert!(
         next.body.contains(r#"type="date" min="1800-01-01" max="2200-12-31" value="" id="f.date_effet""#)
     );
+    // A rectificatif starts from the sealed act and cites it.
+    let sealed_id = second.trim_start_matches("/actes/");
+    let link = format!("{new}?collectivite={SIREN}&amp;corrige={sealed_id}&amp;nature=rectificatif");
+    assert!(v.get(&second).await.body.contains(&link), "the act page offers a rectificatif");
+    let form = v.get(&link.replace("&amp;", "&")).await;
+    assert!(
+        form.body.contains("Cet acte sera un rectificatif de l&#39;acte n° 2026_ARR_00001"),
+        "{}",
+        form.body
+    );
+    assert!(form.body.contains(r#"value="attaché principal""#) && form.body.contains(r#"name="corrige""#));
+    let fixed = post_form(&mut v, &new, &csrf, &[("corrige", sealed_id), ("nature", "rectificatif")]).await;
+    assert_eq!(fixed.status, StatusCode::SEE_OTHER, "{}", fixed.body);
+    let rect = fixed.location().split('?').next().unwrap().trim_start_matches("/actes/").to_owned();
+    let rect: Value = app.client.get(api(&rect)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(rect["corrige"]["number"], "2026_ARR_00001");
+    assert_eq!(rect["corrige"]["nature"], "rectificatif");
+
     let unknown = v.get(&format!("{new}?collectivite={SIREN}&matricule=Z-999")).await;
     assert!(unknown.body.contains("ne concerne le matricule « Z-999 »"), "{}", unknown.body);
 
@@ -173,6 +191,14 @@ async fn another_collectivite_does_not_exist_for_the_pages_and_hostile_input_is_
     }
     assert_eq!(v.post(&format!("{other}/sceller"), &[("csrf", &csrf)]).await.status, StatusCode::NOT_FOUND);
     assert_eq!(v.get("/actes/pas-un-identifiant").await.status, StatusCode::NOT_FOUND);
+    let forged = post_form(
+        &mut v,
+        &format!("/actes/nouveau/{TEMPLATE}"),
+        &csrf,
+        &[("corrige", other.trim_start_matches("/actes/")), ("nature", "retrait")],
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::NOT_FOUND, "a correction of another collectivité's act");
     assert!(v.get("/nulle-part").await.body.contains("Page introuvable"));
 
     let hostile = "\"><script>alert(1)</script>";

@@ -65,7 +65,12 @@ pub async fn submit(
             Filled { template, profile, value, errors: BTreeMap::new(), focus },
         );
     }
-    match web.acta.replace_draft(&act.id, &request_body(template, profile, value.clone())).await {
+    let mut body = request_body(template, profile, value.clone());
+    if let Some(c) = &draft.corrects {
+        // A correction stays one.
+        body["corrige"] = serde_json::json!({"acte": c.act.to_string(), "nature": c.nature});
+    }
+    match web.acta.replace_draft(&act.id, &body).await {
         Ok(new) => {
             let old = Some(act.id.to_string());
             web.record_act(&visit, "act.create", new.id, act.owner.clone(), old).await;

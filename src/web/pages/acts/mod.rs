@@ -56,6 +56,42 @@ pub struct Prefill {
     pub matricule: String,
     /// What happened: found (a notice) or not (an error beside the field).
     pub outcome: Option<Result<String, String>>,
+    /// The sealed act this new one corrects, if any.
+    pub correction: Option<Correcting>,
+}
+
+/// The correction a new act makes to a sealed one (`corrige` of the API).
+#[derive(Debug, Clone)]
+pub struct Correcting {
+    /// The sealed act.
+    pub act: ActId,
+    /// `rectificatif` or `retrait`.
+    pub nature: &'static str,
+    /// Its number.
+    pub number: String,
+}
+
+impl Correcting {
+    /// The sealed act `raw` names, if the visitor may know it (the API's
+    /// rule) and it is sealed, corrected as `nature` says.
+    pub async fn find(web: &Web, visit: &Visit, raw: &str, nature: &str) -> Option<Self> {
+        let nature = ["rectificatif", "retrait"].into_iter().find(|n| *n == nature)?;
+        let (act, _) =
+            crate::http::access::act_in_scope(&web.acta, raw, visit.caller.as_ref()?).await.ok()?;
+        let number = web.acta.get(&act).await.ok()?.number?.to_string();
+        Some(Self { act, nature, number })
+    }
+
+    /// What the form says about it.
+    pub fn label(&self) -> String {
+        let what = if self.nature == "rectificatif" { "un rectificatif" } else { "un acte de retrait" };
+        format!("Cet acte sera {what} de l'acte n° {}, qui y sera cité.", self.number)
+    }
+
+    /// The `corrige` member of the request body.
+    pub fn member(&self) -> Value {
+        serde_json::json!({"acte": self.act.to_string(), "nature": self.nature})
+    }
 }
 
 /// What a form page is for.
@@ -182,6 +218,20 @@ fn first_input(node: &Node, ptr: &str) -> String {
 /// The body the API's `POST /api/v1/acts` takes: the same service call.
 pub fn request_body(template: &ActTemplate, profile: &Profile, data: Value) -> Value {
     serde_json::json!({"template": template.id.to_string(), "collectivite": profile.siren.to_string(), "data": data})
+}
+
+/// [`request_body`] of an act correcting a sealed one.
+pub fn correcting_body(
+    template: &ActTemplate,
+    profile: &Profile,
+    data: Value,
+    c: Option<&Correcting>,
+) -> Value {
+    let mut body = request_body(template, profile, data);
+    if let Some(c) = c {
+        body["corrige"] = c.member();
+    }
+    body
 }
 
 /// A refusal of the service as form errors (pointers relative to the data),

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::{
-    Filled, Pairs, Prefill, Target, form_errors, form_page, new_form_page, posted, request_body, writable,
+    Correcting, Filled, Pairs, Prefill, correcting_body, form_errors, new_form_page, posted, writable,
 };
 use crate::web::Web;
 use crate::web::form::{self, Node};
@@ -105,6 +105,10 @@ pub struct For {
     collectivite: String,
     /// Start from the last sealed act of the agent with this matricule.
     matricule: Option<String>,
+    /// The sealed act this one corrects (with `nature`).
+    corrige: Option<String>,
+    #[serde(default)]
+    nature: String,
 }
 
 /// `GET /actes/nouveau/{template}?collectivite=…`: the empty form, with
@@ -125,7 +129,17 @@ pub async fn form(
     let node = Node::of_template(template);
     let mut value = Value::Object(Map::new());
     let mut prefill = Prefill::default();
-    if let (Some(m), Some(caller)) =
+    if let Some(raw) = &q.corrige {
+        // A correction starts from the act it corrects.
+        let Some(c) = Correcting::find(&web, &visit, raw, &q.nature).await else {
+            return crate::web::page::not_found(&visit);
+        };
+        match web.acta.act_data(&c.act).await {
+            Ok(data) => value = data,
+            Err(e) => return crate::web::page::internal_error(&visit, &e),
+        }
+        prefill.correction = Some(c);
+    } else if let (Some(m), Some(caller)) =
         (q.matricule.as_deref().map(str::trim).filter(|m| !m.is_empty()), &visit.caller)
     {
         prefill.matricule = m.to_owned();
@@ -166,23 +180,33 @@ pub async fn submit(
         Ok(found) => found,
         Err(page) => return page,
     };
+    let corrige = pairs.iter().find(|(k, _)| k == "corrige").map(|(_, v)| v.as_str());
+    let nature = pairs.iter().find(|(k, _)| k == "nature").map_or("", |(_, v)| v.as_str());
+    let correction = match corrige {
+        Some(raw) => match Correcting::find(&web, &visit, raw, nature).await {
+            Some(c) => Some(c),
+            None => return crate::web::page::not_found(&visit),
+        },
+        None => None,
+    };
+    let again = |correction: Option<Correcting>| Prefill { correction, ..Prefill::default() };
     let (value, focus, save) = posted(template, &pairs);
     if !save {
-        return form_page(
-            &visit,
-            &Target::New,
-            Filled { template, profile, value, errors: BTreeMap::new(), focus },
-        );
+        let filled = Filled { template, profile, value, errors: BTreeMap::new(), focus };
+        return new_form_page(&visit, filled, again(correction));
     }
-    match web.acta.create_draft(&request_body(template, profile, value.clone())).await {
+    let body = correcting_body(template, profile, value.clone(), correction.as_ref());
+    match web.acta.create_draft(&body).await {
         Ok(act) => {
             web.record_act(&visit, "act.create", act.id, profile.siren.clone(), None).await;
             see_other(&format!("/actes/{}?enregistre=1", act.id))
         }
         Err(e) => match form_errors(&visit, e) {
-            Ok(errors) => {
-                form_page(&visit, &Target::New, Filled { template, profile, value, errors, focus: None })
-            }
+            Ok(errors) => new_form_page(
+                &visit,
+                Filled { template, profile, value, errors, focus: None },
+                again(correction),
+            ),
             Err(page) => page,
         },
     }

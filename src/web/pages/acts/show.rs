@@ -47,6 +47,7 @@ struct ActPage {
     can_edit: bool,
     can_seal: bool,
     can_withdraw: bool,
+    can_correct: bool,
     reasons: Vec<(&'static str, &'static str)>,
     withdrawn: Option<String>,
 }
@@ -145,6 +146,7 @@ pub async fn page(
         can_edit: !sealed && caller.allows(Permission::CreateDraft),
         can_seal: !sealed && caller.allows(Permission::Seal),
         can_withdraw: sealed && view.retrait.is_none() && caller.allows(Permission::Seal),
+        can_correct: sealed && caller.allows(Permission::CreateDraft),
         reasons: REASONS.to_vec(),
         withdrawn,
         act: view,
