@@ -129,6 +129,20 @@ impl Registers {
         }
     }
 
+    /// The number the next act of this register would take if it were
+    /// allocated at `at` (reads the register: to show, not to allocate).
+    pub async fn next_free(
+        &self,
+        store: &Store,
+        numbering: Numbering<'_>,
+        at: OffsetDateTime,
+    ) -> Result<ActNumber, RegisterError> {
+        let Numbering { siren, series, format } = numbering;
+        let year = year_in_paris(at);
+        let seq = last_seq(store, &keys::register_prefix(siren, series, year)).await? + 1;
+        Ok(format.compose(year, series, seq)?)
+    }
+
     /// The number an act of this register would get if it were allocated at
     /// `at`, when this process has already allocated in it (else unknown).
     pub fn predicted(&self, numbering: Numbering<'_>, at: OffsetDateTime) -> Option<ActNumber> {

@@ -7,6 +7,7 @@
 //! every schema once at start-up and validates request data against it before
 //! anything is rendered or stored.
 
+mod order;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -70,6 +71,8 @@ pub struct Template {
     /// ("Mme Camille DURAND"), appended to the title.
     subject: Vec<String>,
     schema: Value,
+    /// The order of each `properties`, by the pointer of its object.
+    property_order: std::collections::HashMap<String, Vec<String>>,
     validator: jsonschema::Validator,
 }
 
@@ -148,6 +151,7 @@ impl Catalog {
                 secret_medical: meta.secret_medical,
                 matieres: meta.matieres,
                 schema,
+                property_order: order::property_orders(bytes),
                 validator,
             };
             map.insert(id, template);
@@ -187,6 +191,17 @@ impl Template {
             .and_then(|r| r.valeurs.get(data.pointer(&r.pointeur)?.as_str()?))
             .unwrap_or(&self.matiere)
             .clone()
+    }
+
+    /// The JSON Schema of the act's data (the pages generate forms from it).
+    pub fn schema(&self) -> &Value {
+        &self.schema
+    }
+
+    /// The names of the `properties` of the schema object at `pointer`, in
+    /// the order the schema's author wrote them.
+    pub fn property_order(&self, pointer: &str) -> Option<&[String]> {
+        self.property_order.get(pointer).map(Vec::as_slice)
     }
 
     /// The act's title: the template title followed by its subject, e.g.

@@ -260,17 +260,9 @@ impl Gate {
 
     /// The act `{id}` and its collectivité, if the caller may know it exists.
     async fn act_in_scope(&self, parts: &mut Parts, caller: &Caller) -> Result<(ActId, Siren), ApiError> {
-        let params = RawPathParams::from_request_parts(parts, &())
-            .await
-            .map_err(|_| ServiceError::Internal("an act route without path parameters".into()))?;
-        let raw = params.iter().find(|(k, _)| *k == "id").map(|(_, v)| v.to_owned());
-        let raw = raw.ok_or_else(|| ServiceError::Internal("an act route without {id}".into()))?;
-        let id: ActId = raw.parse().map_err(|_| ServiceError::ActNotFound)?;
-        let (owner, sealed) = self.acta.owner(&id).await?;
-        if !caller.sees_act(&owner, sealed) {
-            return Err(ServiceError::ActNotFound.into());
-        }
-        Ok((id, owner))
+        let raw =
+            path_id(parts).await.ok_or_else(|| ServiceError::Internal("an act route without {id}".into()))?;
+        Ok(act_in_scope(&self.acta, &raw, caller).await?)
     }
 
     /// The transfer `{id}` and its collectivité, if the caller acts for it.
@@ -317,6 +309,30 @@ pub(crate) async fn transfer_in_scope(
     let owner = acta.transfer_owner(&id).await?;
     if !caller.acts_for(&owner) {
         return Err(ServiceError::TransferNotFound);
+    }
+    Ok((id, owner))
+}
+
+/// The `{id}` path parameter of a request, if its route has one.
+pub(crate) async fn path_id(parts: &mut Parts) -> Option<String> {
+    let params = RawPathParams::from_request_parts(parts, &()).await.ok()?;
+    params.iter().find(|(k, _)| *k == "id").map(|(_, v)| v.to_owned())
+}
+
+/// The act `raw` names and its collectivité, if `caller` may know it exists
+/// (its collectivité in scope; sealed unless the role sees drafts): the one
+/// check of [`Access::Act`], for the API's gate and the pages' alike. An id
+/// that does not parse, an unknown act and an act out of scope are all
+/// [`ServiceError::ActNotFound`], so existence never leaks.
+pub(crate) async fn act_in_scope(
+    acta: &crate::service::Acta,
+    raw: &str,
+    caller: &Caller,
+) -> Result<(ActId, Siren), ServiceError> {
+    let id: ActId = raw.parse().map_err(|_| ServiceError::ActNotFound)?;
+    let (owner, sealed) = acta.owner(&id).await?;
+    if !caller.sees_act(&owner, sealed) {
+        return Err(ServiceError::ActNotFound);
     }
     Ok((id, owner))
 }

@@ -218,6 +218,7 @@ fn service_problem(e: ServiceError) -> Problem {
             "Acte non scellé",
             "cette opération ne concerne que les actes scellés ; celui-ci est encore un projet".into(),
         ),
+        ServiceError::ActSealed => act_sealed(),
         ServiceError::AlreadyWithdrawn(reason) => Problem::new(
             S::CONFLICT,
             "act_withdrawn",
@@ -334,6 +335,31 @@ pub fn server_busy() -> Response {
 }
 
 /// Fallback for unknown routes.
+/// What answers an address no route serves: the API's problem under
+/// `/api/` (and `/health`), else the pages' « Page introuvable » (a person
+/// who mistyped an address gets a page, in French, with a way back).
+pub async fn fallback(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let path = uri.path();
+    if path.starts_with("/api/") || path == "/api" || path.starts_with("/health") {
+        not_found().await.into_response()
+    } else {
+        crate::web::page::not_found_page()
+    }
+}
+
+/// A draft operation on a sealed act.
+fn act_sealed() -> Problem {
+    Problem::new(
+        StatusCode::CONFLICT,
+        "act_sealed",
+        "Acte scellé",
+        "un acte scellé ne se modifie ni ne se supprime ; corrigez-le par un rectificatif ou un retrait"
+            .into(),
+    )
+}
+
+/// The API's 404 for an address no route serves.
 pub async fn not_found() -> Problem {
     Problem::new(
         StatusCode::NOT_FOUND,

@@ -219,6 +219,43 @@ impl Engine {
 
     /// Render one document to PDF/A-2b; also its number of pages.
     pub fn render_counted(&self, job: &RenderJob<'_>) -> Result<(Vec<u8>, usize), RenderError> {
+        self.laid_out(job, |document, world| {
+            let options = pdf_options(job)?;
+            typst_pdf::pdf(document, &options)
+                .map_err(|errs| RenderError::Export(diagnostics::format(world, &errs)))
+        })
+    }
+
+    /// Render page `page` (from 0) of one document as a PNG, `pixel_per_pt`
+    /// pixels per point (the « Aperçu » images); also its number of pages.
+    /// A page past the last renders the last one.
+    pub fn render_png(
+        &self,
+        job: &RenderJob<'_>,
+        page: usize,
+        pixel_per_pt: f32,
+    ) -> Result<(Vec<u8>, usize), RenderError> {
+        self.laid_out(job, |document, _| {
+            let pages = document.pages();
+            let Some(chosen) = pages.get(page.min(pages.len().saturating_sub(1))) else {
+                return Err(RenderError::Export(vec!["the document has no page".into()]));
+            };
+            let options = typst_render::RenderOptions {
+                pixel_per_pt: f64::from(pixel_per_pt).into(),
+                ..typst_render::RenderOptions::default()
+            };
+            typst_render::render(chosen, &options)
+                .encode_png()
+                .map_err(|e| RenderError::Export(vec![format!("PNG encoding: {e}")]))
+        })
+    }
+
+    /// Compile and lay out `job`, within the page limit, then `export` it.
+    fn laid_out(
+        &self,
+        job: &RenderJob<'_>,
+        export: impl FnOnce(&PagedDocument, &world::DocWorld<'_>) -> Result<Vec<u8>, RenderError>,
+    ) -> Result<(Vec<u8>, usize), RenderError> {
         let main = file_id(&format!("/{}.typ", job.template))?;
         if !self.sources.contains_key(&main) {
             return Err(RenderError::UnknownTemplate(job.template.clone()));
@@ -241,12 +278,10 @@ impl Engine {
         let info = document.info_mut();
         info.title = Some(job.title.into());
         info.author = vec![job.author.into()];
-        let options = pdf_options(job)?;
-        let pdf = typst_pdf::pdf(&document, &options)
-            .map_err(|errs| RenderError::Export(diagnostics::format(&world, &errs)))?;
+        let out = export(&document, &world)?;
         drop(document);
         self.maybe_evict(pages);
-        Ok((pdf, pages))
+        Ok((out, pages))
     }
 
     fn maybe_evict(&self, pages: usize) {

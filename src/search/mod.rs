@@ -272,6 +272,17 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Remove the entry of act `id` and make that visible. Blocking: call
+    /// it off the async runtime.
+    pub fn remove(&self, id: &str) -> Result<(), SearchError> {
+        let ticket = {
+            let guard = self.writer()?;
+            guard.as_ref().expect("writer() opens it").delete_term(Term::from_field_text(self.fields.id, id));
+            self.staged.fetch_add(1, Ordering::SeqCst) + 1
+        };
+        self.commit_up_to(ticket)
+    }
+
     /// Remove every entry (visible at the next commit): the start of a rebuild.
     pub fn clear(&self) -> Result<(), SearchError> {
         let guard = self.writer()?;

@@ -38,6 +38,10 @@ pub enum ServiceError {
     /// No transfer with this id (or not one the caller may see).
     #[error("transfer not found")]
     TransferNotFound,
+    /// The act is sealed (or being sealed): a draft operation (edit,
+    /// delete) no longer applies to it.
+    #[error("the act is sealed")]
+    ActSealed,
     /// The act named as replacement is not a sealed act of the same collectivité.
     #[error("the replacement is not a sealed act of the same collectivité")]
     BadReplacement,

@@ -8,7 +8,9 @@
 
 pub mod archive;
 mod audit;
+mod career;
 mod document;
+mod drafts;
 mod error;
 #[cfg(test)]
 mod fuzz;
@@ -32,6 +34,8 @@ use tokio::sync::{Mutex, Notify, Semaphore};
 /// « 1er mars 2026 »: a day as acts, archive titles and pages write it.
 pub(crate) use archive::select::french_date;
 pub use audit::{AuditReport, Finding};
+pub use career::LastAct;
+pub use drafts::NextNumber;
 pub use error::{OpenError, ServiceError};
 pub use immutable::SealedFacts;
 pub use log::Proof;
@@ -362,6 +366,8 @@ impl Acta {
                 self.sealed_cache.remember(id, SealedFacts::new(draft.collectivite.clone(), &sealed));
                 Ok((draft.collectivite, true))
             }
+            // A discarded draft is gone for everyone (the seal record wins).
+            None if self.is_discarded(id).await? => Err(ServiceError::ActNotFound),
             None => Ok((draft.collectivite, false)),
         }
     }

@@ -26,6 +26,10 @@ use crate::domain::{ActNumber, Siren};
 use crate::render::schedule::{Capacity, Lane, Scheduler};
 use crate::render::{RenderJob, RenderSettings, Weight};
 
+/// Pixels per point of the « Aperçu » images: 1.5 (an A4 page is 893 ×
+/// 1263 pixels, sharp on a laptop screen, about 100 KB).
+const PNG_PIXEL_PER_PT: f32 = 1.5;
+
 /// The scheduler `settings` describe.
 pub(super) fn scheduler(settings: &RenderSettings) -> Arc<Scheduler<Siren>> {
     Scheduler::new(Capacity {
@@ -68,6 +72,36 @@ impl Acta {
         number: Option<&ActNumber>,
         at: OffsetDateTime,
     ) -> Result<Vec<u8>, ServiceError> {
+        self.render_with(draft, profile, number, at, |engine, job| engine.render(job)).await
+    }
+
+    /// Page `page` (from 0) of the draft `id`'s "PROJET" rendering as a PNG,
+    /// and the number of pages: the « Aperçu » images.
+    pub async fn draft_page_png(
+        &self,
+        id: &crate::domain::ActId,
+        page: usize,
+    ) -> Result<(Vec<u8>, usize), ServiceError> {
+        let draft = self.load_draft(id).await?;
+        let profile = self.profile_of(&draft)?;
+        let at = draft.created_at;
+        self.render_with(&draft, profile, None, at, move |engine, job| {
+            engine.render_png(job, page, PNG_PIXEL_PER_PT)
+        })
+        .await
+    }
+
+    /// [`Acta::render`], the document exported by `export`.
+    async fn render_with<T: Send + 'static>(
+        &self,
+        draft: &Draft,
+        profile: &Profile,
+        number: Option<&ActNumber>,
+        at: OffsetDateTime,
+        export: impl FnOnce(&crate::render::Engine, &RenderJob<'_>) -> Result<T, crate::render::RenderError>
+        + Send
+        + 'static,
+    ) -> Result<T, ServiceError> {
         let lane = self.lane(draft)?;
         let data = document::data(draft, profile, number);
         let ident = number.map_or_else(|| draft.id.to_string(), ToString::to_string);
@@ -90,7 +124,7 @@ impl Acta {
                 title: &title,
                 author: &author,
             };
-            engine.render(&job)
+            export(&engine, &job)
         });
         let budget = self.render_limits.time_budget();
         match tokio::time::timeout(budget, task).await {

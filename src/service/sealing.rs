@@ -28,6 +28,9 @@ impl Acta {
         if let Some(sealed) = self.load_sealed(id).await? {
             return Ok(ActView::new(&draft, profile, Some(&sealed)));
         }
+        if self.is_discarded(id).await? {
+            return Err(ServiceError::ActNotFound);
+        }
         // A previous attempt may have taken a number and failed before the
         // seal record (store down, crash): finish with that number. It is
         // found in the store, or in memory when even its copy could not be

@@ -92,6 +92,7 @@ impl Acta {
     /// Every act of the store: id → whether it is sealed.
     async fn stored_acts(&self) -> Result<BTreeMap<ActId, bool>, ServiceError> {
         let mut acts = BTreeMap::new();
+        let mut discarded = Vec::new();
         for key in self.store.list("acts/").await? {
             let mut parts = key.split('/').skip(1);
             let (Some(id), Some(file)) = (parts.next(), parts.next()) else { continue };
@@ -103,7 +104,14 @@ impl Acta {
                 "sealed.json" => {
                     acts.insert(id, true);
                 }
+                "discarded.json" => discarded.push(id),
                 _ => {}
+            }
+        }
+        // A discarded draft is not an act any more (the seal record wins).
+        for id in discarded {
+            if acts.get(&id) == Some(&false) {
+                acts.remove(&id);
             }
         }
         Ok(acts)

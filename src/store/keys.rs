@@ -36,6 +36,11 @@ pub fn act_withdrawal(id: &ActId) -> String {
     format!("acts/{id}/withdrawn.json")
 }
 
+/// The marker of a discarded draft (deleted, or replaced by an edit).
+pub fn act_discarded(id: &ActId) -> String {
+    format!("acts/{id}/discarded.json")
+}
+
 /// A withdrawal in progress: written before its tombstone leaf is appended.
 pub fn act_withdrawal_intent(id: &ActId) -> String {
     format!("acts/{id}/withdrawing.json")

@@ -25,12 +25,14 @@ use axum::response::Response;
 
 use super::Web;
 use super::csrf;
-use super::page::{error_page, internal_error, see_other};
+use super::page::{error_page, internal_error, not_found, see_other};
 use super::session::{SessionId, random_token, read_cookie};
 use crate::auth::{Caller, UserRecord};
+use crate::domain::{ActId, Siren};
 use crate::http::REQUEST_ID;
-use crate::http::access::Access;
+use crate::http::access::{self, Access};
 use crate::http::error::ApiError;
+use crate::service::ServiceError;
 
 /// Who is visiting, as the gate established it.
 #[derive(Debug, Clone)]
@@ -61,6 +63,16 @@ impl Visit {
             request_id: None,
         }
     }
+}
+
+/// The act a page of [`Access::Act`] is about, checked by the gate: it
+/// exists and the visitor may know it (see [`access::act_in_scope`]).
+#[derive(Debug, Clone)]
+pub struct ActInScope {
+    /// The act.
+    pub id: ActId,
+    /// Its collectivité.
+    pub owner: Siren,
 }
 
 /// The middleware.
@@ -114,27 +126,10 @@ pub async fn gate(State(web): State<Arc<Web>>, req: Request, next: Next) -> Resp
         }
         Err(e) => return internal_error(&visit, &format!("{e:?}")),
     };
-    match (access, &visit.caller) {
-        (Access::Public, _) => {}
-        (Access::Role(p), Some(caller)) if caller.allows(p) => {}
-        (Access::Role(_), Some(_)) => {
-            return error_page(
-                &visit,
-                StatusCode::FORBIDDEN,
-                "Accès refusé",
-                "Votre rôle ne permet pas d'ouvrir cette page.",
-            );
-        }
-        (Access::Role(_), None) => return see_other(&login_redirect(&parts)),
-        (Access::Transfer(p), Some(caller)) => {
-            if let Err(refused) = transfer_rule(&web, &visit, p, caller, &mut parts).await {
-                return refused;
-            }
-        }
-        (Access::Transfer(_), None) => return see_other(&login_redirect(&parts)),
-        // Pages about one act or transfer come with their scope checks.
-        (other, _) => return internal_error(&visit, &format!("web rule {other:?} is not supported yet")),
-    }
+    let act = match admit(&web, &visit, &mut parts, access).await {
+        Ok(act) => act,
+        Err(refused) => return refused,
+    };
 
     let body = if parts.method == Method::GET || parts.method == Method::HEAD {
         body
@@ -156,6 +151,9 @@ pub async fn gate(State(web): State<Arc<Web>>, req: Request, next: Next) -> Resp
         }
         Body::from(bytes)
     };
+    if let Some(act) = act {
+        parts.extensions.insert(act);
+    }
     parts.extensions.insert(visit);
     let mut resp = next.run(Request::from_parts(parts, body)).await;
     if let Some(cookie) = new_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
@@ -192,6 +190,46 @@ async fn transfer_rule(
         )),
         Err(e) => Err(internal_error(visit, &e)),
     }
+}
+
+/// The route's rule applied to the visit: the act the page is about (for
+/// [`Access::Act`]), or the answer that refuses the visit.
+#[allow(clippy::result_large_err)] // a refusal is the page to answer
+async fn admit(
+    web: &Web,
+    visit: &Visit,
+    parts: &mut Parts,
+    access: Access,
+) -> Result<Option<ActInScope>, Response> {
+    match (access, &visit.caller) {
+        (Access::Public, _) => {}
+        (Access::Role(p), Some(caller)) if caller.allows(p) => {}
+        (Access::Act(p), Some(caller)) if caller.allows(p) => {
+            // The API's check, word for word: an act out of scope is « Page
+            // introuvable », exactly like an unknown one.
+            let raw = access::path_id(parts).await.unwrap_or_default();
+            match access::act_in_scope(&web.acta, &raw, caller).await {
+                Ok((id, owner)) => return Ok(Some(ActInScope { id, owner })),
+                Err(ServiceError::ActNotFound) => return Err(not_found(visit)),
+                Err(e) => return Err(internal_error(visit, &e)),
+            }
+        }
+        (Access::Transfer(p), Some(caller)) => transfer_rule(web, visit, p, caller, parts).await?,
+        (Access::Transfer(_), None) => return Err(see_other(&login_redirect(parts))),
+        (Access::Role(_) | Access::Act(_), Some(_)) => {
+            return Err(error_page(
+                visit,
+                StatusCode::FORBIDDEN,
+                "Accès refusé",
+                "Votre rôle ne permet pas d'ouvrir cette page.",
+            ));
+        }
+        (Access::Role(_) | Access::Act(_), None) => return Err(see_other(&login_redirect(parts))),
+        // Pages about a transfer, or naming a collectivité in their body,
+        // come with their own scope checks.
+        (other, _) => return Err(internal_error(visit, &format!("web rule {other:?} is not supported yet"))),
+    }
+    Ok(None)
 }
 
 /// Whether a cookie value has the shape of a [`random_token`].

@@ -20,6 +20,7 @@ pub mod assets;
 pub mod auth;
 pub mod csrf;
 pub mod first_run;
+pub mod form;
 pub mod gate;
 pub mod page;
 pub mod pages;
@@ -126,6 +127,35 @@ impl Web {
     }
 }
 
+impl Web {
+    /// Record an action on act `act` of `collectivite` done in the pages (it
+    /// joins the act's own trail, shown on its page).
+    async fn record_act(
+        &self,
+        visit: &Visit,
+        action: &str,
+        act: crate::domain::ActId,
+        collectivite: crate::domain::Siren,
+        target: Option<String>,
+    ) {
+        let Some(actor) = visit.account.as_ref() else {
+            tracing::error!(action, "a web action without an account is not audited");
+            return;
+        };
+        let entry = AuditEntry {
+            user: Some(actor.login.to_string()),
+            act: Some(act),
+            collectivite: Some(collectivite),
+            target,
+            request_id: visit.request_id.clone(),
+            ..AuditEntry::new("web", actor.role, action)
+        };
+        if let Err(e) = self.audit.record(&entry).await {
+            tracing::error!(error = %e, action, "audit entry could not be written");
+        }
+    }
+}
+
 /// The web application's router (to merge with the API's).
 pub fn router(web: Arc<Web>) -> Router {
     let mut router = Router::new();
@@ -133,8 +163,10 @@ pub fn router(web: Arc<Web>) -> Router {
         router = router.route(path, handler);
     }
     let mut router = router.layer(axum::middleware::from_fn_with_state(Arc::clone(&web), gate::gate));
+    // A page may set its own (« Aperçu » allows a frame of acta, its PDF
+    // allows being framed by acta): the defaults apply to the others.
     for (name, value) in SECURITY_HEADERS {
-        router = router.layer(SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value)));
+        router = router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
     }
     // The same request ids and trace spans as the API's.
     crate::http::traced(router, "page").with_state(web)
@@ -142,7 +174,7 @@ pub fn router(web: Arc<Web>) -> Router {
 
 /// Headers on every page: styles and images from acta only, no script at
 /// all, forms posted to acta only, never framed.
-const SECURITY_HEADERS: [(HeaderName, &str); 5] = [
+pub(crate) const SECURITY_HEADERS: [(HeaderName, &str); 5] = [
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     (header::X_FRAME_OPTIONS, "DENY"),
     (header::REFERRER_POLICY, "same-origin"),

@@ -80,6 +80,9 @@ impl Layout {
 /// The main menu of a role: only what the role may do.
 fn menu(role: Role) -> Vec<(&'static str, &'static str)> {
     let mut out = vec![("/accueil", "Accueil")];
+    if role.allows(Permission::CreateDraft) {
+        out.push(("/actes/nouveau", "Nouvel acte"));
+    }
     if role.allows(Permission::Search) {
         out.push(("/recherche", "Rechercher"));
     }
@@ -276,6 +279,28 @@ pub fn error_page(visit: &Visit, status: StatusCode, title: &str, message: &str)
         next: Some(("/".into(), "Revenir à l'accueil".into())),
     };
     render(status, &page)
+}
+
+/// « Page introuvable »: an unknown address, or an act the visitor may not
+/// know of (the same answer, so that existence never leaks).
+pub fn not_found(visit: &Visit) -> Response {
+    error_page(
+        visit,
+        StatusCode::NOT_FOUND,
+        "Page introuvable",
+        "Aucune page ne correspond à cette adresse. Si vous l'avez saisie, vérifiez-la ; si vous avez suivi un lien, il est peut-être périmé.",
+    )
+}
+
+/// « Page introuvable » outside the pages' router (the fallback of every
+/// unknown address): no session is read, and the pages' security headers
+/// are set here.
+pub fn not_found_page() -> Response {
+    let mut resp = not_found(&Visit::anonymous());
+    for (name, value) in super::SECURITY_HEADERS {
+        resp.headers_mut().insert(name, HeaderValue::from_static(value));
+    }
+    resp
 }
 
 /// The page shown for an unexpected failure (logged with its cause).

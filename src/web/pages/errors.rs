@@ -18,7 +18,13 @@ pub const CATCH_ALL: &str = "/{*path}";
 /// The answer for an address no route matches.
 pub async fn unknown(visit: &Visit, path: &str) -> Response {
     if path.starts_with("/api/") || path == "/api" || path == "/health" {
-        return crate::http::error::not_found().await.into_response();
+        // The API's answer with the API's headers (the pages' are only set
+        // where a response has none).
+        let mut resp = crate::http::error::not_found().await.into_response();
+        for (name, value) in crate::http::SECURITY_HEADERS {
+            resp.headers_mut().insert(name, axum::http::HeaderValue::from_static(value));
+        }
+        return resp;
     }
     error_page(
         visit,

@@ -45,7 +45,7 @@ fn tasks(role: Role) -> Vec<Task> {
         out.push(t(
             "Nouvel acte",
             "Rédiger un arrêté, une délibération, une convocation ou un procès-verbal à partir d'un modèle.",
-            None,
+            Some("/actes/nouveau"),
         ));
         out.push(t("Projets en cours", "Reprendre, prévisualiser et sceller les projets enregistrés.", None));
     }

@@ -1,6 +1,7 @@
 //! The pages, and the table of their routes with each one's access rule
 //! (as for the API, a route is one line here; the gate finds its rule).
 
+mod acts;
 mod home;
 mod login;
 mod setup;
@@ -40,6 +41,23 @@ pub(super) fn routes() -> Vec<(Method, &'static str, Access, MethodRouter<Arc<We
         (M::POST, "/verifier", Access::Public, post(verify::submit)),
         (M::GET, first_run::PAGE, Access::Public, get(setup::form)),
         (M::POST, first_run::PAGE, Access::Public, post(setup::submit)),
+        // Acts (h-webacts).
+        (M::GET, "/actes/nouveau", Access::Role(P::CreateDraft), get(acts::new::choose)),
+        (M::GET, "/actes/nouveau/{template}", Access::Role(P::CreateDraft), get(acts::new::form)),
+        (M::POST, "/actes/nouveau/{template}", Access::Role(P::CreateDraft), post(acts::new::submit)),
+        (M::GET, "/actes/{id}", Access::Act(P::ReadAct), get(acts::show::page)),
+        (M::GET, "/actes/{id}/pdf", Access::Act(P::ReadAct), get(acts::show::pdf)),
+        (M::GET, "/actes/{id}/projet.pdf", Access::Act(P::ReadAct), get(acts::show::inline_pdf)),
+        (M::GET, "/actes/{id}/apercu", Access::Act(P::ReadAct), get(acts::show::preview)),
+        (M::GET, "/actes/{id}/preuve", Access::Act(P::ReadAct), get(acts::show::proof)),
+        (M::GET, "/actes/{id}/page/{n}", Access::Act(P::ReadAct), get(acts::show::page_png)),
+        (M::GET, "/actes/{id}/modifier", Access::Act(P::CreateDraft), get(acts::edit::form)),
+        (M::POST, "/actes/{id}/modifier", Access::Act(P::CreateDraft), post(acts::edit::submit)),
+        (M::GET, "/actes/{id}/supprimer", Access::Act(P::CreateDraft), get(acts::edit::delete_form)),
+        (M::POST, "/actes/{id}/supprimer", Access::Act(P::CreateDraft), post(acts::edit::delete)),
+        (M::GET, "/actes/{id}/sceller", Access::Act(P::Seal), get(acts::seal::form)),
+        (M::POST, "/actes/{id}/sceller", Access::Act(P::Seal), post(acts::seal::submit)),
+        (M::POST, "/actes/{id}/retirer", Access::Act(P::Seal), post(acts::seal::withdraw)),
         (M::GET, "/admin/comptes", Access::Role(P::ManageTokens), get(users::list)),
         (M::POST, "/admin/comptes", Access::Role(P::ManageTokens), post(users::create)),
         // Finding, transfers, administration, help.
@@ -61,4 +79,19 @@ pub(super) fn routes() -> Vec<(Method, &'static str, Access, MethodRouter<Arc<We
         // Last: every other address (the gate answers « Page introuvable »).
         (M::GET, errors::CATCH_ALL, Access::Public, axum::routing::any(errors::fallback)),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_page_about_one_act_checks_the_act_as_the_api_does() {
+        let about_acts: Vec<_> =
+            routes().into_iter().filter(|(_, p, _, _)| p.starts_with("/actes/{id}")).collect();
+        assert!(about_acts.len() >= 10);
+        for (method, path, access, _) in about_acts {
+            assert!(matches!(access, Access::Act(_)), "{method} {path} must be Access::Act");
+        }
+    }
 }
