@@ -147,9 +147,11 @@ async fn with_the_mouse(c: &Client) -> String {
     check_page(c, "Accueil").await;
     press(c, "nav a[href='/actes/nouveau']").await;
     check_page(c, "Nouvel acte — acta").await;
+    crate::browser_find::shoot(c, "nouvel-acte").await;
     // No choice made: the errors say what to choose.
     press(c, "main form button[type=submit]").await;
     check_page(c, "Erreur : Nouvel acte — acta").await;
+    crate::browser_find::shoot(c, "nouvel-acte-erreur").await;
     assert_eq!(text(c, ".error-summary a[href='#modele']").await, "Choisissez un modèle d'acte");
     c.find(Locator::Css(&format!("input[value='{TEMPLATE}']"))).await.unwrap().click().await.unwrap();
     press(c, "main form button[type=submit]").await;
@@ -159,6 +161,7 @@ async fn with_the_mouse(c: &Client) -> String {
         "one collectivité: chosen"
     );
     check_page(c, "Nouvel acte : Arrêté portant avancement").await;
+    crate::browser_find::shoot(c, "formulaire").await;
     // The collectivité's facts are there, not to be typed.
     assert!(text(c, "details.profile-facts").await.contains("Ce que l'acte reprend du profil"));
 
@@ -173,6 +176,7 @@ async fn with_the_mouse(c: &Client) -> String {
     }
     press(c, ".form-actions button[value=enregistrer]").await;
     check_page(c, "Erreur : Nouvel acte").await;
+    crate::browser_find::shoot(c, "formulaire-erreurs").await;
     assert_eq!(text(c, ".error-summary a[href='#f.grade']").await, "Grade : champ obligatoire manquant");
     let beside = c.find(Locator::Id("f.grade-error")).await.unwrap().text().await.unwrap();
     // « Erreur : » is for screen readers only.
@@ -189,6 +193,7 @@ async fn with_the_mouse(c: &Client) -> String {
     let act = path(c).await.split('?').next().unwrap().to_owned();
     assert!(act.starts_with("/actes/") && act.len() > 20, "{act}");
     check_page(c, "Projet d'acte — acta").await;
+    crate::browser_find::shoot(c, "projet").await;
     assert_eq!(text(c, ".notice").await, "Le projet est enregistré.");
     assert!(text(c, ".lead").await.contains("Mme Léonie Cœurdevey"));
     act
@@ -197,6 +202,7 @@ async fn with_the_mouse(c: &Client) -> String {
 async fn preview_seal_and_download(c: &Client, act: &str) {
     press(c, &format!("a[href='{act}/apercu']")).await;
     check_page(c, "Aperçu du projet — acta").await;
+    crate::browser_find::shoot(c, "apercu").await;
     let frame = c.find(Locator::Css("iframe.pdf-frame")).await.unwrap();
     assert_eq!(frame.attr("src").await.unwrap(), Some(format!("{act}/projet.pdf")));
     let shown = c
@@ -209,6 +215,7 @@ async fn preview_seal_and_download(c: &Client, act: &str) {
 
     press(c, &format!("a[href='{act}/sceller']")).await;
     check_page(c, "Sceller l'acte — acta").await;
+    crate::browser_find::shoot(c, "sceller").await;
     let sentence = text(c, "main").await;
     assert!(sentence.contains("registre des arrêtés (ARR)"), "{sentence}");
     let button = text(c, "main form button[type=submit]").await;
@@ -216,6 +223,7 @@ async fn preview_seal_and_download(c: &Client, act: &str) {
     press(c, "main form button[type=submit]").await;
 
     check_page(c, "Acte ").await;
+    crate::browser_find::shoot(c, "acte").await;
     assert_eq!(text(c, ".notice").await, "L'acte est scellé et inscrit au registre.");
     let number = button.trim_start_matches("Sceller l'acte n° ");
     assert_eq!(c.title().await.unwrap(), format!("Acte {number} — acta"));
