@@ -158,6 +158,12 @@ impl Template {
         validate::validate(&self.validator, &self.schema, data, prefix)
     }
 
+    /// The template's JSON Schema (what a campaign's column mapping reads the
+    /// expected type of each field from).
+    pub fn schema(&self) -> &Value {
+        &self.schema
+    }
+
     /// The act's title: the template title followed by its subject, e.g.
     /// "Arrêté portant avancement d'échelon — Mme Camille DURAND".
     pub fn act_title(&self, data: &Value) -> String {

@@ -1,5 +1,5 @@
 //! The command line: `acta serve | doctor | templates | render | search | reindex |
-//! verify | audit | keys | store | bench | tokens | users | archive`.
+//! verify | audit | keys | store | bench | tokens | users | archive | campaign`.
 //!
 //! Each command is a thin call into the library; errors travel up as
 //! [`CliError`] and `main` prints them with their causes.
@@ -18,6 +18,7 @@ use crate::startup::{Application, StartupError};
 
 mod archive;
 mod bench;
+mod campaign;
 mod ops;
 mod seal;
 mod tokens;
@@ -144,6 +145,13 @@ pub enum Command {
         /// What to do.
         #[command(subcommand)]
         what: archive::ArchiveCommand,
+    },
+    /// Campaigns: many acts from a spreadsheet, checked row by row before
+    /// any is made, then made (resumable), and delivered per collectivité.
+    Campaign {
+        /// What to do.
+        #[command(subcommand)]
+        what: campaign::CampaignCommand,
     },
     /// Manage API tokens (create, list, revoke), kept in the object store.
     Tokens {
@@ -273,6 +281,7 @@ impl Cli {
             Command::Tokens { what } => tokens::run(&settings, what).await,
             Command::Users { what } => users::run(&settings, what).await,
             Command::Archive { what } => archive::run(&settings, what).await,
+            Command::Campaign { what } => campaign::run(&settings, what).await,
         }
     }
 }

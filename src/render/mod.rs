@@ -249,6 +249,33 @@ impl Engine {
         Ok((pdf, pages))
     }
 
+    /// Evaluate and lay out a document without writing its PDF: what the
+    /// template refuses (its business rules) and the page limit, without the
+    /// export, half of the cost. Returns the number of pages. The check of a
+    /// campaign (`crate::campaign`) runs it for every row before any act is made.
+    pub fn check(&self, job: &RenderJob<'_>) -> Result<usize, RenderError> {
+        let main = file_id(&format!("/{}.typ", job.template))?;
+        if !self.sources.contains_key(&main) {
+            return Err(RenderError::UnknownTemplate(job.template.clone()));
+        }
+        let world = world::DocWorld::new(self, main, Bytes::new(job.data.to_vec()));
+        let compiled = typst::compile::<PagedDocument>(&world);
+        let document = compiled.output.map_err(|errs| match diagnostics::refusal(&errs) {
+            Some((diagnostics::Refusal::Data(paths), message)) => RenderError::Refused { paths, message },
+            Some((diagnostics::Refusal::Profile(field), message)) => {
+                RenderError::ProfileIncomplete { field, message }
+            }
+            None => RenderError::Template(diagnostics::format(&world, &errs)),
+        })?;
+        let pages = document.pages().len();
+        drop(document);
+        self.maybe_evict(pages);
+        if pages > self.max_pages {
+            return Err(RenderError::TooManyPages { pages, max: self.max_pages });
+        }
+        Ok(pages)
+    }
+
     fn maybe_evict(&self, pages: usize) {
         if pages >= EVICT_ALL_FROM_PAGES {
             typst::comemo::evict(0);

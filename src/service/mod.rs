@@ -8,6 +8,7 @@
 
 pub mod archive;
 mod audit;
+mod batch;
 mod document;
 mod error;
 #[cfg(test)]
@@ -29,6 +30,7 @@ use time::OffsetDateTime;
 use tokio::sync::{Mutex, Notify, Semaphore};
 
 pub use audit::{AuditReport, Finding};
+pub use batch::Made;
 pub use error::{OpenError, ServiceError};
 pub use log::Proof;
 pub use request::NewAct;
