@@ -196,6 +196,15 @@ mod tests {
     }
 
     #[test]
+    fn only_admins_and_gestionnaires_run_campaigns() {
+        for role in Role::ALL {
+            let cdg = matches!(role, Role::Admin | Role::Gestionnaire);
+            assert_eq!(role.allows(Permission::RunCampaign), cdg, "{role}");
+            assert_eq!(role.allows(Permission::ReadCampaign), cdg, "{role}");
+        }
+    }
+
+    #[test]
     fn role_names_round_trip() {
         for role in Role::ALL {
             assert_eq!(role.as_str().parse::<Role>(), Ok(role));

@@ -32,7 +32,6 @@ pub struct Delivery {
 }
 
 struct Line {
-    line: usize,
     agent: String,
     number: String,
     object: String,
@@ -40,57 +39,59 @@ struct Line {
     pdf: bytes::Bytes,
 }
 
-/// The deliveries of campaign `id`: every collectivité's, or `only` one's.
+/// The deliveries of campaign `id`, every collectivité's or `only` one's,
+/// handed to `deliver` one at a time (a collectivité's PDFs are held in
+/// memory while its ZIP is written, never every collectivité's at once).
 pub async fn export(
     acta: &Acta,
     id: &CampaignId,
     only: Option<&Siren>,
-) -> Result<Vec<Delivery>, CampaignError> {
+    mut deliver: impl FnMut(Delivery) -> Result<(), CampaignError>,
+) -> Result<(), CampaignError> {
     let campaign = record::load(acta.store(), id).await?;
     let rows = record::rows(acta.store(), id).await?;
-    let mut by_siren: BTreeMap<Siren, (Vec<Line>, usize)> = BTreeMap::new();
+    let mut by_siren: BTreeMap<Siren, Vec<record::Row>> = BTreeMap::new();
     for s in &campaign.collectivites {
         if only.is_none_or(|o| o == s) {
-            by_siren.insert(s.clone(), (Vec::new(), 0));
+            by_siren.insert(s.clone(), Vec::new());
         }
     }
     for row in rows {
-        let Some(siren) =
-            row.body.get("collectivite").and_then(Value::as_str).and_then(|s| s.parse::<Siren>().ok())
-        else {
-            continue;
-        };
-        let Some((lines, missing)) = by_siren.get_mut(&siren) else { continue };
-        let Some(made) = acta.made(&row.act).await? else {
-            *missing += 1;
-            continue;
-        };
-        let pdf = acta.sealed_bytes(&row.act).await?;
-        let (object, subject) = match made.title().split_once(" — ") {
-            Some((o, s)) => (o.to_owned(), s.to_owned()),
-            None => (made.title().to_owned(), String::new()),
-        };
-        let agent = agent(made.data()).unwrap_or(subject);
-        lines.push(Line {
-            line: row.line,
-            agent,
-            number: made.number().to_string(),
-            object,
-            sha256: made.sha256(),
-            pdf,
-        });
+        let siren =
+            row.body.get("collectivite").and_then(Value::as_str).and_then(|s| s.parse::<Siren>().ok());
+        if let Some(list) = siren.and_then(|s| by_siren.get_mut(&s)) {
+            list.push(row);
+        }
     }
-    let mut out = Vec::new();
-    for (siren, (mut lines, missing)) in by_siren {
+    for (siren, rows) in by_siren {
+        let (mut lines, mut missing) = (Vec::with_capacity(rows.len()), 0);
+        for row in rows {
+            let Some(made) = acta.made(&row.act).await? else {
+                missing += 1;
+                continue;
+            };
+            let pdf = acta.sealed_bytes(&row.act).await?;
+            let (object, subject) = match made.title().split_once(" — ") {
+                Some((o, s)) => (o.to_owned(), s.to_owned()),
+                None => (made.title().to_owned(), String::new()),
+            };
+            lines.push(Line {
+                agent: agent(made.data()).unwrap_or(subject),
+                number: made.number().to_string(),
+                object,
+                sha256: made.sha256(),
+                pdf,
+            });
+        }
         lines.sort_by(|a, b| a.number.cmp(&b.number));
         let name = acta.collectivites().get(&siren).map_or_else(|| siren.to_string(), |p| p.nom.clone());
         let acts = lines.len();
         let zip = tokio::task::spawn_blocking(move || write_zip(&name, &lines))
             .await
             .map_err(|e| CampaignError::Zip(e.to_string()))??;
-        out.push(Delivery { siren, zip, acts, missing });
+        deliver(Delivery { siren, zip, acts, missing })?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// `Mme Léonie Cœurdevey (A-00417)`.
@@ -129,7 +130,6 @@ fn write_zip(collectivite: &str, lines: &[Line]) -> Result<Vec<u8>, CampaignErro
             file,
             l.sha256.clone(),
         ]);
-        let _ = l.line;
     }
     zip.start_file("bordereau.csv", stored).map_err(|e| zerr(&e))?;
     zip.write_all(&bordereau.into_inner().map_err(|e| zerr(&e))?).map_err(|e| zerr(&e))?;

@@ -73,7 +73,7 @@ mod tests {
         assert_eq!(decimal("1234.56"), Some(1234.56));
         assert_eq!(integer("420"), Some(420));
         assert_eq!(integer("420,00"), Some(420));
-        for bad in ["", "4 2 0,5,1", "12a", "1,2.3.4", "--1", "quatre"] {
+        for bad in ["", "4 2 0,5,1", "12a", "1,2,3", "--1", "quatre"] {
             assert_eq!(decimal(bad), None, "{bad}");
         }
         assert_eq!(integer("420,5"), None);

@@ -94,12 +94,36 @@ fn csv(text: &str) -> Result<Table, CampaignError> {
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut table = Table::default();
-    for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(i + 1, |p| p.line() as usize);
-            CampaignError::Source(format!("fichier CSV illisible à la ligne {line} : {e}"))
-        })?;
-        let line = record.position().map_or(i + 1, |p| p.line() as usize);
+    // The line of a record, counted from its byte offset (a quoted cell may
+    // span several lines, so records and lines differ).
+    let (mut counted_to, mut line) = (0usize, 1usize);
+    let mut line_at = |byte: usize| {
+        let byte = byte.min(text.len());
+        if byte > counted_to {
+            line += text.as_bytes()[counted_to..byte].iter().filter(|&&b| b == b'\n').count();
+            counted_to = byte;
+        }
+        line
+    };
+    let mut record = ::csv::StringRecord::new();
+    loop {
+        // The record starts where the previous one ended, after the line
+        // ending the CSV parser leaves there (the `\n` of a `\r\n`).
+        let mut start = (reader.position().byte() as usize).min(text.len());
+        while text.as_bytes().get(start).is_some_and(|b| *b == b'\r' || *b == b'\n') {
+            start += 1;
+        }
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                return Err(CampaignError::Source(format!(
+                    "fichier CSV illisible à la ligne {} : {e}",
+                    line_at(start)
+                )));
+            }
+        }
+        let line = line_at(start);
         let cells: Vec<String> = record.iter().map(|c| c.trim().to_owned()).collect();
         push(&mut table, line, cells);
     }
@@ -193,6 +217,8 @@ mod tests {
         let t = table(b"Nom;Pr\xe9nom;Indice\r\nC\x9curdevey;L\xe9onie;\"1 234,5\"\r\n\r\n");
         assert_eq!(t.headers, ["Nom", "Prénom", "Indice"]);
         assert_eq!(t.rows, [(2, vec!["Cœurdevey".to_owned(), "Léonie".into(), "1 234,5".into()])]);
+        let t = table(b"a;b\n\"x\ny\";1\n2;3\n");
+        assert_eq!(t.rows.iter().map(|r| r.0).collect::<Vec<_>>(), [2, 4], "a quoted cell spans two lines");
     }
 
     #[test]

@@ -332,12 +332,22 @@ async fn export_to(
     only: Option<&Siren>,
 ) -> Result<ExitCode, CliError> {
     std::fs::create_dir_all(out).map_err(|source| CliError::File { path: out.to_owned(), source })?;
-    for d in export::export(acta, id, only).await.map_err(refused)? {
+    let mut failed = None;
+    let deliver = |d: export::Delivery| {
         let path = out.join(format!("{}.zip", d.siren));
-        write(&path, &d.zip)?;
+        if let Err(e) = write(&path, &d.zip) {
+            failed = Some(e);
+            return Err(CampaignError::Zip(format!("{} could not be written", path.display())));
+        }
         let missing =
             if d.missing > 0 { format!(" ({} pas encore fait(s))", d.missing) } else { String::new() };
         println!("{} : {} acte(s){missing}", path.display(), d.acts);
+        Ok(())
+    };
+    let result = export::export(acta, id, only, deliver).await;
+    if let Some(e) = failed {
+        return Err(e);
     }
+    result.map_err(refused)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -251,6 +251,7 @@ impl Cli {
             _ => None,
         };
         let overrides = Overrides { data_dir: self.data_dir.clone(), listen, store: self.store.clone() };
+        let cli_store = self.store.clone();
         let settings = Settings::load(self.config.as_deref(), &overrides)?;
         match self.command {
             Command::Serve { .. } => {
@@ -269,7 +270,7 @@ impl Cli {
             }
             Command::Render { input, out } => render(&settings, &input, &out),
             Command::Store { what: StoreCommand::Copy { to } } => store_copy(&settings, &to).await,
-            Command::Bench { what } => bench::run(&settings, what).await,
+            Command::Bench { what } => bench::run(&settings, what, cli_store).await,
             Command::Search { query, limit, params, scope, no_personal_data, facets } => {
                 let acta = Acta::open(&settings)?;
                 search(&acta, &query.join(" "), limit, &params, scope, no_personal_data, facets).await

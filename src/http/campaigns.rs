@@ -317,8 +317,14 @@ pub async fn export(
             ApiError::Service(crate::service::ServiceError::UnknownCollectivite(siren)).into_response()
         );
     }
-    let mut deliveries = campaign::export::export(&acta, &id, Some(&siren)).await.map_err(problem)?;
-    let d = deliveries.pop().ok_or_else(|| problem(CampaignError::NotFound))?;
+    let mut delivery = None;
+    campaign::export::export(&acta, &id, Some(&siren), |d| {
+        delivery = Some(d);
+        Ok(())
+    })
+    .await
+    .map_err(problem)?;
+    let d = delivery.ok_or_else(|| problem(CampaignError::NotFound))?;
     let disposition = format!("attachment; filename=\"campagne-{id}-{siren}.zip\"");
     Ok((
         [

@@ -15,6 +15,7 @@ mod access;
 mod acts;
 mod attack;
 mod browser;
+mod campaigns;
 mod characters;
 mod cli;
 mod connections;
