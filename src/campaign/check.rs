@@ -3,8 +3,10 @@
 //! Each row becomes the request body of `POST /api/v1/acts` (through the
 //! mapping for a spreadsheet), then goes through the same validation as a
 //! draft ([`Acta::check_request`]): envelope, JSON Schema, printable
-//! characters, and the template's business rules, evaluated by laying the
-//! act out without writing its PDF. Rows are checked on every core. The
+//! characters, and the template's business rules, by evaluating the
+//! template with the row's data (no layout); the first row of each template
+//! and collectivité is laid out too (without writing its PDF), for what only
+//! a layout finds. Rows are checked on every core. The
 //! report names each problem by line, column (for a spreadsheet) and field,
 //! in French. Two rows for the same agent (matricule) of the same
 //! collectivité, or two identical rows, are refused too: a wave makes one
@@ -174,20 +176,29 @@ pub fn check(acta: &Acta, source: &Source, options: &Options<'_>) -> Result<Chec
     Ok(Checked { report, rows, template })
 }
 
+/// The (template, collectivité) pairs whose first row was laid out.
+type LaidOut = std::sync::Mutex<std::collections::HashSet<(String, String)>>;
+
 /// The problems of every row, checked on every core.
 fn check_all(acta: &Acta, inputs: &[Input<'_>], options: &Options<'_>) -> Vec<Vec<CellError>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(inputs.len().max(1));
+    let laid_out = LaidOut::default();
+    let laid_out = &laid_out;
     let chunk = inputs.len().div_ceil(threads).max(1);
     std::thread::scope(|s| {
         let handles: Vec<_> = inputs
             .chunks(chunk)
-            .map(|part| s.spawn(move || part.iter().map(|i| check_row(acta, i, options)).collect::<Vec<_>>()))
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter().map(|i| check_row(acta, i, options, laid_out)).collect::<Vec<_>>()
+                })
+            })
             .collect();
         handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
     })
 }
 
-fn check_row(acta: &Acta, input: &Input<'_>, options: &Options<'_>) -> Vec<CellError> {
+fn check_row(acta: &Acta, input: &Input<'_>, options: &Options<'_>, laid_out: &LaidOut) -> Vec<CellError> {
     let column = |field: &str| input.bound.and_then(|b| b.column_of(field)).map(str::to_owned);
     let at = |field: &str, message: String| CellError {
         ligne: input.line,
@@ -235,7 +246,15 @@ fn check_row(acta: &Acta, input: &Input<'_>, options: &Options<'_>) -> Vec<CellE
             })
             .collect()
     };
-    match acta.check_request(body) {
+    // Every row is evaluated (the template's rules); the first row of each
+    // template and collectivité is also laid out, for what only a layout
+    // finds (show rules, the collectivité's profile in the page setup).
+    let key = (
+        body.get("template").and_then(Value::as_str).unwrap_or_default().to_owned(),
+        body.get("collectivite").and_then(Value::as_str).unwrap_or_default().to_owned(),
+    );
+    let layout = laid_out.lock().unwrap_or_else(|p| p.into_inner()).insert(key);
+    match acta.check_request(body, layout) {
         Ok(()) => {}
         Err(ServiceError::Invalid(list)) => errors.extend(fields(list)),
         Err(ServiceError::UnknownTemplate(t)) => {

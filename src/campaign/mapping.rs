@@ -202,7 +202,7 @@ impl Bound<'_> {
         // the object holding it.
         let exact = self.columns.iter().find(|c| c.2 == pointer);
         let inner = || self.columns.iter().find(|c| c.2.starts_with(&format!("{pointer}/")));
-        let outer = || self.columns.iter().filter(|c| pointer.starts_with(&format!("{}/", c.2))).last();
+        let outer = || self.columns.iter().rfind(|c| pointer.starts_with(&format!("{}/", c.2)));
         exact.or_else(inner).or_else(outer).map(|c| c.1)
     }
 }

@@ -75,9 +75,10 @@ impl Made {
 
 impl Acta {
     /// Check a request body as `POST /api/v1/acts` would, business rules of
-    /// the template included, storing nothing. CPU-bound (a layout): call it
-    /// off the async runtime.
-    pub fn check_request(&self, body: &Value) -> Result<(), ServiceError> {
+    /// the template included, storing nothing: the template is evaluated,
+    /// and with `layout` the document laid out too (what a show rule or the
+    /// page limit refuses). CPU-bound: call it off the async runtime.
+    pub fn check_request(&self, body: &Value, layout: bool) -> Result<(), ServiceError> {
         let (draft, profile, corrects) = self.new_draft(body, now())?;
         if corrects.is_some() {
             return Err(ServiceError::Invalid(vec![FieldError {
@@ -95,7 +96,11 @@ impl Acta {
             title: &draft.title,
             author: &profile.nom,
         };
-        self.engine.check(&job)?;
+        if layout {
+            self.engine.check(&job)?;
+        } else {
+            self.engine.evaluate(&job)?;
+        }
         Ok(())
     }
 

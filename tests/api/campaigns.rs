@@ -303,3 +303,23 @@ async fn campaigns_over_http_are_checked_run_and_delivered_within_the_callers_sc
     assert_eq!(entries.iter().filter(|(n, _)| n.ends_with(".pdf")).count(), 2);
     assert!(entries.iter().any(|(n, _)| n == "bordereau.csv"));
 }
+
+#[test]
+fn a_business_rule_of_the_template_refuses_its_row_before_anything_is_made() {
+    // JSON Lines of request bodies: the second row breaks a rule the
+    // template itself enforces (a disponibilité ending before it starts).
+    let dir = tempfile::tempdir().unwrap();
+    let (data, file) = (dir.path().join("data"), dir.path().join("vague.jsonl"));
+    let ok = crate::helpers::fixture("arrete-disponibilite");
+    let mut broken = ok.clone();
+    broken["data"]["date_fin"] = Value::String("2026-04-30".into());
+    broken["data"]["agent"]["matricule"] = Value::String("S-9999".into());
+    let lines = [&ok, &broken].map(|b| serde_json::to_string(b).unwrap()).join("\n");
+    std::fs::write(&file, lines).unwrap();
+    let out = acta_in(&data, &["campaign", "check", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("ligne 2 : /data/date_fin : doit être postérieure à date_debut"), "{stderr}");
+    assert!(!stderr.contains("ligne 1 :"), "{stderr}");
+    assert!(stored_acts(&data).is_empty());
+}
