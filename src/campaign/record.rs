@@ -156,10 +156,22 @@ pub async fn list(store: &Store) -> Result<Vec<Campaign>, CampaignError> {
     Ok(out)
 }
 
+/// The rows of campaign `id`, as stored: one JSON line per row (parsed one
+/// at a time by a run, so a large wave is never held as JSON values).
+pub async fn row_lines(store: &Store, id: &CampaignId) -> Result<bytes::Bytes, CampaignError> {
+    let k = key(id, "rows.jsonl");
+    store.get(&k).await?.ok_or_else(|| CampaignError::Corrupt(format!("{k} is missing")))
+}
+
+/// One stored row line.
+pub fn parse_row(line: &[u8]) -> Result<Row, CampaignError> {
+    serde_json::from_slice(line).map_err(|e| CampaignError::Corrupt(format!("campaign row: {e}")))
+}
+
 /// The rows of campaign `id`.
 pub async fn rows(store: &Store, id: &CampaignId) -> Result<Vec<Row>, CampaignError> {
     let k = key(id, "rows.jsonl");
-    let bytes = store.get(&k).await?.ok_or_else(|| CampaignError::Corrupt(format!("{k} is missing")))?;
+    let bytes = row_lines(store, id).await?;
     bytes
         .split(|&b| b == b'\n')
         .filter(|l| !l.is_empty())

@@ -32,6 +32,9 @@ use super::record::{self, CampaignId, Row};
 use crate::domain::ActId;
 use crate::service::{Acta, Made, ServiceError};
 
+/// Rows whose futures exist at once (of which a few per core run).
+const WINDOW: usize = 256;
+
 /// Acts indexed per search-index commit.
 pub const INDEX_BATCH: usize = 512;
 
@@ -143,7 +146,8 @@ pub async fn run(acta: &Acta, id: &CampaignId, progress: &Progress) -> Result<Ru
         OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| OffsetDateTime::now_utc());
     let t0 = Instant::now();
     record::load(acta.store(), id).await?;
-    let rows = record::rows(acta.store(), id).await?;
+    let stored = record::row_lines(acta.store(), id).await?;
+    let rows: Vec<&[u8]> = stored.split(|&b| b == b'\n').filter(|l| !l.is_empty()).collect();
     progress.total.store(rows.len(), Ordering::SeqCst);
     let mut stages = Stages { load_ms: ms(t0.elapsed()), ..Stages::default() };
     let in_flight = std::thread::available_parallelism().map_or(2, |n| n.get()) * 4;
@@ -152,31 +156,36 @@ pub async fn run(acta: &Acta, id: &CampaignId, progress: &Progress) -> Result<Ru
     let making = async {
         let (mut made, mut already, mut failures) = (0, 0, Vec::new());
         // Boxed as a `Send` stream here: left to inference, the future of a
-        // spawned run is not provably `Send` (rust-lang/rust#102211).
-        let attempts: Vec<BoxFuture<'_, Attempt<'_>>> =
-            rows.iter().map(|row| attempt(acta, row, progress).boxed()).collect();
-        let mut results = futures::stream::iter(attempts).buffer_unordered(in_flight);
-        while let Some((row, result)) = results.next().await {
-            let Some(result) = result else { continue };
-            match result {
-                Ok(m) => {
-                    if m.already {
-                        already += 1
-                    } else {
-                        made += 1
+        // spawned run is not provably `Send` (rust-lang/rust#102211). Made a
+        // window of rows at a time: a future per row made up front would hold
+        // hundreds of MB for a large wave.
+        for window in rows.chunks(WINDOW) {
+            let attempts: Vec<BoxFuture<'_, Attempt>> =
+                window.iter().map(|line| attempt(acta, line, progress).boxed()).collect();
+            let mut results = futures::stream::iter(attempts).buffer_unordered(in_flight);
+            while let Some((row, result)) = results.next().await {
+                let (Some(row), Some(result)) = (row, result) else { continue };
+                match result {
+                    Ok(m) => {
+                        if m.already {
+                            already += 1
+                        } else {
+                            made += 1
+                        }
+                        let _ = tx.send(m).await;
+                        progress.done.fetch_add(1, Ordering::SeqCst);
                     }
-                    let _ = tx.send(m).await;
-                    progress.done.fetch_add(1, Ordering::SeqCst);
-                }
-                Err(e) => {
-                    tracing::error!(campaign = %id, line = row.line, act = %row.act, error = %e, "campaign row failed");
-                    failures.push(RowFailure {
-                        ligne: row.line,
-                        cle: row.key.clone(),
-                        acte: row.act,
-                        message: french(&e),
-                    });
-                    progress.failed.fetch_add(1, Ordering::SeqCst);
+                    Err(e) => {
+                        tracing::error!(campaign = %id, line = row.line, act = %row.act, error = %e,
+                            "campaign row failed");
+                        failures.push(RowFailure {
+                            ligne: row.line,
+                            cle: row.key.clone(),
+                            acte: row.act,
+                            message: french(&e),
+                        });
+                        progress.failed.fetch_add(1, Ordering::SeqCst);
+                    }
                 }
             }
         }
@@ -228,14 +237,22 @@ pub async fn run(acta: &Acta, id: &CampaignId, progress: &Progress) -> Result<Ru
 }
 
 /// A row and its outcome (`None`: not tried, the run was cancelled).
-type Attempt<'a> = (&'a Row, Option<Result<Made, ServiceError>>);
+type Attempt = (Option<Row>, Option<Result<Made, ServiceError>>);
 
-/// Make one row unless the run was cancelled.
-async fn attempt<'a>(acta: &'a Acta, row: &'a Row, progress: &'a Progress) -> Attempt<'a> {
+/// Make one stored row unless the run was cancelled.
+async fn attempt(acta: &Acta, line: &[u8], progress: &Progress) -> Attempt {
     if progress.cancelled() {
-        return (row, None);
+        return (None, None);
     }
-    (row, Some(make(acta, row).await))
+    let row = match record::parse_row(line) {
+        Ok(row) => row,
+        Err(e) => {
+            tracing::error!(error = %e, "unreadable campaign row");
+            return (None, None);
+        }
+    };
+    let result = make(acta, &row).await;
+    (Some(row), Some(result))
 }
 
 /// Make one row, waiting when its collectivité's render queue is full.
