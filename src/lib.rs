@@ -16,6 +16,7 @@ pub mod act;
 pub mod assets;
 pub mod auth;
 pub mod bench;
+pub mod campaign;
 pub mod catalog;
 pub mod cli;
 pub mod collectivite;

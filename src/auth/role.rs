@@ -54,6 +54,10 @@ pub enum Permission {
     ManageTokens,
     /// Read the audit trail.
     ReadAudit,
+    /// Check, record, run and cancel campaigns; save column mappings.
+    RunCampaign,
+    /// Read campaigns (status, deliveries, column mappings).
+    ReadCampaign,
 }
 
 impl Permission {
@@ -66,7 +70,8 @@ impl Permission {
             Self::Export => Some("act.export"),
             Self::IngestReplies => Some("reply.ingest"),
             Self::ManageTokens => Some("token.manage"),
-            Self::ListTemplates | Self::Search | Self::ReadAct | Self::ReadAudit => None,
+            Self::RunCampaign => Some("campaign.run"),
+            Self::ListTemplates | Self::Search | Self::ReadAct | Self::ReadAudit | Self::ReadCampaign => None,
         }
     }
 }
@@ -103,7 +108,18 @@ impl Role {
         use Permission as P;
         match self {
             Self::Admin => true,
-            Self::Gestionnaire | Self::Secretaire => {
+            // Campaigns are the CdG's business: not a secrétaire de mairie's.
+            Self::Gestionnaire => matches!(
+                p,
+                P::ListTemplates
+                    | P::Search
+                    | P::ReadAct
+                    | P::CreateDraft
+                    | P::Seal
+                    | P::RunCampaign
+                    | P::ReadCampaign
+            ),
+            Self::Secretaire => {
                 matches!(p, P::ListTemplates | P::Search | P::ReadAct | P::CreateDraft | P::Seal)
             }
             Self::Archiviste => {
@@ -177,6 +193,15 @@ mod tests {
             assert!(!role.personal_data());
         }
         assert!(!Role::Lecteur.sees_drafts());
+    }
+
+    #[test]
+    fn only_admins_and_gestionnaires_run_campaigns() {
+        for role in Role::ALL {
+            let cdg = matches!(role, Role::Admin | Role::Gestionnaire);
+            assert_eq!(role.allows(Permission::RunCampaign), cdg, "{role}");
+            assert_eq!(role.allows(Permission::ReadCampaign), cdg, "{role}");
+        }
     }
 
     #[test]

@@ -193,7 +193,8 @@ impl Template {
             .clone()
     }
 
-    /// The JSON Schema of the act's data (the pages generate forms from it).
+    /// The JSON Schema of the act's data (the pages generate forms from it;
+    /// a campaign's column mapping reads each field's expected type in it).
     pub fn schema(&self) -> &Value {
         &self.schema
     }

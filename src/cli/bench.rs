@@ -132,6 +132,15 @@ pub enum BenchCommand {
         #[arg(long, requires = "url")]
         pid: Option<u32>,
     },
+    /// A campaign of `rows` one-page arrêtés from a CSV: checked, then made
+    /// (numbered, sealed, stored, logged, indexed) in a throw-away data
+    /// directory, on a throw-away local store unless `--store URL` is given:
+    /// acts/s, time per stage, peak RSS.
+    Campaign {
+        /// Rows (acts).
+        #[arg(long, default_value_t = 1_000)]
+        rows: usize,
+    },
     /// Time typical queries on an index made by `bench corpus`: p50 / p99.
     Search {
         /// Index directory.
@@ -144,7 +153,11 @@ pub enum BenchCommand {
 }
 
 /// Run one benchmark and print its report.
-pub(super) async fn run(settings: &Settings, what: BenchCommand) -> Result<ExitCode, CliError> {
+pub(super) async fn run(
+    settings: &Settings,
+    what: BenchCommand,
+    cli_store: Option<String>,
+) -> Result<ExitCode, CliError> {
     match what {
         BenchCommand::Store { count, size_kb, stream_mib } => {
             let acta = Acta::open(settings)?;
@@ -186,6 +199,11 @@ pub(super) async fn run(settings: &Settings, what: BenchCommand) -> Result<ExitC
                 external,
             };
             print!("{}", crate::bench::fairness(settings, opts).await?);
+        }
+        BenchCommand::Campaign { rows } => {
+            // Only a store named on the command line (`--store`, ACTA_STORE)
+            // receives the bench's acts, never one from a configuration file.
+            print!("{}", crate::bench::campaign::campaign(settings, rows, cli_store).await?);
         }
         BenchCommand::Render { fixtures, docs, mix } => {
             let acta = Acta::open(settings)?;

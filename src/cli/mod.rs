@@ -1,5 +1,5 @@
 //! The command line: `acta serve | doctor | templates | render | search | reindex |
-//! verify | audit | keys | store | bench | tokens | users | archive`.
+//! verify | audit | keys | store | bench | tokens | users | archive | campaign`.
 //!
 //! Each command is a thin call into the library; errors travel up as
 //! [`CliError`] and `main` prints them with their causes.
@@ -18,6 +18,7 @@ use crate::startup::{Application, StartupError};
 
 mod archive;
 mod bench;
+mod campaign;
 mod ops;
 mod seal;
 mod tokens;
@@ -145,6 +146,13 @@ pub enum Command {
         #[command(subcommand)]
         what: archive::ArchiveCommand,
     },
+    /// Campaigns: many acts from a spreadsheet, checked row by row before
+    /// any is made, then made (resumable), and delivered per collectivité.
+    Campaign {
+        /// What to do.
+        #[command(subcommand)]
+        what: campaign::CampaignCommand,
+    },
     /// Manage API tokens (create, list, revoke), kept in the object store.
     Tokens {
         /// What to do.
@@ -243,6 +251,7 @@ impl Cli {
             _ => None,
         };
         let overrides = Overrides { data_dir: self.data_dir.clone(), listen, store: self.store.clone() };
+        let cli_store = self.store.clone();
         let settings = Settings::load(self.config.as_deref(), &overrides)?;
         match self.command {
             Command::Serve { .. } => {
@@ -261,7 +270,7 @@ impl Cli {
             }
             Command::Render { input, out } => render(&settings, &input, &out),
             Command::Store { what: StoreCommand::Copy { to } } => store_copy(&settings, &to).await,
-            Command::Bench { what } => bench::run(&settings, what).await,
+            Command::Bench { what } => bench::run(&settings, what, cli_store).await,
             Command::Search { query, limit, params, scope, no_personal_data, facets } => {
                 let acta = Acta::open(&settings)?;
                 search(&acta, &query.join(" "), limit, &params, scope, no_personal_data, facets).await
@@ -273,6 +282,7 @@ impl Cli {
             Command::Tokens { what } => tokens::run(&settings, what).await,
             Command::Users { what } => users::run(&settings, what).await,
             Command::Archive { what } => archive::run(&settings, what).await,
+            Command::Campaign { what } => campaign::run(&settings, what).await,
         }
     }
 }

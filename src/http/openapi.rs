@@ -13,7 +13,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement
 
 use super::access::Access;
 use super::routes::routes;
-use super::{acts, admin, error, health, register, search, transfers};
+use super::{acts, admin, campaigns, error, health, register, search, transfers};
 use crate::auth::{AuditEntry, Role, TokenInfo, TokenRequest};
 
 /// Name of the bearer-token security scheme.
@@ -45,6 +45,13 @@ const BEARER: &str = "bearer";
         transfers::get,
         transfers::sip,
         transfers::reply,
+        campaigns::create,
+        campaigns::get,
+        campaigns::start,
+        campaigns::cancel,
+        campaigns::export,
+        campaigns::get_mapping,
+        campaigns::put_mapping,
         admin::audit,
         admin::list_tokens,
         admin::create_token,
@@ -65,7 +72,20 @@ const BEARER: &str = "bearer";
         crate::service::archive::TransferLinks,
         crate::service::archive::TransferStatus,
         crate::service::archive::SipInfo,
-        crate::service::archive::OutcomeRecord
+        crate::service::archive::OutcomeRecord,
+        campaigns::Created,
+        campaigns::Refused,
+        crate::campaign::Campaign,
+        crate::campaign::Mapping,
+        crate::campaign::CheckReport,
+        crate::campaign::CellError,
+        crate::campaign::changes::Change,
+        crate::campaign::status::Status,
+        crate::campaign::status::Live,
+        crate::campaign::status::RowStatus,
+        crate::campaign::RunRecord,
+        crate::campaign::run::RowFailure,
+        crate::campaign::run::Stages
     ))
 )]
 struct ApiDoc;

@@ -16,10 +16,10 @@
 //! `collectivite` must be in the caller's scope).
 
 use axum::http::Method;
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, get, post, put};
 
 use super::access::Access;
-use super::{AppState, acts, admin, health, openapi, register, search, transfers};
+use super::{AppState, acts, admin, campaigns, health, openapi, register, search, transfers};
 use crate::auth::Permission as P;
 
 /// A route: method, full path (axum syntax, `{id}` for parameters), rule.
@@ -63,6 +63,19 @@ pub(super) fn table() -> Vec<(Route, MethodRouter<AppState>)> {
         (
             r(M::POST, "/api/v1/transfers/{id}/reply", Access::Transfer(P::IngestReplies)),
             post(transfers::reply),
+        ),
+        (r(M::POST, "/api/v1/campaigns", Access::Role(P::RunCampaign)), post(campaigns::create)),
+        (r(M::GET, "/api/v1/campaigns/{id}", Access::Role(P::ReadCampaign)), get(campaigns::get)),
+        (r(M::POST, "/api/v1/campaigns/{id}/run", Access::Role(P::RunCampaign)), post(campaigns::start)),
+        (r(M::POST, "/api/v1/campaigns/{id}/cancel", Access::Role(P::RunCampaign)), post(campaigns::cancel)),
+        (r(M::GET, "/api/v1/campaigns/{id}/export", Access::Role(P::ReadCampaign)), get(campaigns::export)),
+        (
+            r(M::GET, "/api/v1/campaigns/mappings/{template}", Access::Role(P::ReadCampaign)),
+            get(campaigns::get_mapping),
+        ),
+        (
+            r(M::PUT, "/api/v1/campaigns/mappings/{template}", Access::Role(P::RunCampaign)),
+            put(campaigns::put_mapping),
         ),
         (r(M::GET, "/api/v1/audit", Access::Role(P::ReadAudit)), get(admin::audit)),
         (r(M::GET, "/api/v1/tokens", Access::Role(P::ManageTokens)), get(admin::list_tokens)),

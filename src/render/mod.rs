@@ -284,6 +284,67 @@ impl Engine {
         Ok((out, pages))
     }
 
+    /// Evaluate a document's source without laying it out: what the template
+    /// refuses while building the document (its business rules, the `panic`s
+    /// of its top-level code and of the functions that code calls), at a
+    /// fraction of a render. Rules checked inside show rules or `context`
+    /// blocks need [`Engine::check`].
+    pub fn evaluate(&self, job: &RenderJob<'_>) -> Result<(), RenderError> {
+        use typst::World;
+        use typst::comemo::Track;
+        let main = file_id(&format!("/{}.typ", job.template))?;
+        if !self.sources.contains_key(&main) {
+            return Err(RenderError::UnknownTemplate(job.template.clone()));
+        }
+        let world = world::DocWorld::new(self, main, Bytes::new(job.data.to_vec()));
+        let source = world.source(main).map_err(|e| RenderError::Setup(e.to_string()))?;
+        let mut sink = typst::engine::Sink::new();
+        let evaluated = typst_eval::eval(
+            (&world as &dyn World).track(),
+            world.library(),
+            typst::engine::Traced::default().track(),
+            sink.track_mut(),
+            typst::engine::Route::default().track(),
+            &source,
+        );
+        let result = evaluated.map(drop).map_err(|errs| match diagnostics::refusal(&errs) {
+            Some((diagnostics::Refusal::Data(paths), message)) => RenderError::Refused { paths, message },
+            Some((diagnostics::Refusal::Profile(field), message)) => {
+                RenderError::ProfileIncomplete { field, message }
+            }
+            None => RenderError::Template(diagnostics::format(&world, &errs)),
+        });
+        self.maybe_evict(1);
+        result
+    }
+
+    /// Evaluate and lay out a document without writing its PDF: what the
+    /// template refuses (its business rules) and the page limit, without the
+    /// export, half of the cost. Returns the number of pages. The check of a
+    /// campaign (`crate::campaign`) runs it for every row before any act is made.
+    pub fn check(&self, job: &RenderJob<'_>) -> Result<usize, RenderError> {
+        let main = file_id(&format!("/{}.typ", job.template))?;
+        if !self.sources.contains_key(&main) {
+            return Err(RenderError::UnknownTemplate(job.template.clone()));
+        }
+        let world = world::DocWorld::new(self, main, Bytes::new(job.data.to_vec()));
+        let compiled = typst::compile::<PagedDocument>(&world);
+        let document = compiled.output.map_err(|errs| match diagnostics::refusal(&errs) {
+            Some((diagnostics::Refusal::Data(paths), message)) => RenderError::Refused { paths, message },
+            Some((diagnostics::Refusal::Profile(field), message)) => {
+                RenderError::ProfileIncomplete { field, message }
+            }
+            None => RenderError::Template(diagnostics::format(&world, &errs)),
+        })?;
+        let pages = document.pages().len();
+        drop(document);
+        self.maybe_evict(pages);
+        if pages > self.max_pages {
+            return Err(RenderError::TooManyPages { pages, max: self.max_pages });
+        }
+        Ok(pages)
+    }
+
     fn maybe_evict(&self, pages: usize) {
         if pages >= EVICT_ALL_FROM_PAGES {
             typst::comemo::evict(0);

@@ -8,6 +8,7 @@
 
 pub mod archive;
 mod audit;
+mod batch;
 mod career;
 mod document;
 mod drafts;
@@ -34,6 +35,7 @@ use tokio::sync::{Mutex, Notify, Semaphore};
 /// « 1er mars 2026 »: a day as acts, archive titles and pages write it.
 pub(crate) use archive::select::french_date;
 pub use audit::{AuditReport, Finding};
+pub use batch::Made;
 pub use career::LastAct;
 pub use drafts::NextNumber;
 pub use error::{OpenError, ServiceError};

@@ -19,14 +19,39 @@ use crate::register::{self, Entry, Numbering};
 use crate::seal;
 use crate::store::{StoreError, keys};
 
+/// When a newly sealed act is indexed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Indexing {
+    /// Before the sealing returns (one commit, shared with concurrent ones).
+    Now,
+    /// By the caller, in a batch (the index is derived data: an act sealed
+    /// but not yet indexed when the process dies is indexed at the next start
+    /// by the index catch-up).
+    Later,
+}
+
 impl Acta {
     /// Seal the draft `id`. Sealing an already sealed act returns it unchanged.
     pub async fn seal(&self, id: &ActId) -> Result<ActView, ServiceError> {
         let _guard = self.act_lock(id).lock().await;
         let draft = self.load_draft(id).await?;
         let profile = self.profile_of(&draft)?;
+        let (sealed, _) = self.seal_locked(&draft, Indexing::Now).await?;
+        Ok(ActView::new(&draft, profile, Some(&sealed)))
+    }
+
+    /// Seal `draft`, whose act lock the caller holds; returns its seal record
+    /// and whether it was sealed before this call. With [`Indexing::Later`]
+    /// the caller indexes the act itself (a campaign groups its commits).
+    pub(super) async fn seal_locked(
+        &self,
+        draft: &Draft,
+        indexing: Indexing,
+    ) -> Result<(Sealed, bool), ServiceError> {
+        let id = &draft.id;
+        let profile = self.profile_of(draft)?;
         if let Some(sealed) = self.load_sealed(id).await? {
-            return Ok(ActView::new(&draft, profile, Some(&sealed)));
+            return Ok((sealed, true));
         }
         if self.is_discarded(id).await? {
             return Err(ServiceError::ActNotFound);
@@ -41,10 +66,10 @@ impl Acta {
         };
         if let Some(entry) = earlier {
             let entry = self.keep_entry_copy(&entry).await?;
-            let pdf = self.render_final(&draft, &entry.number, entry.sealed_at).await?;
-            let sealed = self.commit(&draft, &entry, pdf).await?;
+            let pdf = self.render_final(draft, &entry.number, entry.sealed_at).await?;
+            let sealed = self.commit(draft, &entry, pdf, indexing).await?;
             self.forget_pending(id);
-            return Ok(ActView::new(&draft, profile, Some(&sealed)));
+            return Ok((sealed, false));
         }
         let template = self
             .catalog
@@ -62,7 +87,7 @@ impl Acta {
             format: &profile.format_numero,
         };
         if let Some(number) = self.registers.predicted(numbering, sealed_at) {
-            let pdf = self.render_final(&draft, &number, sealed_at).await?;
+            let pdf = self.render_final(draft, &number, sealed_at).await?;
             rendered = Some((number, pdf));
         }
         let log_from = self.log.size_hint().await?;
@@ -74,11 +99,11 @@ impl Acta {
         let kept = self.keep_entry_copy(&entry).await?;
         let pdf = match rendered {
             Some((number, pdf)) if number == kept.number => pdf,
-            _ => self.render_final(&draft, &kept.number, kept.sealed_at).await?,
+            _ => self.render_final(draft, &kept.number, kept.sealed_at).await?,
         };
-        let sealed = self.commit(&draft, &kept, pdf).await?;
+        let sealed = self.commit(draft, &kept, pdf, indexing).await?;
         self.forget_pending(id);
-        Ok(ActView::new(&draft, profile, Some(&sealed)))
+        Ok((sealed, false))
     }
 
     fn pending_entry(&self, id: &ActId) -> Option<Entry> {
@@ -147,7 +172,7 @@ impl Acta {
             }
             let draft = self.load_draft(&entry.act_id).await?;
             let pdf = self.render_final(&draft, &entry.number, entry.sealed_at).await?;
-            self.commit(&draft, &entry, pdf).await?;
+            self.commit(&draft, &entry, pdf, Indexing::Now).await?;
             tracing::warn!(act = %entry.act_id, number = %entry.number, "finished an interrupted sealing");
             finished += 1;
         }
@@ -170,7 +195,13 @@ impl Acta {
     /// is kept when it is the same document (a B-T seal's timestamp differs
     /// between attempts, nothing else may); the log leaf is found again rather
     /// than appended twice.
-    async fn commit(&self, draft: &Draft, entry: &Entry, pdf: Vec<u8>) -> Result<Sealed, ServiceError> {
+    async fn commit(
+        &self,
+        draft: &Draft,
+        entry: &Entry,
+        pdf: Vec<u8>,
+        indexing: Indexing,
+    ) -> Result<Sealed, ServiceError> {
         let reason = format!("Scellement de l'acte n° {}", entry.number);
         let bytes = self.sealer.seal(pdf, entry.sealed_at, &reason).await?;
         let key = keys::sealed_pdf(&draft.id);
@@ -221,8 +252,10 @@ impl Acta {
             Err(e) => return Err(e.into()),
         }
         self.log_pending.notify_one();
-        self.indexed_here.lock().unwrap_or_else(|p| p.into_inner()).insert(draft.id);
-        self.index(draft, Some(&sealed)).await;
+        if indexing == Indexing::Now {
+            self.indexed_here.lock().unwrap_or_else(|p| p.into_inner()).insert(draft.id);
+            self.index(draft, Some(&sealed)).await;
+        }
         Ok(sealed)
     }
 }

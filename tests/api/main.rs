@@ -20,6 +20,7 @@ mod browser;
 mod browser_acts;
 mod browser_find;
 mod caching;
+mod campaigns;
 mod career_rules;
 mod characters;
 mod cli;
