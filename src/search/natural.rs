@@ -45,7 +45,7 @@ const MIN_PREFIX_CHARS: usize = 3;
 /// Concepts that are all required; beyond, one in three may be missing.
 const ALL_REQUIRED_UP_TO: usize = 3;
 /// Most concepts searched: a pasted paragraph is searched by its most telling
-/// ones (see [`keep_the_rarest`]).
+/// ones (see [`keep_the_longest`]).
 const MAX_CONCEPTS: usize = 12;
 
 /// Whether `text` uses none of the explicit operators of the query language:
@@ -149,7 +149,7 @@ pub(super) fn build(
         concepts.push(c);
         i += 1;
     }
-    keep_the_rarest(searcher, f, &mut concepts);
+    keep_the_longest(&mut concepts);
 
     let mut phrase_boost = None;
     let n = concepts.len();
@@ -203,31 +203,21 @@ struct Concept {
 }
 
 /// At most [`MAX_CONCEPTS`] concepts: those of a pasted paragraph that say
-/// the most, i.e. the forms, dates and numbers, then the rarest words of the
-/// index (a word of most acts, "arrêté", "commune", "agent", narrows nothing
-/// and costs the most to walk).
-fn keep_the_rarest(searcher: &Searcher, f: &Fields, concepts: &mut Vec<Concept>) {
+/// the most, i.e. the forms, dates and numbers, then the longest words (the
+/// short ones, "arrêté", "vu", "agent", narrow little and cost the most to
+/// walk). Chosen from the text alone: a choice made from the index's
+/// statistics would change what a caller finds according to acts outside
+/// their scope.
+fn keep_the_longest(concepts: &mut Vec<Concept>) {
     if concepts.len() <= MAX_CONCEPTS {
         return;
     }
-    let acts_with = |stem: &str| {
-        [f.title, f.body]
-            .iter()
-            .map(|&field| searcher.doc_freq(&Term::from_field_text(field, stem)).unwrap_or(0))
-            .max()
-            .unwrap_or(0)
-    };
-    let mut keyed: Vec<(u64, usize, Concept)> = std::mem::take(concepts)
+    let mut keyed: Vec<(usize, usize, Concept)> = std::mem::take(concepts)
         .into_iter()
         .enumerate()
-        .map(|(i, c)| (c.stem.as_deref().map_or(0, acts_with), i, c))
+        .map(|(i, c)| (c.stem.as_ref().map_or(usize::MAX, String::len), i, c))
         .collect();
-    // A word no act has cannot help any act match: left out, unless no word
-    // of the paragraph is known (then nothing is found, as it should).
-    if keyed.iter().any(|(n, _, c)| *n > 0 || c.stem.is_none()) {
-        keyed.retain(|(n, _, c)| *n > 0 || c.stem.is_none() || c.prefix);
-    }
-    keyed.sort_by_key(|(n, i, _)| (*n, *i));
+    keyed.sort_by_key(|(len, i, _)| (std::cmp::Reverse(*len), *i));
     keyed.truncate(MAX_CONCEPTS);
     // Back in the order typed.
     keyed.sort_by_key(|(_, i, _)| *i);

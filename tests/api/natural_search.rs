@@ -29,12 +29,21 @@ async fn corpus(app: &TestApp) -> BTreeMap<String, (String, String)> {
     acts
 }
 
-/// `{number:T}` and `{lower-number:T}` replaced by the number of T's act.
+/// The number of T's act as people type it: `{number:T}` (`2026_ARR_00003`),
+/// `{lower-number:T}` (`2026_arr_00003`), `{dashed-number:T}`
+/// (`2026-ARR-00003`), `{year-rank:T}` (`2026-003`), `{rank-year:T}` (`3/2026`).
 fn expand(query: &str, acts: &BTreeMap<String, (String, String)>) -> String {
     let mut q = query.to_owned();
     for (name, (_, number)) in acts {
+        let (year, rank) = match number.split('_').collect::<Vec<_>>().as_slice() {
+            [y, _, r] => (y.to_string(), r.trim_start_matches('0').parse::<u32>().unwrap()),
+            _ => panic!("unexpected number {number}"),
+        };
         q = q.replace(&format!("{{number:{name}}}"), number);
         q = q.replace(&format!("{{lower-number:{name}}}"), &number.to_lowercase());
+        q = q.replace(&format!("{{dashed-number:{name}}}"), &number.replace('_', "-"));
+        q = q.replace(&format!("{{year-rank:{name}}}"), &format!("{year}-{rank:03}"));
+        q = q.replace(&format!("{{rank-year:{name}}}"), &format!("{rank}/{year}"));
     }
     q
 }

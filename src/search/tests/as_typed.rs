@@ -54,7 +54,7 @@ fn kinds() -> (tempfile::TempDir, SearchIndex) {
             ..career(
                 "dispo",
                 "Arrêté portant mise en disponibilité",
-                "décret n° 2012-924 convenances personnelles 2026-03-15 (15 mars 2026)",
+                "Vu le décret n° 2012-924 du 30 juillet 2012 modifié portant statut particulier du cadre d'emplois des rédacteurs territoriaux ; demande présentée le 2026-03-15 (15 mars 2026) ; convenances personnelles",
             )
         },
     ])
