@@ -61,12 +61,6 @@ pub struct Latency {
     pub p50_ms: f64,
     /// 99th percentile (ms).
     pub p99_ms: f64,
-    /// Median of the CPU time of the searching thread (ms): on a shared
-    /// machine, what the query costs without the time spent waiting for a
-    /// core (`None` where the kernel does not tell).
-    pub cpu_p50_ms: Option<f64>,
-    /// 99th percentile of the CPU time (ms).
-    pub cpu_p99_ms: Option<f64>,
     /// Mean number of matching acts.
     pub mean_total: f64,
     /// The slowest queries (ms, what was asked): what the p99 is made of.
@@ -141,22 +135,14 @@ pub fn search(dir: &Path, queries: usize) -> Result<SearchReport, SearchError> {
             index.search(&make(&mut rng)?, &Scope::all())?;
         }
         let mut times = Vec::with_capacity(queries);
-        let mut cpu = Vec::with_capacity(queries);
         let mut total = 0usize;
         for _ in 0..queries {
             let req = make(&mut rng)?;
-            let c = thread_cpu();
             let t = Instant::now();
             let found = index.search(&req, &Scope::all())?.total;
             times.push((t.elapsed(), req, found));
-            cpu.extend(c.zip(thread_cpu()).map(|(a, b)| b.saturating_sub(a)));
             total += found;
         }
-        cpu.sort();
-        let cpu_pct = |p: f64| {
-            (cpu.len() == queries && queries > 0)
-                .then(|| cpu[((cpu.len() as f64 - 1.0) * p) as usize].as_secs_f64() * 1000.0)
-        };
         times.sort_by_key(|(t, _, _)| *t);
         let ms = |t: Duration| t.as_secs_f64() * 1000.0;
         let pct =
@@ -168,20 +154,11 @@ pub fn search(dir: &Path, queries: usize) -> Result<SearchReport, SearchError> {
             queries,
             p50_ms: pct(0.5),
             p99_ms: pct(0.99),
-            cpu_p50_ms: cpu_pct(0.5),
-            cpu_p99_ms: cpu_pct(0.99),
             mean_total: total as f64 / queries.max(1) as f64,
             slowest,
         });
     }
     Ok(SearchReport { acts: index.len(), latencies })
-}
-
-/// CPU time of the calling thread so far (Linux: `/proc/thread-self/schedstat`,
-/// in nanoseconds).
-fn thread_cpu() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    stat.split_whitespace().next()?.parse().ok().map(Duration::from_nanos)
 }
 
 /// A request and its number of hits, in one line.
@@ -263,9 +240,6 @@ impl std::fmt::Display for SearchReport {
                 "{:<45} p50 {:>7.2} ms   p99 {:>7.2} ms   ({} queries, {:.0} hits on average)",
                 l.label, l.p50_ms, l.p99_ms, l.queries, l.mean_total
             )?;
-            if let (Some(p50), Some(p99)) = (l.cpu_p50_ms, l.cpu_p99_ms) {
-                writeln!(f, "{:<45} p50 {p50:>7.2} ms   p99 {p99:>7.2} ms   (CPU time of the search)", "")?;
-            }
             for (ms, what) in &l.slowest {
                 writeln!(f, "    slowest {ms:>8.2} ms  {what}")?;
             }
