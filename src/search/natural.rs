@@ -78,30 +78,10 @@ pub(super) fn build(
     text: &str,
     scope: &Scope,
 ) -> (Box<dyn Query>, Option<Ranking>) {
-    let mut required: Vec<Box<dyn Query>> = Vec::new();
     // The terms whose scores add up to the score of a match (see `rank`).
     let mut ranked: Vec<(Term, f32)> = Vec::new();
-    let mut concepts: Vec<Concept> = Vec::new();
     let mut prefixed = false;
-    let mut rest = String::with_capacity(text.len());
-    for chunk in text.split_whitespace() {
-        let bare = chunk.trim_matches(|c: char| !c.is_alphanumeric() && c != '_');
-        if is_act_number(bare) {
-            required.push(ranked_term(&mut ranked, f.number, &bare.to_ascii_uppercase(), 1.0));
-        } else if bare.len() == 9 && bare.parse::<Siren>().is_ok() {
-            required.push(ranked_term(&mut ranked, f.siren, bare, 1.0));
-        } else if scope.personal_data() && looks_like_matricule(bare) {
-            required.push(Box::new(BooleanQuery::union(vec![
-                ranked_term(&mut ranked, f.matricule, bare, 1.0),
-                ranked_term(&mut ranked, f.matricule, &bare.to_uppercase(), 1.0),
-            ])));
-        } else if let Some(concept) = typed_concept(searcher, f, bare) {
-            concepts.push(concept);
-        } else {
-            rest.push_str(chunk);
-            rest.push(' ');
-        }
-    }
+    let (mut required, mut concepts, rest) = identifiers(searcher, f, text, scope, &mut ranked);
     // Still typing the last word: no space nor punctuation after it.
     let typing = text.chars().last().is_some_and(char::is_alphanumeric);
     let words: Vec<String> = analyzer::words(&rest)
@@ -119,11 +99,13 @@ pub(super) fn build(
             let forms =
                 synonyms.form_tokens(group).map(|tokens| text_fields(f, tokens, &mut c.ranked)).collect();
             c.query = Some(Box::new(BooleanQuery::union(forms)));
+            c.key = format!("group {group}");
             concepts.push(c);
             i += len;
             continue;
         }
         c.stem = Some(stemmed[i].clone());
+        c.key = format!("word {}", stemmed[i]);
         let mut alternatives = vec![text_fields(f, std::slice::from_ref(&stemmed[i]), &mut c.ranked)];
         if scope.personal_data() {
             alternatives.push(ranked_term(&mut c.ranked, f.agent, &words[i], 1.0));
@@ -190,6 +172,41 @@ pub(super) fn build(
     (query, ranking)
 }
 
+/// The identifiers of `text` (act numbers, SIREN, matricules: required,
+/// each in its own field), its dates and loosely written numbers (concepts),
+/// and the rest of the text.
+fn identifiers(
+    searcher: &Searcher,
+    f: &Fields,
+    text: &str,
+    scope: &Scope,
+    ranked: &mut Vec<(Term, f32)>,
+) -> (Vec<Box<dyn Query>>, Vec<Concept>, String) {
+    let mut required: Vec<Box<dyn Query>> = Vec::new();
+    let mut concepts = Vec::new();
+    let mut rest = String::with_capacity(text.len());
+    for chunk in text.split_whitespace() {
+        let bare = chunk.trim_matches(|c: char| !c.is_alphanumeric() && c != '_');
+        if is_act_number(bare) {
+            required.push(ranked_term(ranked, f.number, &bare.to_ascii_uppercase(), 1.0));
+        } else if bare.len() == 9 && bare.parse::<Siren>().is_ok() {
+            required.push(ranked_term(ranked, f.siren, bare, 1.0));
+        } else if scope.personal_data() && looks_like_matricule(bare) {
+            required.push(Box::new(BooleanQuery::union(vec![
+                ranked_term(ranked, f.matricule, bare, 1.0),
+                ranked_term(ranked, f.matricule, &bare.to_uppercase(), 1.0),
+            ])));
+        } else if let Some(mut concept) = typed_concept(searcher, f, bare) {
+            concept.key = format!("typed {bare}");
+            concepts.push(concept);
+        } else {
+            rest.push_str(chunk);
+            rest.push(' ');
+        }
+    }
+    (required, concepts, rest)
+}
+
 /// One thing a natural query looks for: a word, a synonym form, a date or an
 /// act number, and the terms that rank it.
 #[derive(Default)]
@@ -200,6 +217,9 @@ struct Concept {
     stem: Option<String>,
     /// Matched as a prefix (the last word, being typed).
     prefix: bool,
+    /// What it looks for: a word, a group, a date or number as typed (a
+    /// word typed twice is one concept).
+    key: String,
 }
 
 /// At most [`MAX_CONCEPTS`] concepts: those of a pasted paragraph that say
@@ -209,6 +229,8 @@ struct Concept {
 /// statistics would change what a caller finds according to acts outside
 /// their scope.
 fn keep_the_longest(concepts: &mut Vec<Concept>) {
+    let mut seen = std::collections::HashSet::new();
+    concepts.retain(|c| seen.insert(c.key.clone()));
     if concepts.len() <= MAX_CONCEPTS {
         return;
     }

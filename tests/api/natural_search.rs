@@ -116,4 +116,14 @@ async fn plain_text_is_never_a_syntax_error() {
         let body = r.text().await.unwrap();
         assert_eq!(status, StatusCode::OK, "« {q} »: {body}");
     }
+    // A paragraph pasted from an act (3 000 bytes) is searched, not refused.
+    let pasted = "Vu le décret n° 2012-924 du 30 juillet 2012 modifié portant statut particulier du cadre \
+        d'emplois des rédacteurs territoriaux ; "
+        .repeat(24);
+    assert!(pasted.len() > 2_500);
+    let r = app.client.get(app.url("/api/v1/search")).query(&[("q", &pasted)]).send().await.unwrap();
+    let status = r.status();
+    let found: Value = r.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{found:#}");
+    assert!(found["total"].as_u64().unwrap() >= 1, "{found:#}");
 }
