@@ -12,6 +12,8 @@
 //!   act numbers and SIREN are matched exactly;
 //! - [`natural`]: queries as people type them (never a syntax error), with
 //!   phrase and title matches first;
+//! - [`typed`]: dates and act numbers as people type them ("15/03/2026",
+//!   "arrêté 2026-045");
 //! - [`mask`]: the agent's name masked in free text with the index's own
 //!   folding;
 //! - [`synonyms`]: abbreviations expanded at query time ("CST" ↔ "comité
@@ -27,6 +29,7 @@ mod analyzer;
 pub mod bench;
 mod facets;
 mod mask;
+mod min_match;
 mod natural;
 mod query;
 mod rank;
@@ -34,6 +37,7 @@ mod request;
 mod schema;
 mod scope;
 mod synonyms;
+mod typed;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -356,6 +360,13 @@ impl SearchIndex {
         let sort = if no_text && req.sort == Sort::Relevance { Sort::DateDesc } else { req.sort };
         let (page, (total, facets)): (Vec<(f32, DocAddress)>, _) = match (sort, ranking) {
             // Counted without scores, then ranked by pruning (see `rank`).
+            // Filters or a scope that leave few acts (a collectivité): one
+            // scored pass over them costs less than counting, then ranking.
+            (Sort::Relevance, Some(_))
+                if query::at_most(&searcher, &self.fields, req, scope) <= rank::PRUNE_FROM as u64 =>
+            {
+                searcher.search(&query, &(top.order_by_score(), (Count, facets::FacetCollector)))?
+            }
             (Sort::Relevance, Some(ranking)) => {
                 let (counts, matches) =
                     searcher.search(&query, &((Count, facets::FacetCollector), rank::Matches))?;

@@ -25,11 +25,13 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term};
 
 use super::analyzer::{self, Stems};
+use super::min_match::MinMatchQuery;
 use super::query::is_act_number;
 use super::rank::Ranking;
 use super::schema::Fields;
 use super::scope::Scope;
 use super::synonyms::Synonyms;
+use super::typed;
 use crate::domain::Siren;
 
 /// Weight of a word found in the title (the content weighs 1).
@@ -42,6 +44,9 @@ const PREFIX_BOOST: f32 = 0.5;
 const MIN_PREFIX_CHARS: usize = 3;
 /// Concepts that are all required; beyond, one in three may be missing.
 const ALL_REQUIRED_UP_TO: usize = 3;
+/// Most concepts searched: a pasted paragraph is searched by its most telling
+/// ones (see [`keep_the_longest`]).
+const MAX_CONCEPTS: usize = 12;
 
 /// Whether `text` uses none of the explicit operators of the query language:
 /// quotes, `+word`/`-word`, `AND`/`OR`/`NOT`, `field:value`, `word*`.
@@ -73,27 +78,10 @@ pub(super) fn build(
     text: &str,
     scope: &Scope,
 ) -> (Box<dyn Query>, Option<Ranking>) {
-    let mut required: Vec<Box<dyn Query>> = Vec::new();
     // The terms whose scores add up to the score of a match (see `rank`).
     let mut ranked: Vec<(Term, f32)> = Vec::new();
     let mut prefixed = false;
-    let mut rest = String::with_capacity(text.len());
-    for chunk in text.split_whitespace() {
-        let bare = chunk.trim_matches(|c: char| !c.is_alphanumeric() && c != '_');
-        if is_act_number(bare) {
-            required.push(ranked_term(&mut ranked, f.number, &bare.to_ascii_uppercase(), 1.0));
-        } else if bare.len() == 9 && bare.parse::<Siren>().is_ok() {
-            required.push(ranked_term(&mut ranked, f.siren, bare, 1.0));
-        } else if scope.personal_data() && looks_like_matricule(bare) {
-            required.push(Box::new(BooleanQuery::union(vec![
-                ranked_term(&mut ranked, f.matricule, bare, 1.0),
-                ranked_term(&mut ranked, f.matricule, &bare.to_uppercase(), 1.0),
-            ])));
-        } else {
-            rest.push_str(chunk);
-            rest.push(' ');
-        }
-    }
+    let (mut required, mut concepts, rest) = identifiers(searcher, f, text, scope, &mut ranked);
     // Still typing the last word: no space nor punctuation after it.
     let typing = text.chars().last().is_some_and(char::is_alphanumeric);
     let words: Vec<String> = analyzer::words(&rest)
@@ -104,19 +92,23 @@ pub(super) fn build(
     let mut stems = Stems::new();
     let stemmed: Vec<String> = words.iter().map(|w| stems.of(w)).collect();
 
-    let mut concepts: Vec<Box<dyn Query>> = Vec::new();
     let mut i = 0;
     while i < stemmed.len() {
+        let mut c = Concept::default();
         if let Some((len, group)) = synonyms.longest_form(&stemmed[i..]) {
             let forms =
-                synonyms.form_tokens(group).map(|tokens| text_fields(f, tokens, &mut ranked)).collect();
-            concepts.push(Box::new(BooleanQuery::union(forms)));
+                synonyms.form_tokens(group).map(|tokens| text_fields(f, tokens, &mut c.ranked)).collect();
+            c.query = Some(Box::new(BooleanQuery::union(forms)));
+            c.key = format!("group {group}");
+            concepts.push(c);
             i += len;
             continue;
         }
-        let mut alternatives = vec![text_fields(f, std::slice::from_ref(&stemmed[i]), &mut ranked)];
+        c.stem = Some(stemmed[i].clone());
+        c.key = format!("word {}", stemmed[i]);
+        let mut alternatives = vec![text_fields(f, std::slice::from_ref(&stemmed[i]), &mut c.ranked)];
         if scope.personal_data() {
-            alternatives.push(ranked_term(&mut ranked, f.agent, &words[i], 1.0));
+            alternatives.push(ranked_term(&mut c.ranked, f.agent, &words[i], 1.0));
         }
         let last = i + 1 == stemmed.len();
         if last
@@ -129,31 +121,39 @@ pub(super) fn build(
             if scope.personal_data() {
                 fields.push(f.agent);
             }
-            prefixed = true;
+            c.prefix = true;
             for field in fields {
                 let prefix = FuzzyTermQuery::new_prefix(Term::from_field_text(field, &words[i]), 0, false);
                 alternatives.push(Box::new(BoostQuery::new(Box::new(prefix), PREFIX_BOOST)));
             }
         }
-        concepts.push(Box::new(BooleanQuery::union(alternatives)));
+        c.query = Some(Box::new(BooleanQuery::union(alternatives)));
+        concepts.push(c);
         i += 1;
     }
+    keep_the_longest(&mut concepts);
 
     let mut phrase_boost = None;
     let n = concepts.len();
     if n > 0 {
+        prefixed = concepts.iter().any(|c| c.prefix);
+        let mut queries = Vec::with_capacity(n);
+        for c in concepts {
+            ranked.extend(c.ranked);
+            queries.extend(c.query);
+        }
         let core: Box<dyn Query> = if n <= ALL_REQUIRED_UP_TO {
-            Box::new(BooleanQuery::intersection(concepts))
+            Box::new(BooleanQuery::intersection(queries))
         } else {
-            let should = concepts.into_iter().map(|q| (Occur::Should, q)).collect();
-            Box::new(BooleanQuery::with_minimum_required_clauses(should, n - n / 3))
+            Box::new(MinMatchQuery::new(queries, n - n / 3))
         };
         let mut clauses = vec![(Occur::Must, core)];
         // The words as typed, together in the title: first (a form typed is
         // one of its group). Not in the content: checking positions of every
         // matching act's content doubles the time of a common two-word query
-        // at a million acts; the content ranks by BM25.
-        if stemmed.len() >= 2 {
+        // at a million acts; the content ranks by BM25. Not for a pasted
+        // paragraph, which no title spells.
+        if (2..=MAX_CONCEPTS).contains(&stemmed.len()) {
             let terms = stemmed.iter().map(|s| Term::from_field_text(f.title, s)).collect();
             let phrase = BoostQuery::new(Box::new(PhraseQuery::new(terms)), TITLE_PHRASE_BOOST);
             phrase_boost = Some(Box::new(phrase.clone()) as Box<dyn Query>);
@@ -170,6 +170,116 @@ pub(super) fn build(
         _ => Box::new(BooleanQuery::intersection(required)),
     };
     (query, ranking)
+}
+
+/// The identifiers of `text` (act numbers, SIREN, matricules: required,
+/// each in its own field), its dates and loosely written numbers (concepts),
+/// and the rest of the text.
+fn identifiers(
+    searcher: &Searcher,
+    f: &Fields,
+    text: &str,
+    scope: &Scope,
+    ranked: &mut Vec<(Term, f32)>,
+) -> (Vec<Box<dyn Query>>, Vec<Concept>, String) {
+    let mut required: Vec<Box<dyn Query>> = Vec::new();
+    let mut concepts = Vec::new();
+    let mut rest = String::with_capacity(text.len());
+    for chunk in text.split_whitespace() {
+        let bare = chunk.trim_matches(|c: char| !c.is_alphanumeric() && c != '_');
+        if is_act_number(bare) {
+            required.push(ranked_term(ranked, f.number, &bare.to_ascii_uppercase(), 1.0));
+        } else if bare.len() == 9 && bare.parse::<Siren>().is_ok() {
+            required.push(ranked_term(ranked, f.siren, bare, 1.0));
+        } else if scope.personal_data() && looks_like_matricule(bare) {
+            required.push(Box::new(BooleanQuery::union(vec![
+                ranked_term(ranked, f.matricule, bare, 1.0),
+                ranked_term(ranked, f.matricule, &bare.to_uppercase(), 1.0),
+            ])));
+        } else if let Some(mut concept) = typed_concept(searcher, f, bare) {
+            concept.key = format!("typed {bare}");
+            concepts.push(concept);
+        } else {
+            rest.push_str(chunk);
+            rest.push(' ');
+        }
+    }
+    (required, concepts, rest)
+}
+
+/// One thing a natural query looks for: a word, a synonym form, a date or an
+/// act number, and the terms that rank it.
+#[derive(Default)]
+struct Concept {
+    query: Option<Box<dyn Query>>,
+    ranked: Vec<(Term, f32)>,
+    /// The word's stem (none for a form, a date, a number: always kept).
+    stem: Option<String>,
+    /// Matched as a prefix (the last word, being typed).
+    prefix: bool,
+    /// What it looks for: a word, a group, a date or number as typed (a
+    /// word typed twice is one concept).
+    key: String,
+}
+
+/// At most [`MAX_CONCEPTS`] concepts: those of a pasted paragraph that say
+/// the most, i.e. the forms, dates and numbers, then the longest words (the
+/// short ones, "arrêté", "vu", "agent", narrow little and cost the most to
+/// walk). Chosen from the text alone: a choice made from the index's
+/// statistics would change what a caller finds according to acts outside
+/// their scope.
+fn keep_the_longest(concepts: &mut Vec<Concept>) {
+    let mut seen = std::collections::HashSet::new();
+    concepts.retain(|c| seen.insert(c.key.clone()));
+    if concepts.len() <= MAX_CONCEPTS {
+        return;
+    }
+    let mut keyed: Vec<(usize, usize, Concept)> = std::mem::take(concepts)
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| (c.stem.as_ref().map_or(usize::MAX, String::len), i, c))
+        .collect();
+    keyed.sort_by_key(|(len, i, _)| (std::cmp::Reverse(*len), *i));
+    keyed.truncate(MAX_CONCEPTS);
+    // Back in the order typed.
+    keyed.sort_by_key(|(_, i, _)| *i);
+    concepts.extend(keyed.into_iter().map(|(_, _, c)| c));
+}
+
+/// A date or a loosely written act number ([`typed`]), as one concept: any
+/// of its readings, and for a number the same digits in the content
+/// ("décret n° 2016-596").
+fn typed_concept(searcher: &Searcher, f: &Fields, bare: &str) -> Option<Concept> {
+    let readings = typed::readings(bare);
+    if readings.is_empty() {
+        return None;
+    }
+    let mut c = Concept::default();
+    let mut analyzer = analyzer::french();
+    let mut alternatives = Vec::new();
+    let mut spelt = |text: &str, ranked: &mut Vec<(Term, f32)>, alternatives: &mut Vec<Box<dyn Query>>| {
+        let tokens = analyzer::tokens(&mut analyzer, text);
+        if !tokens.is_empty() {
+            alternatives.push(text_fields(f, &tokens, ranked));
+        }
+    };
+    for reading in &readings {
+        match reading {
+            typed::Reading::Number { year, series, rank } => {
+                for term in typed::numbers(searcher, f.number, *year, series.as_deref(), *rank) {
+                    c.ranked.push((term.clone(), 1.0));
+                    alternatives
+                        .push(Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>);
+                }
+            }
+            other => other.phrases().iter().for_each(|p| spelt(p, &mut c.ranked, &mut alternatives)),
+        }
+    }
+    if readings.iter().all(|r| matches!(r, typed::Reading::Number { .. } | typed::Reading::Month(..))) {
+        spelt(bare, &mut c.ranked, &mut alternatives);
+    }
+    c.query = Some(Box::new(BooleanQuery::union(alternatives)));
+    Some(c)
 }
 
 /// Whether some act has the word whole (then it is no prefix being typed:

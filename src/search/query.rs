@@ -44,6 +44,34 @@ pub(super) fn build(
     Ok((Box::new(BooleanQuery::new(clauses)), ranking))
 }
 
+/// An upper bound on the acts the filters and the scope of `req` let
+/// through, from the number of acts of each value they name (one lookup per
+/// value): a collectivité's acts are a few thousand at most. `u64::MAX` when
+/// nothing narrows by value (years or dates alone narrow little).
+pub(super) fn at_most(searcher: &Searcher, f: &Fields, req: &SearchRequest, scope: &Scope) -> u64 {
+    let acts = |field: Field, values: &mut dyn Iterator<Item = &str>| -> u64 {
+        values
+            .map(|v| searcher.doc_freq(&Term::from_field_text(field, v)).unwrap_or(u64::MAX))
+            .fold(0, u64::saturating_add)
+    };
+    let filters = &req.filters;
+    let mut bound = u64::MAX;
+    if let Collectivites::Only(set) = scope.collectivites() {
+        bound = bound.min(acts(f.siren, &mut set.iter().map(Siren::as_str)));
+    }
+    if !filters.collectivites.is_empty() {
+        bound = bound.min(acts(f.siren, &mut filters.collectivites.iter().map(Siren::as_str)));
+    }
+    for (field, set) in
+        [(f.kind, &filters.kinds), (f.template, &filters.templates), (f.matiere, &filters.matieres)]
+    {
+        if !set.is_empty() {
+            bound = bound.min(acts(field, &mut set.iter().map(String::as_str)));
+        }
+    }
+    bound
+}
+
 /// A clause that selects without scoring.
 fn filter(q: Box<dyn Query>) -> Box<dyn Query> {
     Box::new(ConstScoreQuery::new(q, 0.0))

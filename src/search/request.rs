@@ -17,8 +17,9 @@ pub const MAX_LIMIT: usize = 100;
 /// Deepest page: `offset + limit` may not exceed this (deep pages cost, and
 /// nobody reads them; narrow the search instead).
 pub const MAX_WINDOW: usize = 10_000;
-/// Longest query text, in bytes.
-pub const MAX_QUERY_BYTES: usize = 1_000;
+/// Longest query text, in bytes: a paragraph pasted from an act fits (a
+/// natural query searches its most telling words, see `natural`).
+pub const MAX_QUERY_BYTES: usize = 4_000;
 /// First year a filter may name: no act is older, and beyond the range
 /// `MIN_YEAR..=MAX_YEAR` a date cannot be an index date (refused, never
 /// clamped).
@@ -228,7 +229,9 @@ impl SearchRequest {
     /// Refuse inconsistent requests.
     pub fn check(&self) -> Result<(), SearchError> {
         if self.text.len() > MAX_QUERY_BYTES {
-            return Err(invalid(format!("la requête dépasse {MAX_QUERY_BYTES} caractères")));
+            return Err(invalid(format!(
+                "la requête dépasse {MAX_QUERY_BYTES} octets : raccourcissez le texte collé"
+            )));
         }
         if self.limit == 0 || self.limit > MAX_LIMIT {
             return Err(invalid(format!("limit doit être compris entre 1 et {MAX_LIMIT}")));

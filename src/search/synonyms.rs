@@ -8,6 +8,13 @@
 //! quoted phrase) spelling a form is replaced by "any form of its group", each
 //! form searched as a phrase. Expanding the query rather than the index means a
 //! changed list applies at once, without reindexing.
+//!
+//! A group may also name *broader* forms, after `>`: searching one of its
+//! forms also looks for them, but searching a broader form does not look for
+//! the group. "CLM | congé de longue maladie > congé de santé": the acts
+//! whose content is covered by medical secrecy are indexed by their title
+//! only ("Arrêté portant congé de santé"), and an archivist who types "CLM"
+//! must find them; one who types "congé de santé" must not get only CLM.
 
 use std::path::Path;
 
@@ -29,10 +36,25 @@ struct Form {
     tokens: Vec<String>,
 }
 
+/// One line of the list: equivalent forms, and the broader forms a search for
+/// them also looks for.
+#[derive(Debug, Clone)]
+struct Group {
+    forms: Vec<Form>,
+    broader: Vec<Form>,
+}
+
+impl Group {
+    /// Every form searched for a form of the group.
+    fn searched(&self) -> impl Iterator<Item = &Form> {
+        self.forms.iter().chain(&self.broader)
+    }
+}
+
 /// Groups of equivalent forms.
 #[derive(Debug, Clone, Default)]
 pub struct Synonyms {
-    groups: Vec<Vec<Form>>,
+    groups: Vec<Group>,
 }
 
 impl Synonyms {
@@ -52,7 +74,8 @@ impl Synonyms {
         }
     }
 
-    /// Parse a list: one group per line, forms separated by `|`, `#` comments.
+    /// Parse a list: one group per line, forms separated by `|`, then
+    /// optionally `>` and broader forms separated by `|`; `#` comments.
     pub fn parse(text: &str) -> Result<Self, String> {
         let mut analyzer = analyzer::french();
         let mut groups = Vec::new();
@@ -61,18 +84,29 @@ impl Synonyms {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let mut group = Vec::new();
-            for form in line.split('|').map(str::trim) {
-                let tokens = analyzer::tokens(&mut analyzer, form);
-                if tokens.is_empty() {
-                    return Err(format!("line {}: « {form} » has no searchable word", n + 1));
-                }
-                group.push(Form { text: form.to_owned(), tokens });
+            let mut parts = line.split('>');
+            let (forms, broader) = (parts.next().unwrap_or_default(), parts.next());
+            if parts.next().is_some() {
+                return Err(format!("line {}: more than one « > »", n + 1));
             }
-            if group.len() < 2 {
+            let mut read = |list: &str| -> Result<Vec<Form>, String> {
+                list.split('|')
+                    .map(str::trim)
+                    .map(|form| {
+                        let tokens = analyzer::tokens(&mut analyzer, form);
+                        if tokens.is_empty() {
+                            return Err(format!("line {}: « {form} » has no searchable word", n + 1));
+                        }
+                        Ok(Form { text: form.to_owned(), tokens })
+                    })
+                    .collect()
+            };
+            let forms = read(forms)?;
+            let broader = broader.map(&mut read).transpose()?.unwrap_or_default();
+            if forms.len() + broader.len() < 2 {
                 return Err(format!("line {}: a group needs at least two forms", n + 1));
             }
-            groups.push(group);
+            groups.push(Group { forms, broader });
         }
         Ok(Self { groups })
     }
@@ -94,9 +128,10 @@ impl Synonyms {
         self.longest_match(&words)
     }
 
-    /// The analysed tokens of every form of `group`.
+    /// The analysed tokens of every form searched for `group` (its forms and
+    /// broader forms).
     pub(super) fn form_tokens(&self, group: usize) -> impl Iterator<Item = &[String]> {
-        self.groups[group].iter().map(|f| f.tokens.as_slice())
+        self.groups[group].searched().map(|f| f.tokens.as_slice())
     }
 
     /// `ast` with every form of a group replaced by "any form of the group".
@@ -192,7 +227,7 @@ impl Synonyms {
     fn longest_match(&self, words: &[Vec<String>]) -> Option<(usize, usize)> {
         let mut best: Option<(usize, usize)> = None;
         for (g, group) in self.groups.iter().enumerate() {
-            for form in group {
+            for form in &group.forms {
                 let mut joined: Vec<&str> = Vec::new();
                 for (n, word) in words.iter().enumerate() {
                     joined.extend(word.iter().map(String::as_str));
@@ -215,7 +250,7 @@ impl Synonyms {
 
     fn alternatives(&self, group: usize) -> UserInputAst {
         let forms = self.groups[group]
-            .iter()
+            .searched()
             .map(|f| {
                 let literal = UserInputLiteral {
                     field_name: None,
@@ -272,6 +307,18 @@ mod tests {
         let s = Synonyms::parse("CST | comité social territorial").unwrap();
         let q = "comité title:cst social -territorial";
         assert_eq!(expanded(&s, q), format!("{:?}", tantivy::query_grammar::parse_query(q).unwrap()));
+    }
+
+    #[test]
+    fn a_broader_form_is_searched_for_the_group_but_does_not_search_it() {
+        let s = Synonyms::parse("CLM | congé de longue maladie > congé de santé").unwrap();
+        let clm = expanded(&s, "CLM");
+        assert!(clm.contains("\"congé de santé\"") && clm.contains("\"congé de longue maladie\""), "{clm}");
+        assert!(expanded(&s, "conges de longue maladie").contains(&clm), "{clm}");
+        let broad = expanded(&s, "congé de santé");
+        assert!(!broad.contains("CLM") && !broad.contains("maladie"), "{broad}");
+        assert!(Synonyms::parse("a > b > c").unwrap_err().contains("line 1"));
+        assert!(Synonyms::parse("CLM > ").unwrap_err().contains("no searchable word"));
     }
 
     #[test]

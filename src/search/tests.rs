@@ -382,3 +382,5 @@ fn a_query_matching_thousands_of_acts_is_ranked_within_the_scope_with_the_title_
     seen.dedup();
     assert_eq!(seen.len(), 40, "pages overlap");
 }
+
+mod as_typed;

@@ -29,12 +29,21 @@ async fn corpus(app: &TestApp) -> BTreeMap<String, (String, String)> {
     acts
 }
 
-/// `{number:T}` and `{lower-number:T}` replaced by the number of T's act.
+/// The number of T's act as people type it: `{number:T}` (`2026_ARR_00003`),
+/// `{lower-number:T}` (`2026_arr_00003`), `{dashed-number:T}`
+/// (`2026-ARR-00003`), `{year-rank:T}` (`2026-003`), `{rank-year:T}` (`3/2026`).
 fn expand(query: &str, acts: &BTreeMap<String, (String, String)>) -> String {
     let mut q = query.to_owned();
     for (name, (_, number)) in acts {
+        let (year, rank) = match number.split('_').collect::<Vec<_>>().as_slice() {
+            [y, _, r] => (y.to_string(), r.trim_start_matches('0').parse::<u32>().unwrap()),
+            _ => panic!("unexpected number {number}"),
+        };
         q = q.replace(&format!("{{number:{name}}}"), number);
         q = q.replace(&format!("{{lower-number:{name}}}"), &number.to_lowercase());
+        q = q.replace(&format!("{{dashed-number:{name}}}"), &number.replace('_', "-"));
+        q = q.replace(&format!("{{year-rank:{name}}}"), &format!("{year}-{rank:03}"));
+        q = q.replace(&format!("{{rank-year:{name}}}"), &format!("{rank}/{year}"));
     }
     q
 }
@@ -107,4 +116,14 @@ async fn plain_text_is_never_a_syntax_error() {
         let body = r.text().await.unwrap();
         assert_eq!(status, StatusCode::OK, "« {q} »: {body}");
     }
+    // A paragraph pasted from an act (3 000 bytes) is searched, not refused.
+    let pasted = "Vu le décret n° 2012-924 du 30 juillet 2012 modifié portant statut particulier du cadre \
+        d'emplois des rédacteurs territoriaux ; "
+        .repeat(24);
+    assert!(pasted.len() > 2_500);
+    let r = app.client.get(app.url("/api/v1/search")).query(&[("q", &pasted)]).send().await.unwrap();
+    let status = r.status();
+    let found: Value = r.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{found:#}");
+    assert!(found["total"].as_u64().unwrap() >= 1, "{found:#}");
 }

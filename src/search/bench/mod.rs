@@ -29,6 +29,8 @@ const QUERY_SEED: u64 = 0x0b5e_55ed;
 const WARM_UP: usize = 50;
 /// Acts staged per batch.
 const BATCH: usize = 5_000;
+/// Slowest queries of each kind shown.
+const SLOWEST: usize = 3;
 
 /// Figures of one corpus build.
 #[derive(Debug, Clone)]
@@ -61,6 +63,8 @@ pub struct Latency {
     pub p99_ms: f64,
     /// Mean number of matching acts.
     pub mean_total: f64,
+    /// The slowest queries (ms, what was asked): what the p99 is made of.
+    pub slowest: Vec<(f64, String)>,
 }
 
 /// Figures of one query benchmark.
@@ -135,20 +139,40 @@ pub fn search(dir: &Path, queries: usize) -> Result<SearchReport, SearchError> {
         for _ in 0..queries {
             let req = make(&mut rng)?;
             let t = Instant::now();
-            total += index.search(&req, &Scope::all())?.total;
-            times.push(t.elapsed());
+            let found = index.search(&req, &Scope::all())?.total;
+            times.push((t.elapsed(), req, found));
+            total += found;
         }
-        times.sort();
-        let pct = |p: f64| times[((times.len() as f64 - 1.0) * p) as usize].as_secs_f64() * 1000.0;
+        times.sort_by_key(|(t, _, _)| *t);
+        let ms = |t: Duration| t.as_secs_f64() * 1000.0;
+        let pct =
+            |p: f64| times.get(((times.len() as f64 - 1.0) * p) as usize).map_or(0.0, |(t, _, _)| ms(*t));
+        let slowest =
+            times.iter().rev().take(SLOWEST).map(|(t, req, found)| (ms(*t), describe(req, *found))).collect();
         latencies.push(Latency {
             label,
             queries,
             p50_ms: pct(0.5),
             p99_ms: pct(0.99),
             mean_total: total as f64 / queries.max(1) as f64,
+            slowest,
         });
     }
     Ok(SearchReport { acts: index.len(), latencies })
+}
+
+/// A request and its number of hits, in one line.
+fn describe(req: &SearchRequest, found: usize) -> String {
+    let f = &req.filters;
+    let mut out = format!("« {} »", req.text);
+    if !f.collectivites.is_empty() {
+        out.push_str(&format!(" in {} collectivité(s)", f.collectivites.len()));
+    }
+    if let (Some(a), Some(b)) = (f.year_from, f.year_to) {
+        out.push_str(&format!(" {a}–{b}"));
+    }
+    out.push_str(&format!(": {found} hits"));
+    out
 }
 
 /// Draws one request of a kind.
@@ -216,6 +240,9 @@ impl std::fmt::Display for SearchReport {
                 "{:<45} p50 {:>7.2} ms   p99 {:>7.2} ms   ({} queries, {:.0} hits on average)",
                 l.label, l.p50_ms, l.p99_ms, l.queries, l.mean_total
             )?;
+            for (ms, what) in &l.slowest {
+                writeln!(f, "    slowest {ms:>8.2} ms  {what}")?;
+            }
         }
         Ok(())
     }
