@@ -127,6 +127,22 @@ fn name(c: char) -> Option<&'static str> {
     })
 }
 
+/// The months in French, as acts, archive titles and searches write them.
+pub const MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

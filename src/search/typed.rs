@@ -18,20 +18,7 @@ use tantivy::{Searcher, Term};
 use time::{Date, Month};
 
 /// The months as acts write them.
-const MONTHS: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
+use crate::domain::text::MONTHS;
 /// Series codes of different register series of one year looked at, at
 /// most, per segment (a register has a handful).
 const MAX_SERIES: usize = 64;

@@ -306,20 +306,7 @@ fn day_at(data: &Value, pointer: &str) -> Option<OffsetDateTime> {
 
 /// "1er mars 2026", "12 mars 2026": a day as acts and archive titles write it.
 pub(crate) fn french_date(d: Date) -> String {
-    const MONTHS: [&str; 12] = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ];
+    use crate::domain::text::MONTHS;
     let day = if d.day() == 1 { "1er".to_owned() } else { d.day().to_string() };
     format!("{day} {} {}", MONTHS[d.month() as usize - 1], d.year())
 }
