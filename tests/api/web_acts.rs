@@ -59,6 +59,13 @@ async fn a_draft_edited_or_deleted_in_the_pages_is_gone_for_the_api_too_and_a_se
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     let first = saved.location().split('?').next().unwrap().to_owned();
 
+    // « Projets en cours » on the home page lists the draft.
+    let home = v.get("/accueil").await;
+    assert!(home.body.contains(r#"href="/recherche?status=draft&#38;sort=date_desc""#), "{}", home.body);
+    let drafts = v.get("/recherche?status=draft&sort=date_desc").await;
+    assert_eq!(drafts.status, StatusCode::OK, "{}", drafts.body);
+    assert!(drafts.body.contains(&format!(r#"href="{first}""#)), "{}", drafts.body);
+
     // Edit: the form shows the draft; saving makes a new version.
     let form = v.get(&format!("{first}/modifier")).await;
     assert_eq!(form.status, StatusCode::OK);

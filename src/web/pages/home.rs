@@ -47,7 +47,11 @@ fn tasks(role: Role) -> Vec<Task> {
             "Rédiger un arrêté, une délibération, une convocation ou un procès-verbal à partir d'un modèle.",
             Some("/actes/nouveau"),
         ));
-        out.push(t("Projets en cours", "Reprendre, prévisualiser et sceller les projets enregistrés.", None));
+        out.push(t(
+            "Projets en cours",
+            "Reprendre, prévisualiser et sceller les projets enregistrés.",
+            Some("/recherche?status=draft&sort=date_desc"),
+        ));
     }
     if role == Role::Lecteur {
         out.push(t(
