@@ -120,7 +120,8 @@ async fn a_date_range_transfer_validates_and_vitam_replies_set_its_status() {
         ids.push(sealed(&app, &request_for(OWN)).await);
     }
     app.create(&request_for(OWN)).await; // a draft: never transferred
-    let today = time::OffsetDateTime::now_utc().date().to_string();
+    // Selections are in days of Paris (at 23:30 UTC it is already tomorrow there).
+    let today = acta::register::day_in_paris(time::OffsetDateTime::now_utc()).to_string();
     let body =
         json!({"collectivite": OWN, "from": today, "to": today, "kinds": ["arrete-avancement-echelon"]});
     let (status, t) = post(&app.client, &app, "/api/v1/transfers", &body).await;
