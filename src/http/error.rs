@@ -334,20 +334,6 @@ pub fn server_busy() -> Response {
     resp
 }
 
-/// Fallback for unknown routes.
-/// What answers an address no route serves: the API's problem under
-/// `/api/` (and `/health`), else the pages' « Page introuvable » (a person
-/// who mistyped an address gets a page, in French, with a way back).
-pub async fn fallback(uri: axum::http::Uri) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let path = uri.path();
-    if path.starts_with("/api/") || path == "/api" || path.starts_with("/health") {
-        not_found().await.into_response()
-    } else {
-        crate::web::page::not_found_page()
-    }
-}
-
 /// A draft operation on a sealed act.
 fn act_sealed() -> Problem {
     Problem::new(

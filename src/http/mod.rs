@@ -78,13 +78,13 @@ pub fn router_with(acta: AppState, max_body_bytes: usize, extra: Router<AppState
     // `Router::layer` wraps each route after routing, so the gate sees the
     // matched path and finds the route's rule.
     let router = router
-        .fallback(error::fallback)
+        .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&gate), access::gate))
         .layer(Extension(gate))
         .layer(DefaultBodyLimit::max(max_body_bytes));
     let mut router = extra.merge(router).layer(CatchPanicLayer::custom(panic_problem));
-    // `if_not_present`: no API handler sets these; the fallback's HTML page
-    // (an unknown address outside `/api/`) brings the pages' own.
+    // `if_not_present`: no API handler sets these; the pages' router (merged
+    // beside this one) answers unknown addresses with its own.
     for (name, value) in SECURITY_HEADERS {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
     }

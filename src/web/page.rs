@@ -292,17 +292,6 @@ pub fn not_found(visit: &Visit) -> Response {
     )
 }
 
-/// « Page introuvable » outside the pages' router (the fallback of every
-/// unknown address): no session is read, and the pages' security headers
-/// are set here.
-pub fn not_found_page() -> Response {
-    let mut resp = not_found(&Visit::anonymous());
-    for (name, value) in super::SECURITY_HEADERS {
-        resp.headers_mut().insert(name, HeaderValue::from_static(value));
-    }
-    resp
-}
-
 /// The page shown for an unexpected failure (logged with its cause).
 pub fn internal_error(visit: &Visit, cause: &dyn std::fmt::Display) -> Response {
     tracing::error!(error = %cause, "web page failed");

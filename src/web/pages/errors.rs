@@ -6,11 +6,10 @@
 //! routes (the API's, the pages') always win over it. The gate answers it
 //! itself ([`unknown`]), whatever the method, before any rule or form check.
 
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::web::gate::Visit;
-use crate::web::page::error_page;
+use crate::web::page::not_found;
 
 /// The route matching every address no other route matches.
 pub const CATCH_ALL: &str = "/{*path}";
@@ -26,12 +25,7 @@ pub async fn unknown(visit: &Visit, path: &str) -> Response {
         }
         return resp;
     }
-    error_page(
-        visit,
-        StatusCode::NOT_FOUND,
-        "Page introuvable",
-        "Cette adresse ne correspond à aucune page d'acta. Vérifiez-la, ou repartez de l'accueil ou de la recherche.",
-    )
+    not_found(visit)
 }
 
 /// The handler behind [`CATCH_ALL`] (the gate answers first; kept for a

@@ -17,22 +17,35 @@ use crate::web::Web;
 use crate::web::gate::{ActInScope, Visit};
 use crate::web::page::{Layout, internal_error, not_found, render, see_other};
 
+/// The draft `id` still editable, with its template and collectivité; or the
+/// page that says why not (sealed, gone).
+#[allow(clippy::result_large_err)] // a refusal is the page to answer
+async fn editable<'w>(
+    web: &'w Web,
+    visit: &Visit,
+    id: &crate::domain::ActId,
+) -> Result<(crate::act::Draft, &'w crate::catalog::Template, &'w crate::collectivite::Profile), Response> {
+    let draft = match web.acta.draft_record(id).await {
+        Ok(d) => d,
+        Err(ServiceError::ActSealed) => return Err(sealed_page(visit)),
+        Err(ServiceError::ActNotFound) => return Err(not_found(visit)),
+        Err(e) => return Err(internal_error(visit, &e)),
+    };
+    match (web.acta.catalog().get(&draft.template), web.acta.collectivites().get(&draft.collectivite)) {
+        (Some(template), Some(profile)) => Ok((draft, template, profile)),
+        _ => Err(not_found(visit)),
+    }
+}
+
 /// `GET /actes/{id}/modifier`: the form, filled with the draft.
 pub async fn form(
     State(web): State<Arc<Web>>,
     Extension(visit): Extension<Visit>,
     Extension(act): Extension<ActInScope>,
 ) -> Response {
-    let draft = match web.acta.draft_record(&act.id).await {
-        Ok(d) => d,
-        Err(ServiceError::ActSealed) => return sealed_page(&visit),
-        Err(ServiceError::ActNotFound) => return not_found(&visit),
-        Err(e) => return internal_error(&visit, &e),
-    };
-    let (Some(template), Some(profile)) =
-        (web.acta.catalog().get(&draft.template), web.acta.collectivites().get(&draft.collectivite))
-    else {
-        return not_found(&visit);
+    let (draft, template, profile) = match editable(&web, &visit, &act.id).await {
+        Ok(found) => found,
+        Err(refused) => return refused,
     };
     let filled = Filled { template, profile, value: draft.data, errors: BTreeMap::new(), focus: None };
     form_page(&visit, &Target::Edit(act.id), filled)
@@ -45,16 +58,9 @@ pub async fn submit(
     Extension(act): Extension<ActInScope>,
     Posted(pairs): Posted<Pairs>,
 ) -> Response {
-    let draft = match web.acta.draft_record(&act.id).await {
-        Ok(d) => d,
-        Err(ServiceError::ActSealed) => return sealed_page(&visit),
-        Err(ServiceError::ActNotFound) => return not_found(&visit),
-        Err(e) => return internal_error(&visit, &e),
-    };
-    let (Some(template), Some(profile)) =
-        (web.acta.catalog().get(&draft.template), web.acta.collectivites().get(&draft.collectivite))
-    else {
-        return not_found(&visit);
+    let (draft, template, profile) = match editable(&web, &visit, &act.id).await {
+        Ok(found) => found,
+        Err(refused) => return refused,
     };
     let target = Target::Edit(act.id);
     let (value, focus, save) = posted(template, &pairs);
