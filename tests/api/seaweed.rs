@@ -16,6 +16,7 @@ use crate::helpers::{repo_path, test_settings};
 pub const ACCESS_KEY: &str = "acta-test";
 pub const SECRET_KEY: &str = "acta-test-secret-key";
 const START_BUDGET: Duration = Duration::from_secs(60);
+const START_ATTEMPTS: u32 = 3;
 
 /// A running SeaweedFS.
 pub struct Seaweed {
@@ -56,14 +57,26 @@ impl Seaweed {
             *p = free_port_pair();
         }
         let mut s = Self { child: None, dir, ports };
-        s.launch();
+        // Under load a server occasionally never opens its S3 port (a port
+        // taken between our probe and its bind, a gRPC socket it cannot
+        // create): start again on fresh ports rather than fail the test.
+        let mut attempt = 1;
+        while let Err(log) = s.launch() {
+            s.stop();
+            assert!(attempt < START_ATTEMPTS, "SeaweedFS did not open its S3 port {attempt} times:\n{log}");
+            attempt += 1;
+            for p in &mut s.ports {
+                *p = free_port_pair();
+            }
+        }
         for b in buckets {
             s.shell(&format!("s3.bucket.create -name {b}"));
         }
         s
     }
 
-    fn launch(&mut self) {
+    fn launch(&mut self) -> Result<(), String> {
+        self.remove_sockets();
         // The S3 gateway also opens Iceberg and Lance listeners, on fixed
         // default ports unless told otherwise: give every server its own.
         let [master, volume, filer, s3, iceberg, lance] = self.ports;
@@ -86,8 +99,30 @@ impl Seaweed {
         self.child = Some(child);
         let start = Instant::now();
         while TcpStream::connect(("127.0.0.1", s3)).is_err() {
-            assert!(start.elapsed() < START_BUDGET, "SeaweedFS did not open its S3 port:\n{}", self.log());
+            if start.elapsed() > START_BUDGET {
+                return Err(self.log());
+            }
             std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(())
+    }
+
+    /// SeaweedFS also listens on unix sockets named after its ports
+    /// (`/tmp/seaweedfs-master-grpc-<port>.sock`…) and leaves them behind when
+    /// killed; one left by an earlier server on the same port number keeps
+    /// the new one from binding it. Our ports are free, so any such socket is stale.
+    fn remove_sockets(&self) {
+        let Ok(entries) = std::fs::read_dir("/tmp") else { return };
+        let ours: Vec<String> =
+            self.ports.iter().flat_map(|p| [p.to_string(), (p + 10_000).to_string()]).collect();
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(rest) = name.strip_prefix("seaweedfs-").and_then(|n| n.strip_suffix(".sock")) else {
+                continue;
+            };
+            if rest.rsplit('-').next().is_some_and(|port| ours.iter().any(|o| o == port)) {
+                let _ = std::fs::remove_file(entry.path());
+            }
         }
     }
 
@@ -126,7 +161,9 @@ impl Seaweed {
     /// Start it again on the same data and ports.
     pub fn restart(&mut self) {
         self.stop();
-        self.launch();
+        if let Err(log) = self.launch() {
+            panic!("SeaweedFS did not open its S3 port after a restart:\n{log}");
+        }
         // The S3 gateway answers before the filer is ready; wait for a round trip.
         self.shell("s3.bucket.list");
     }
@@ -236,5 +273,6 @@ fn toml_settings(toml: &str) -> S3Settings {
 impl Drop for Seaweed {
     fn drop(&mut self) {
         self.stop();
+        self.remove_sockets();
     }
 }
