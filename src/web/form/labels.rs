@@ -23,26 +23,36 @@ const LABELS: &[(&str, &str)] = &[
     ("acte_qualite", "Qualité pour agir"),
     ("affaires", "Affaires"),
     ("agent", "Agent"),
+    ("agent_remplace", "Agent remplacé"),
     ("ampliations", "Ampliations"),
     ("ancien", "Ancien échelon"),
     ("anciennete_conservee", "Ancienneté conservée"),
     ("annee", "Année"),
+    ("annee_tableau", "Année du tableau d'avancement"),
     ("annees", "Années"),
     ("arrete_abroge", "Arrêté abrogé"),
+    ("arrete_attribution", "Arrêté d'attribution"),
     ("arrete_precedent", "Arrêté précédent"),
     ("articles", "Articles"),
+    ("attributions_l2122_22", "Attributions déléguées par le conseil (L. 2122-22)"),
     ("auteur", "Auteur"),
+    ("autorite", "Autorité"),
     ("autorite_territoriale", "Autorité territoriale"),
     ("avis_cst", "Avis du comité social territorial"),
+    ("base", "Base de rémunération"),
     ("caractere", "Caractère"),
+    ("cas_l332_8", "Cas de recrutement (L. 332-8)"),
     ("categorie", "Catégorie"),
+    ("cdi", "Contrat à durée indéterminée"),
     ("civilite", "Civilité"),
     ("classement", "Classement"),
     ("college", "Collège"),
     ("condition", "Condition"),
+    ("conges_jours", "Congés (jours)"),
     ("conseillers", "Conseillers"),
     ("considerants", "Considérants"),
     ("consultation", "Consultation"),
+    ("contractuel", "Emploi ouvert aux contractuels"),
     ("contre", "Contre"),
     ("date", "Date"),
     ("date_arrete", "Date de l'arrêté"),
@@ -62,6 +72,7 @@ const LABELS: &[(&str, &str)] = &[
     ("delegataire", "Délégataire"),
     ("deliberation", "Délibération"),
     ("deliberation_emploi", "Délibération créant l'emploi"),
+    ("deliberation_l2122_22", "Délibération portant délégation au maire (L. 2122-22)"),
     ("deliberation_ratios", "Délibération fixant les ratios"),
     ("deliberations", "Délibérations"),
     ("demande", "Demande"),
@@ -71,6 +82,7 @@ const LABELS: &[(&str, &str)] = &[
     ("deviation", "Déviation"),
     ("discussions", "Discussions"),
     ("duree_hebdomadaire", "Durée hebdomadaire"),
+    ("duree_mois", "Durée (mois)"),
     ("duree_stage_mois", "Durée du stage (mois)"),
     ("echelon", "Échelon"),
     ("echelon_actuel", "Échelon actuel"),
@@ -80,16 +92,20 @@ const LABELS: &[(&str, &str)] = &[
     ("enquete", "Enquête"),
     ("etablie_par", "Établie par"),
     ("examen_professionnel", "Examen professionnel"),
+    ("exclusion", "Exclusion temporaire"),
     ("exclusions", "Exclusions"),
     ("excuse", "Excusé"),
     ("execution", "Exécution"),
     ("expose", "Exposé"),
     ("fin", "Fin"),
     ("fonction", "Fonction"),
+    ("fondement", "Fondement du recrutement"),
     ("formation_integration", "Formation d'intégration"),
     ("fourriere", "Fourrière"),
     ("grade", "Grade"),
+    ("grade_inferieur", "Grade inférieur"),
     ("grade_nouveau", "Nouveau grade"),
+    ("grade_tableau", "Grade du tableau d'avancement"),
     ("heure", "Heure"),
     ("heure_cloture", "Heure de clôture"),
     ("heure_ouverture", "Heure d'ouverture"),
@@ -107,15 +123,20 @@ const LABELS: &[(&str, &str)] = &[
     ("matiere", "Matière"),
     ("matieres", "Matières"),
     ("matricule", "Matricule"),
+    ("maximum_statutaire_mois", "Durée maximale statutaire (mois)"),
     ("membres", "Membres"),
     ("membres_en_exercice", "Membres en exercice"),
     ("mention_delegation", "Mention de la délégation"),
     ("mesures", "Mesures"),
     ("minutes", "Minutes"),
     ("mois", "Mois"),
+    ("montant_mensuel", "Montant mensuel"),
     ("motif", "Motif"),
     ("motif_droit", "Motif du temps partiel de droit"),
+    ("motif_fin", "Motif de la fin du versement"),
     ("mouvements", "Mouvements"),
+    ("nature", "Nature"),
+    ("nature_conges", "Nature des congés"),
     ("ne_prennent_pas_part", "Ne prennent pas part au vote"),
     ("nom", "Nom"),
     ("nomination_stagiaire", "Nomination stagiaire"),
@@ -128,6 +149,7 @@ const LABELS: &[(&str, &str)] = &[
     ("organisateur", "Organisateur"),
     ("organisation", "Organisation"),
     ("periode", "Période"),
+    ("point", "Point de l'ordre du jour"),
     ("pour", "Pour"),
     ("poursuite", "Poursuite"),
     ("pouvoirs", "Pouvoirs"),
@@ -136,6 +158,7 @@ const LABELS: &[(&str, &str)] = &[
     ("presences", "Présences"),
     ("presents", "Présents"),
     ("president", "Président de séance"),
+    ("projet", "Projet"),
     ("prolongation", "Prolongation"),
     ("publication", "Publication"),
     ("publicite", "Publicité"),
@@ -143,6 +166,7 @@ const LABELS: &[(&str, &str)] = &[
     ("qualite", "Qualité"),
     ("questions_diverses", "Questions diverses"),
     ("quotite", "Quotité (%)"),
+    ("radiation_complementaire", "Radiation complémentaire"),
     ("rapport", "Rapport"),
     ("rapport_fin_stage", "Rapport de fin de stage"),
     ("rapporteur", "Rapporteur"),
@@ -151,6 +175,8 @@ const LABELS: &[(&str, &str)] = &[
     ("representes", "Représentés"),
     ("responsable", "Responsable"),
     ("resultat", "Résultat"),
+    ("retrait", "Retrait de l'ordre du jour"),
+    ("sans_deliberation", "Sans délibération"),
     ("scrutin", "Scrutin"),
     ("seance", "Séance"),
     ("seconde_convocation", "Seconde convocation"),
@@ -164,6 +190,7 @@ const LABELS: &[(&str, &str)] = &[
     ("site_internet", "Site internet"),
     ("statut", "Statut"),
     ("statut_particulier", "Statut particulier"),
+    ("subdelegation_autorisee", "Subdélégation autorisée"),
     ("suivi_par", "Dossier suivi par"),
     ("suppleant", "Suppléant"),
     ("tableau_avancement", "Tableau d'avancement"),
@@ -184,5 +211,37 @@ mod tests {
         assert!(super::LABELS.windows(2).all(|w| w[0].0 < w[1].0));
         assert_eq!(super::label("date_effet"), "Date d'effet");
         assert_eq!(super::label("inconnu_ici"), "Inconnu ici");
+    }
+
+    /// A member the form shows without a schema `title` gets a French label
+    /// written here (the readable fallback loses accents: « Autorite »).
+    #[test]
+    fn every_untitled_member_of_every_schema_has_a_french_label() {
+        fn walk(s: &serde_json::Value, file: &str, missing: &mut Vec<String>) {
+            let Some(o) = s.as_object() else { return };
+            for (k, v) in o.get("properties").and_then(|p| p.as_object()).into_iter().flatten() {
+                // `not: {}` forbids a member in a conditional branch: never a field.
+                let shown = v.is_object() && v.get("title").is_none() && v.get("not").is_none();
+                if shown && super::LABELS.binary_search_by_key(&k.as_str(), |(k, _)| k).is_err() {
+                    missing.push(format!("{file}: {k}"));
+                }
+                walk(v, file, missing);
+            }
+            for (k, v) in o {
+                match v {
+                    serde_json::Value::Object(_) if k != "properties" => walk(v, file, missing),
+                    serde_json::Value::Array(a) => a.iter().for_each(|v| walk(v, file, missing)),
+                    _ => {}
+                }
+            }
+        }
+        let mut missing = Vec::new();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let schema: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+            walk(&schema, &path.file_name().unwrap().to_string_lossy(), &mut missing);
+        }
+        assert!(missing.is_empty(), "members without a title nor a label: {missing:#?}");
     }
 }
