@@ -231,7 +231,7 @@ impl Renderer<'_> {
                 }
                 html.push_str("</select>");
             }
-            Kind::Text { long: true, max_length } => {
+            Kind::Text { long: true, max_length, .. } => {
                 let _ = write!(
                     html,
                     r#"<textarea class="field__input field__input--long" rows="3"{} {attrs}>{typed}</textarea>"#,

@@ -52,6 +52,10 @@ pub enum Kind {
         max_length: Option<u64>,
         /// Whether the text is long enough to deserve a text area.
         long: bool,
+        /// The schema forbids line breaks (`pattern: ^[^\n]*$`): a text area
+        /// wraps by itself, so the Enter key or a paste from a word processor
+        /// must not make the person's paragraph an error.
+        one_paragraph: bool,
     },
     /// A day (`format: date`).
     Date,
@@ -83,6 +87,9 @@ pub struct Prop {
     pub required: bool,
 }
 
+/// The templates' pattern for text without line breaks.
+const ONE_PARAGRAPH: &str = "^[^\\n]*$";
+
 /// Longest text shown in a single-line input; longer ones get a text area.
 const LINE_CHARS: u64 = 200;
 
@@ -105,7 +112,7 @@ impl Node {
         let s = |k: &str| merged.get(k).and_then(Value::as_str).map(str::to_owned);
         let (title, description) = (s("title"), s("description"));
         let kind = if depth > 16 {
-            Kind::Text { max_length: None, long: false }
+            Kind::Text { max_length: None, long: false, one_paragraph: false }
         } else if let Some(Value::Array(options)) = merged.get("enum") {
             Kind::Choice(options.clone())
         } else if let Some(c) = merged.get("const") {
@@ -171,7 +178,8 @@ impl Node {
                 _ if merged.get("format").and_then(Value::as_str) == Some("date") => Kind::Date,
                 _ => {
                     let max_length = merged.get("maxLength").and_then(Value::as_u64);
-                    Kind::Text { max_length, long: max_length.is_some_and(|m| m > LINE_CHARS) }
+                    let one_paragraph = merged.get("pattern").and_then(Value::as_str) == Some(ONE_PARAGRAPH);
+                    Kind::Text { max_length, long: max_length.is_some_and(|m| m > LINE_CHARS), one_paragraph }
                 }
             }
         };

@@ -106,6 +106,10 @@ impl Reader<'_> {
                 };
                 Some(number.map_or_else(|| Value::String(typed.to_owned()), Value::Number))
             }
+            Kind::Text { one_paragraph: true, .. } => {
+                // Line breaks typed or pasted into one paragraph become spaces.
+                self.text(ptr).map(|t| Value::String(t.split_whitespace().collect::<Vec<_>>().join(" ")))
+            }
             Kind::Text { .. } | Kind::Date => self.text(ptr).map(|t| Value::String(t.to_owned())),
         }
     }

@@ -60,18 +60,20 @@ fn a_posted_form_reads_back_as_the_data_a_person_meant() {
             ("/echelon/nouveau", "cinq"),
             ("#/visas", "2"),
             ("/visas/0", ""),
-            ("/visas/1", "le décret n° 2016-596"),
+            ("/visas/1", "le décret n° 2016-596\r\nportant dispositions statutaires "),
             ("/signataire/qualite", ""),
         ]),
         true,
     );
+
     assert_eq!(data["agent"], json!({"civilite": "Mme", "nom": "DURAND"}));
     assert_eq!(data["echelon"]["ancien"], json!(4));
     assert_eq!(data["echelon"]["indice_brut"], json!(1020));
     // Kept as typed: the schema says it must be a whole number.
     assert_eq!(data["echelon"]["nouveau"], json!("cinq"));
     // Saving drops the empty row; an optional group left empty is absent.
-    assert_eq!(data["visas"], json!(["le décret n° 2016-596"]));
+    // Enter pressed in a one-paragraph text area is a space, not an error.
+    assert_eq!(data["visas"], json!(["le décret n° 2016-596 portant dispositions statutaires"]));
     assert!(data.get("signataire").is_none());
     // A required group left empty is there, so its members are « obligatoire ».
     assert_eq!(data["arrete_precedent"], json!({}));
