@@ -42,6 +42,7 @@ pub use error::{OpenError, ServiceError};
 pub use immutable::SealedFacts;
 pub use log::Proof;
 pub use request::NewAct;
+pub(crate) use verify::french_date as french_moment;
 pub use verify::{LogCheck, Problem, PublicAct, SealCheck, Verdict};
 pub use view::{ActView, CollectiviteRef, Links, Pdf, PdfBody};
 pub use withdraw::Withdrawal;

@@ -325,7 +325,16 @@ impl Verdict {
     }
 }
 
-fn french_date(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!("{:02}/{:02}/{} à {:02}:{:02} UTC", t.day(), u8::from(t.month()), t.year(), t.hour(), t.minute())
+/// `05/12/2026 à 23:04 (heure de Paris)`: the time people in a mairie read,
+/// the same on the command line, in the API's message and on the web page.
+pub(crate) fn french_date(t: OffsetDateTime) -> String {
+    let t = crate::register::in_paris(t);
+    format!(
+        "{:02}/{:02}/{} à {:02}:{:02} (heure de Paris)",
+        t.day(),
+        u8::from(t.month()),
+        t.year(),
+        t.hour(),
+        t.minute()
+    )
 }

@@ -45,17 +45,7 @@ fn page(visit: &Visit, form: Form, verdict: Option<Verdict>) -> VerifyPage {
     let sealed_on = verdict
         .as_ref()
         .and_then(|v| v.acte.as_ref())
-        .map(|a| {
-            let t = a.scelle_le.to_offset(time::UtcOffset::UTC);
-            format!(
-                "{:02}/{:02}/{} à {:02}:{:02} UTC",
-                t.day(),
-                u8::from(t.month()),
-                t.year(),
-                t.hour(),
-                t.minute()
-            )
-        })
+        .map(|a| crate::service::french_moment(a.scelle_le))
         .unwrap_or_default();
     VerifyPage { layout, form, verdict, sealed_on }
 }

@@ -304,15 +304,7 @@ pub fn day(t: OffsetDateTime) -> String {
 
 /// `05/12/2026 à 22:04` (Paris time, as people in a mairie read it).
 pub fn moment(t: OffsetDateTime) -> String {
-    let t = crate::register::in_paris(t);
-    format!(
-        "{:02}/{:02}/{} à {:02}:{:02} (heure de Paris)",
-        t.day(),
-        u8::from(t.month()),
-        t.year(),
-        t.hour(),
-        t.minute()
-    )
+    crate::service::french_moment(t)
 }
 
 /// The register of a series, for people.
