@@ -91,6 +91,11 @@ pub fn router_with(acta: AppState, max_body_bytes: usize, extra: Router<AppState
     traced(router, "api").with_state(acta)
 }
 
+/// Whether `path` is the API's (JSON answers) rather than a page's.
+pub(crate) fn is_api_path(path: &str) -> bool {
+    path.starts_with("/api/") || path == "/api" || path == "/health"
+}
+
 /// The request-id and trace layers of a router (the API's, the pages'):
 /// layers run outside-in, so an odd client id is dropped first, a fresh one
 /// set if needed, seen by the trace span (`kind`: `api` or `page`), then

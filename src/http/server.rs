@@ -60,7 +60,7 @@ use tower::ServiceExt;
 use tower_http::timeout::DeadlineBody;
 
 pub use self::intake::BodyRefused;
-use self::intake::{Budget, IntakeBody, MinRate};
+use self::intake::{Budget, IntakeBody, MinRate, RefusedBody};
 use self::watchdog::{Answered, GuardedBody, Phase, Watch, Watched};
 
 use crate::config::HttpSettings;
@@ -132,9 +132,18 @@ impl BodyRules {
             .headers()
             .get(axum::http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-        let reservation = self.budget.reserve(declared).inspect_err(|_| {
-            tracing::warn!(declared, "request body refused: the body budget is full");
-        })?;
+        let reservation = match self.budget.reserve(declared) {
+            Ok(reservation) => reservation,
+            Err(refused) => {
+                tracing::warn!(declared, "request body refused: the body budget is full");
+                if crate::http::is_api_path(req.uri().path()) {
+                    return Err(refused);
+                }
+                // A person's form: the pages say it in French, with their menu.
+                let req = req.map(|_| Body::new(RefusedBody(Some(refused))));
+                return Ok((req, self.budget.reserve(None)?));
+            }
+        };
         let held = Arc::clone(&reservation);
         let min_rate = self.min_rate;
         let req = req.map(move |body| {

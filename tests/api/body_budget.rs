@@ -319,6 +319,14 @@ async fn a_form_cut_by_the_body_rules_gets_a_french_page_saying_why() {
     assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
     assert!(answer.to_ascii_lowercase().contains("retry-after: 2"), "{answer}");
     assert!(answer.contains("Service momentanément surchargé"), "{answer}");
+    // A form announcing its length is refused before a byte is read: the
+    // same French page, not the API's JSON.
+    let mut announced = TcpStream::connect(&addr).await.unwrap();
+    announced.write_all(form("Content-Length: 2000\r\n").as_bytes()).await.unwrap();
+    let answer = answer_within(&mut announced, Duration::from_secs(5)).await.expect("an answer");
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.to_ascii_lowercase().contains("content-type: text/html"), "{answer}");
+    assert!(answer.contains("Service momentanément surchargé"), "{answer}");
     assert!(
         answer_within(&mut holder, Duration::from_millis(100)).await.is_none(),
         "the holder was answered"

@@ -6,7 +6,8 @@
 //!   body being received or handled may take, all requests together, counted
 //!   in KiB. A request announcing its length (`Content-Length`) reserves it
 //!   before anything is read, and is answered `503 server_busy` at once when
-//!   the budget cannot hold it; a body without a length (chunked) reserves as
+//!   the budget cannot hold it (a page's form gets the pages' French 503
+//!   page instead, through a [`RefusedBody`]); a body without a length (chunked) reserves as
 //!   its bytes arrive, and is cut with the same answer when it no longer fits.
 //!   A [`Reservation`] is given back when the request has been answered (its
 //!   bytes are dropped then) or abandoned;
@@ -220,6 +221,28 @@ where
 
     fn size_hint(&self) -> SizeHint {
         self.inner.size_hint()
+    }
+}
+
+/// The body of a page request refused before any byte was read (the
+/// budget full): it fails on the first read with the reason, so that the
+/// pages answer with their own French page (`crate::web::gate`) where the
+/// API answers `503 server_busy` at once.
+pub(super) struct RefusedBody(pub(super) Option<BodyRefused>);
+
+impl Body for RefusedBody {
+    type Data = Bytes;
+    type Error = axum::BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        Poll::Ready(self.get_mut().0.take().map(|refused| Err(refused.into())))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.is_none()
     }
 }
 

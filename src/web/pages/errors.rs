@@ -16,7 +16,7 @@ pub const CATCH_ALL: &str = "/{*path}";
 
 /// The answer for an address no route matches.
 pub async fn unknown(visit: &Visit, path: &str) -> Response {
-    if path.starts_with("/api/") || path == "/api" || path == "/health" {
+    if crate::http::is_api_path(path) {
         // The API's answer with the API's headers (the pages' are only set
         // where a response has none).
         let mut resp = crate::http::error::not_found().await.into_response();
