@@ -244,5 +244,15 @@ fn check(req: &TokenRequest, served: impl Fn(&Siren) -> bool, now: OffsetDateTim
     if req.expires_at <= now {
         return Err(AuthError::InvalidRequest("la date d'expiration est déjà passée".into()));
     }
+    if req.expires_at > now + time::Duration::days(MAX_LIFETIME_DAYS) {
+        return Err(AuthError::InvalidRequest(format!(
+            "un jeton vaut au plus {MAX_LIFETIME_DAYS} jours : choisissez une date d'expiration plus proche \
+             et renouvelez-le avant qu'il expire"
+        )));
+    }
     Ok(())
 }
+
+/// The longest validity of a token: a leaked token must not work for
+/// decades (the pages, the API and the command line share this bound).
+pub const MAX_LIFETIME_DAYS: i64 = 730;

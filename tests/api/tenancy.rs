@@ -162,9 +162,10 @@ async fn revoked_and_expired_tokens_are_refused_at_once() {
 async fn a_token_made_by_the_cli_is_honoured_by_a_running_server_until_the_cli_revokes_it() {
     let app = spawn_app().await;
     let dir = app.data_dir.path();
+    let next_year = (time::OffsetDateTime::now_utc() + time::Duration::days(365)).date().to_string();
     let out = acta(
         dir,
-        &["tokens", "create", "--role", "secretaire", "--collectivite", OWN, "--expires", "2099-12-31"],
+        &["tokens", "create", "--role", "secretaire", "--collectivite", OWN, "--expires", &next_year],
     );
     let token = out.lines().last().unwrap().to_owned();
     assert!(token.starts_with("acta_") && !token.contains(' '), "{out}");

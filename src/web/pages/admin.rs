@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 
 use super::setup::capitalise;
 use super::wording::{collectivite_name, moment_label as when, parse_day};
-use crate::auth::{AuditQuery, AuthError, Role, TokenId, TokenRequest, Tokens};
+use crate::auth::{AuditQuery, AuthError, MAX_LIFETIME_DAYS, Role, TokenId, TokenRequest, Tokens};
 use crate::domain::Siren;
 use crate::web::Web;
 use crate::web::gate::Visit;
@@ -73,7 +73,7 @@ fn token_fields(posted: &NewTokenForm) -> Form {
             .value(posted.collectivites.trim())
             .optional(),
         Field::text("jours", "Durée de validité, en jours")
-            .hint("De 1 à 730 jours ; renouvelez le jeton avant son expiration")
+            .hint(&format!("De 1 à {MAX_LIFETIME_DAYS} jours ; renouvelez le jeton avant son expiration"))
             .value(if posted.jours.trim().is_empty() { "365" } else { posted.jours.trim() }),
     ])
 }
@@ -160,9 +160,12 @@ pub async fn create_token(
             }
         }
     }
-    let days = posted.jours.trim().parse::<i64>().ok().filter(|d| (1..=730).contains(d));
+    let days = posted.jours.trim().parse::<i64>().ok().filter(|d| (1..=MAX_LIFETIME_DAYS).contains(d));
     if days.is_none() {
-        form.error("jours", "La durée de validité est un nombre de jours entre 1 et 730");
+        form.error(
+            "jours",
+            format!("La durée de validité est un nombre de jours entre 1 et {MAX_LIFETIME_DAYS}"),
+        );
     }
     let (Ok(role), Some(days), true) = (role, days, form.is_valid()) else {
         return respond_tokens(&web, &visit, form, StatusCode::UNPROCESSABLE_ENTITY, None).await;
