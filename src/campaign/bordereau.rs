@@ -104,3 +104,66 @@ pub fn french_day(iso: &str) -> String {
         _ => iso.to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(n: u32) -> Entry {
+        Entry {
+            agent: format!("Mme Léonie Cœurdevey (A-{n:05})"),
+            number: format!("2026_ARR_{n:05}"),
+            object: "Arrêté portant reclassement".into(),
+            date: "15/04/2026".into(),
+            file: format!("actes/2026_ARR_{n:05}.pdf"),
+            sha256: "ab".repeat(32),
+        }
+    }
+
+    #[test]
+    fn the_csv_bordereau_names_the_collectivite_then_lists_one_act_a_line() {
+        let csv = String::from_utf8(csv("Commune d'Aubrecourt-en-Artois", &[entry(1), entry(2)])).unwrap();
+        let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+        assert!(csv.starts_with('\u{feff}'), "a BOM, for Excel");
+        assert_eq!(lines[0], "Commune d'Aubrecourt-en-Artois");
+        assert_eq!(lines[1], "n°;agent;numéro de l’acte;objet;date;fichier;empreinte SHA-256");
+        assert_eq!(
+            lines[3],
+            format!(
+                "2;Mme Léonie Cœurdevey (A-00002);2026_ARR_00002;Arrêté portant reclassement;15/04/2026;\
+                 actes/2026_ARR_00002.pdf;{}",
+                "ab".repeat(32)
+            )
+        );
+        assert_eq!(lines.len(), 4);
+    }
+
+    #[test]
+    fn the_pdf_data_holds_what_the_typst_file_reads() {
+        let campaign = Campaign {
+            id: "01a248d2-8a26-7177-8960-a23bb15b98f8".parse().unwrap(),
+            source: "reclassement.csv".into(),
+            template: None,
+            created_by: "user gestionnaire".into(),
+            created_at: OffsetDateTime::UNIX_EPOCH,
+            rows: 2,
+            excluded: vec![],
+            collectivites: vec![],
+        };
+        let siren: Siren = "216295105".parse().unwrap();
+        // 23:30 UTC on 31 March is already 1 April in Paris (summer time).
+        let at = time::macros::datetime!(2026-03-31 23:30 UTC);
+        let data = data(&campaign, &siren, "Commune d'Aubrecourt", &[entry(7)], at);
+        assert_eq!(data["collectivite"]["siren"], "216295105");
+        assert_eq!(data["campagne"]["date"], "2026-04-01");
+        assert_eq!(data["campagne"]["source"], "reclassement.csv");
+        assert_eq!(data["actes"][0]["numero"], "2026_ARR_00007");
+        assert_eq!(data["actes"][0]["date"], "15/04/2026");
+    }
+
+    #[test]
+    fn days_are_written_the_french_way() {
+        assert_eq!(french_day("2026-03-02"), "02/03/2026");
+        assert_eq!(french_day("le 2 mars"), "le 2 mars");
+    }
+}
