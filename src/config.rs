@@ -49,6 +49,11 @@ pub struct Settings {
     pub logos_dir: Option<PathBuf>,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// Largest campaign file accepted through `POST /api/v1/campaigns` (and
+    /// the web pages' campaign upload), in bytes; never below
+    /// `max_body_bytes`. A CSV row of a promotion wave is ~200 bytes, a JSON
+    /// Lines row 1.2 to 1.5 KB: the default takes 20,500 rows in any format.
+    pub campaign_max_upload_bytes: usize,
     /// Object store URL: `file:///absolute/path` or `s3://bucket[/prefix]`.
     /// `None` stores under `<data_dir>/store`.
     pub store: Option<String>,
@@ -177,6 +182,7 @@ impl Default for Settings {
             archive_file: None,
             logos_dir: None,
             max_body_bytes: 2 * 1024 * 1024,
+            campaign_max_upload_bytes: 48 * 1024 * 1024,
             store: None,
             s3: S3Settings::default(),
             single_writer: false,

@@ -5,7 +5,8 @@
 //!
 //! The table is read from the rows' data by field names the career templates
 //! share (`/agent`, `/grade` → `/grade_nouveau`, `/echelon/ancien` →
-//! `/echelon/nouveau`, `/classement/…`, `/situation_ancienne/…` →
+//! `/echelon/nouveau`, `/classement/…`, `/ancienne_situation/…` →
+//! `/nouvelle_situation/…` (the reclassement), `/situation_ancienne/…` →
 //! `/situation_nouvelle/…`, `/date_effet`); a mapping's `changes` member
 //! points a column elsewhere. A column no row fills is left empty.
 
@@ -47,11 +48,24 @@ pub struct Change {
 
 /// Where each column is looked for, in order.
 const DEFAULTS: [(&str, &[&str]); 9] = [
-    ("grade_ancien", &["/situation_ancienne/grade", "/ancien/grade", "/grade_ancien", "/grade"]),
-    ("grade_nouveau", &["/situation_nouvelle/grade", "/nouveau/grade", "/grade_nouveau"]),
+    (
+        "grade_ancien",
+        &[
+            "/ancienne_situation/grade",
+            "/situation_ancienne/grade",
+            "/ancien/grade",
+            "/grade_ancien",
+            "/grade",
+        ],
+    ),
+    (
+        "grade_nouveau",
+        &["/nouvelle_situation/grade", "/situation_nouvelle/grade", "/nouveau/grade", "/grade_nouveau"],
+    ),
     (
         "echelon_ancien",
         &[
+            "/ancienne_situation/echelon",
             "/situation_ancienne/echelon",
             "/ancien/echelon",
             "/echelon/ancien",
@@ -62,6 +76,7 @@ const DEFAULTS: [(&str, &[&str]); 9] = [
     (
         "echelon_nouveau",
         &[
+            "/nouvelle_situation/echelon",
             "/situation_nouvelle/echelon",
             "/nouveau/echelon",
             "/echelon/nouveau",
@@ -71,11 +86,17 @@ const DEFAULTS: [(&str, &[&str]); 9] = [
     ),
     (
         "indice_brut_ancien",
-        &["/situation_ancienne/indice_brut", "/ancien/indice_brut", "/indice_brut_ancien"],
+        &[
+            "/ancienne_situation/indice_brut",
+            "/situation_ancienne/indice_brut",
+            "/ancien/indice_brut",
+            "/indice_brut_ancien",
+        ],
     ),
     (
         "indice_brut_nouveau",
         &[
+            "/nouvelle_situation/indice_brut",
             "/situation_nouvelle/indice_brut",
             "/nouveau/indice_brut",
             "/echelon/indice_brut",
@@ -84,11 +105,17 @@ const DEFAULTS: [(&str, &[&str]); 9] = [
     ),
     (
         "indice_majore_ancien",
-        &["/situation_ancienne/indice_majore", "/ancien/indice_majore", "/indice_majore_ancien"],
+        &[
+            "/ancienne_situation/indice_majore",
+            "/situation_ancienne/indice_majore",
+            "/ancien/indice_majore",
+            "/indice_majore_ancien",
+        ],
     ),
     (
         "indice_majore_nouveau",
         &[
+            "/nouvelle_situation/indice_majore",
             "/situation_nouvelle/indice_majore",
             "/nouveau/indice_majore",
             "/echelon/indice_majore",

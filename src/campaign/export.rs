@@ -1,10 +1,12 @@
 //! Delivering a campaign: per collectivité, a ZIP of its sealed PDFs and a
 //! bordereau listing its acts (agent, act number, object), ready to send.
 //!
-//! The ZIP holds `actes/<numéro>.pdf` for each act of the collectivité made
-//! by the campaign, stored uncompressed (the PDFs are compressed already),
-//! and `bordereau.csv` (UTF-8 with BOM, `;`, for a spreadsheet). Rows not
-//! made yet are left out and counted.
+//! The ZIP holds `bordereau.pdf` (the list of its acts to print or send,
+//! [`super::bordereau`]), `bordereau.csv` (the same list for a spreadsheet,
+//! with each file and its SHA-256) and `actes/<numéro>.pdf` for each act of
+//! the collectivité made by the campaign, every entry stored uncompressed
+//! (the PDFs are compressed already). Rows not made yet are left out and
+//! counted.
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Write};
@@ -14,6 +16,7 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
 use super::CampaignError;
+use super::bordereau::{self, Entry};
 use super::record::{self, CampaignId};
 use crate::domain::Siren;
 use crate::service::Acta;
@@ -32,10 +35,7 @@ pub struct Delivery {
 }
 
 struct Line {
-    agent: String,
-    number: String,
-    object: String,
-    sha256: String,
+    entry: Entry,
     pdf: bytes::Bytes,
 }
 
@@ -49,6 +49,7 @@ pub async fn export(
     mut deliver: impl FnMut(Delivery) -> Result<(), CampaignError>,
 ) -> Result<(), CampaignError> {
     let campaign = record::load(acta.store(), id).await?;
+    let now = time::OffsetDateTime::now_utc();
     let rows = record::rows(acta.store(), id).await?;
     let mut by_siren: BTreeMap<Siren, Vec<record::Row>> = BTreeMap::new();
     for s in &campaign.collectivites {
@@ -75,18 +76,30 @@ pub async fn export(
                 Some((o, s)) => (o.to_owned(), s.to_owned()),
                 None => (made.title().to_owned(), String::new()),
             };
+            let number = made.number().to_string();
+            let date = match made.data().get("date_decision").and_then(Value::as_str) {
+                Some(day) => bordereau::french_day(day),
+                None => bordereau::french_day(&crate::register::day_in_paris(made.sealed_at()).to_string()),
+            };
             lines.push(Line {
-                agent: agent(made.data()).unwrap_or(subject),
-                number: made.number().to_string(),
-                object,
-                sha256: made.sha256(),
+                entry: Entry {
+                    agent: agent(made.data()).unwrap_or(subject),
+                    file: format!("actes/{}.pdf", file_name(&number)),
+                    number,
+                    object,
+                    date,
+                    sha256: made.sha256(),
+                },
                 pdf,
             });
         }
-        lines.sort_by(|a, b| a.number.cmp(&b.number));
+        lines.sort_by(|a, b| a.entry.number.cmp(&b.entry.number));
         let name = acta.collectivites().get(&siren).map_or_else(|| siren.to_string(), |p| p.nom.clone());
         let acts = lines.len();
-        let zip = tokio::task::spawn_blocking(move || write_zip(&name, &lines))
+        let entries: Vec<Entry> = lines.iter().map(|l| l.entry.clone()).collect();
+        let pdf = bordereau::pdf(acta, &campaign, &siren, &name, &entries, now).await?;
+        let csv = bordereau::csv(&name, &entries);
+        let zip = tokio::task::spawn_blocking(move || write_zip(&lines, &csv, &pdf))
             .await
             .map_err(|e| CampaignError::Zip(e.to_string()))??;
         deliver(Delivery { siren, zip, acts, missing })?;
@@ -110,28 +123,18 @@ fn file_name(number: &str) -> String {
     number.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
 }
 
-fn write_zip(collectivite: &str, lines: &[Line]) -> Result<Vec<u8>, CampaignError> {
+fn write_zip(lines: &[Line], csv: &[u8], pdf: &[u8]) -> Result<Vec<u8>, CampaignError> {
     let zerr = |e: &dyn std::fmt::Display| CampaignError::Zip(e.to_string());
     let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
     let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
-    let mut bordereau = csv::WriterBuilder::new().delimiter(b';').from_writer(b"\xEF\xBB\xBF".to_vec());
-    let _ = bordereau.write_record([collectivite, "", "", "", "", ""]);
-    let _ =
-        bordereau.write_record(["n°", "agent", "numéro de l’acte", "objet", "fichier", "empreinte SHA-256"]);
-    for (i, l) in lines.iter().enumerate() {
-        let file = format!("actes/{}.pdf", file_name(&l.number));
-        zip.start_file(file.as_str(), stored).map_err(|e| zerr(&e))?;
-        zip.write_all(&l.pdf).map_err(|e| zerr(&e))?;
-        let _ = bordereau.write_record([
-            (i + 1).to_string(),
-            l.agent.clone(),
-            l.number.clone(),
-            l.object.clone(),
-            file,
-            l.sha256.clone(),
-        ]);
+    let mut put = |name: &str, bytes: &[u8]| -> Result<(), CampaignError> {
+        zip.start_file(name, stored).map_err(|e| zerr(&e))?;
+        zip.write_all(bytes).map_err(|e| zerr(&e))
+    };
+    put("bordereau.pdf", pdf)?;
+    put("bordereau.csv", csv)?;
+    for l in lines {
+        put(&l.entry.file, &l.pdf)?;
     }
-    zip.start_file("bordereau.csv", stored).map_err(|e| zerr(&e))?;
-    zip.write_all(&bordereau.into_inner().map_err(|e| zerr(&e))?).map_err(|e| zerr(&e))?;
     Ok(zip.finish().map_err(|e| zerr(&e))?.into_inner())
 }

@@ -26,6 +26,7 @@
 //!   changes for its agent: grade, échelon and indices before → after, and
 //!   the date d'effet ([`changes::Change`]), to review before launching.
 
+pub mod bordereau;
 pub mod changes;
 pub mod check;
 pub mod export;

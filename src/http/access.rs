@@ -117,8 +117,10 @@ impl Rules {
 pub struct BodyLimits {
     /// Every route's (`max_body_bytes`)…
     pub default: usize,
-    /// …but those of [`super::routes::PDF_BODY_ROUTES`].
+    /// …but those of [`super::routes::PDF_BODY_ROUTES`]…
     pub pdf: usize,
+    /// …and those of [`super::routes::CAMPAIGN_BODY_ROUTES`].
+    pub campaign: usize,
 }
 
 impl BodyLimits {
@@ -126,6 +128,7 @@ impl BodyLimits {
     fn of(&self, path: Option<&str>) -> usize {
         match path {
             Some(p) if super::routes::PDF_BODY_ROUTES.contains(&p) => self.pdf,
+            Some(p) if super::routes::CAMPAIGN_BODY_ROUTES.contains(&p) => self.campaign,
             _ => self.default,
         }
     }

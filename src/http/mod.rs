@@ -65,13 +65,17 @@ pub fn router_with(acta: AppState, max_body_bytes: usize, extra: Router<AppState
     let table = routes::table();
     let rules = access::Rules::new(table.iter().map(|(r, _)| (r.method.clone(), r.path, r.access)));
     let pdf_limit = register::pdf_body_limit(max_body_bytes, acta.max_pages());
-    let limits = access::BodyLimits { default: max_body_bytes, pdf: pdf_limit };
+    let campaign_limit = acta.campaign_upload_limit().max(max_body_bytes);
+    let limits = access::BodyLimits { default: max_body_bytes, pdf: pdf_limit, campaign: campaign_limit };
     let gate = Arc::new(access::Gate::new(Arc::clone(&acta), rules, limits));
     let mut router = Router::new();
     for (route, mut handler) in table {
         if routes::PDF_BODY_ROUTES.contains(&route.path) {
             // Inside the router-wide limit below, so it overrides it.
             handler = handler.layer(DefaultBodyLimit::max(pdf_limit));
+        }
+        if routes::CAMPAIGN_BODY_ROUTES.contains(&route.path) {
+            handler = handler.layer(DefaultBodyLimit::max(campaign_limit));
         }
         router = router.route(route.path, handler);
     }

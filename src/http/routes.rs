@@ -38,6 +38,11 @@ pub struct Route {
 /// [`super::register::pdf_body_limit`]) instead of `max_body_bytes`.
 pub const PDF_BODY_ROUTES: [&str; 1] = ["/api/v1/verify"];
 
+/// Routes whose body is a campaign file (a spreadsheet of up to tens of
+/// thousands of rows): their body limit is `campaign_max_upload_bytes`
+/// ([`crate::service::Acta::campaign_upload_limit`]) instead of `max_body_bytes`.
+pub const CAMPAIGN_BODY_ROUTES: [&str; 1] = ["/api/v1/campaigns"];
+
 /// Every route, its rule and its handler.
 pub(super) fn table() -> Vec<(Route, MethodRouter<AppState>)> {
     use Method as M;

@@ -67,6 +67,11 @@ impl Made {
         &self.draft.data
     }
 
+    /// When it was sealed.
+    pub fn sealed_at(&self) -> time::OffsetDateTime {
+        self.sealed.sealed_at
+    }
+
     /// Hex SHA-256 of its sealed PDF.
     pub fn sha256(&self) -> String {
         self.sealed.hashes.sha256.to_string()

@@ -98,6 +98,8 @@ pub struct Acta {
     scheduler: Arc<Scheduler<crate::domain::Siren>>,
     /// Per-request render limits.
     render_limits: RenderSettings,
+    /// Largest campaign file accepted (`campaign_max_upload_bytes`).
+    campaign_upload_limit: usize,
     act_locks: Vec<Mutex<()>>,
     /// Numbers taken by sealings that have not reached their seal record yet
     /// (see `sealing.rs`): a retry in this process reuses them.
@@ -151,6 +153,7 @@ impl Acta {
             indexed_here: std::sync::Mutex::default(),
             scheduler: rendering::scheduler(&settings.render),
             render_limits: settings.render.clone(),
+            campaign_upload_limit: settings.campaign_max_upload_bytes.max(settings.max_body_bytes),
             act_locks: (0..ACT_LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
             pending: std::sync::Mutex::default(),
             sealed_cache: immutable::SealedCache::default(),
@@ -165,6 +168,12 @@ impl Acta {
         // The log writes through the probed store too (its write mode).
         self.log = self.log.on(self.store.clone());
         Ok(caps)
+    }
+
+    /// Largest campaign file an upload may bring, in bytes
+    /// (`campaign_max_upload_bytes`, never below `max_body_bytes`).
+    pub fn campaign_upload_limit(&self) -> usize {
+        self.campaign_upload_limit
     }
 
     /// The sealer (for benchmarks).

@@ -63,6 +63,56 @@ impl Acta {
         self.render_limits.max_pages
     }
 
+    /// Render a document that is not an act (a campaign's bordereau,
+    /// `crate::campaign::bordereau`): the Typst file `<template>.typ` of the
+    /// templates, which needs no schema, with `data` as `/data.json`, through
+    /// the fair scheduler on `collectivite`'s share and within the page limit
+    /// and time budget of an act. Nothing is stored.
+    pub async fn render_document(
+        &self,
+        template: crate::domain::TemplateId,
+        data: &serde_json::Value,
+        collectivite: Siren,
+        title: String,
+        author: String,
+        at: OffsetDateTime,
+    ) -> Result<Vec<u8>, ServiceError> {
+        let weight = Weight::of(data);
+        let max = self.render_limits.max_pages;
+        if weight.min_pages() > max {
+            return Err(ServiceError::TooManyPages { pages: None, max });
+        }
+        let lane =
+            if weight.likely_pages() >= self.render_limits.heavy_pages { Lane::Heavy } else { Lane::Light };
+        let bytes = serde_json::to_vec(data).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let permit = self
+            .scheduler
+            .acquire(collectivite, lane)
+            .await
+            .map_err(|full| ServiceError::RenderQueueFull { waiting: full.0 })?;
+        let engine = Arc::clone(&self.engine);
+        let ident = format!("{template}/{title}");
+        let task = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let job = RenderJob {
+                template: &template,
+                data: &bytes,
+                timestamp: utc(at),
+                ident: &ident,
+                title: &title,
+                author: &author,
+            };
+            engine.render(&job)
+        });
+        let budget = self.render_limits.time_budget();
+        match tokio::time::timeout(budget, task).await {
+            Ok(joined) => Ok(joined.map_err(|e| ServiceError::Internal(format!("render task: {e}")))??),
+            Err(_) => Err(ServiceError::RenderTooLong {
+                budget_ms: u64::try_from(budget.as_millis()).unwrap_or(u64::MAX),
+            }),
+        }
+    }
+
     /// Render `draft` as a draft ("PROJET", dated and identified by its
     /// creation) or, with its `number`, as the final act sealed `at`.
     pub(super) async fn render(

@@ -12,14 +12,14 @@ use serde_json::Value;
 
 use crate::helpers::{acta_command, acta_in, acta_ok, client_with, repo_path, spawn_app, stored_acts};
 
-const MAPPING: &str = "fixtures/campaigns/arrete-avancement-echelon.mapping.json";
-const SIRENS: [&str; 3] = ["216295105", "216296202", "216297309"];
-const HEADER: &str = "SIREN employeur;Civilité;Prénom;Nom;Matricule;Grade;Échelon actuel;Nouvel échelon;IB;IM;\
+pub(crate) const MAPPING: &str = "fixtures/campaigns/arrete-avancement-echelon.mapping.json";
+pub(crate) const SIRENS: [&str; 3] = ["216295105", "216296202", "216297309"];
+pub(crate) const HEADER: &str = "SIREN employeur;Civilité;Prénom;Nom;Matricule;Grade;Échelon actuel;Nouvel échelon;IB;IM;\
 Reliquat années;Reliquat mois;Reliquat jours;Arrêté précédent;Date arrêté précédent;Date d'effet;Date de signature";
 
 /// A promotion wave as an HR export writes it: `;`, French dates, one row
 /// per agent spread over three communes.
-fn rows(n: usize) -> Vec<String> {
+pub(crate) fn rows(n: usize) -> Vec<String> {
     let noms = ["Cœurdevey", "Thérouanne", "Hannequart", "Dufossé", "Wattebled"];
     let prenoms = ["Léonie", "Sigebert", "Amélie", "Gérard", "Maëlle", "Noël"];
     (0..n)
@@ -42,12 +42,12 @@ fn rows(n: usize) -> Vec<String> {
         .collect()
 }
 
-fn csv(rows: &[String]) -> String {
+pub(crate) fn csv(rows: &[String]) -> String {
     format!("{HEADER}\r\n{}\r\n", rows.join("\r\n"))
 }
 
 /// Replace the cell of `column` in `row`.
-fn set(row: &mut String, column: &str, value: &str) {
+pub(crate) fn set(row: &mut String, column: &str, value: &str) {
     let i = HEADER.split(';').position(|h| h == column).unwrap();
     let mut cells: Vec<String> = row.split(';').map(str::to_owned).collect();
     cells[i] = value.to_owned();
@@ -55,7 +55,7 @@ fn set(row: &mut String, column: &str, value: &str) {
 }
 
 /// Windows-1252, as spreadsheet software on Windows saves "CSV".
-fn windows_1252(text: &str) -> Vec<u8> {
+pub(crate) fn windows_1252(text: &str) -> Vec<u8> {
     encoding_rs::WINDOWS_1252.encode(text).0.into_owned()
 }
 
@@ -70,14 +70,14 @@ fn broken_rows() -> Vec<String> {
     r
 }
 
-fn campaign_check(data: &Path, file: &Path, extra: &[&str]) -> std::process::Output {
+pub(crate) fn campaign_check(data: &Path, file: &Path, extra: &[&str]) -> std::process::Output {
     let mapping = repo_path(MAPPING);
     let mut args = vec!["campaign", "check", file.to_str().unwrap(), "--mapping", mapping.to_str().unwrap()];
     args.extend(extra);
     acta_in(data, &args)
 }
 
-fn count(dir: &Path, suffix: &str) -> usize {
+pub(crate) fn count(dir: &Path, suffix: &str) -> usize {
     let mut n = 0;
     let mut stack = vec![dir.to_owned()];
     while let Some(d) = stack.pop() {
@@ -123,7 +123,7 @@ fn a_campaign_with_broken_rows_is_refused_row_by_row_in_french_and_nothing_is_ma
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
-fn zip_entries(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn zip_entries(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     (0..zip.len())
         .map(|i| {
@@ -167,7 +167,8 @@ fn a_fixed_campaign_runs_and_each_collectivite_gets_its_pdfs_and_bordereau() {
         for (name, _) in &pdfs {
             let number = name.trim_start_matches("actes/").trim_end_matches(".pdf");
             assert!(
-                bordereau.contains(&format!(";{number};Arrêté portant avancement d’échelon;{name};")),
+                bordereau
+                    .contains(&format!(";{number};Arrêté portant avancement d’échelon;02/03/2026;{name};")),
                 "{bordereau}"
             );
         }
@@ -300,7 +301,8 @@ async fn campaigns_over_http_are_checked_run_and_delivered_within_the_callers_sc
     assert_eq!(zip.status(), StatusCode::OK);
     assert_eq!(zip.headers()["content-type"], "application/zip");
     let entries = zip_entries(&zip.bytes().await.unwrap());
-    assert_eq!(entries.iter().filter(|(n, _)| n.ends_with(".pdf")).count(), 2);
+    assert_eq!(entries.iter().filter(|(n, _)| n.starts_with("actes/")).count(), 2);
+    assert!(entries.iter().any(|(n, _)| n == "bordereau.pdf"));
     assert!(entries.iter().any(|(n, _)| n == "bordereau.csv"));
 }
 
