@@ -196,3 +196,12 @@ async fn a_token_made_by_the_cli_is_honoured_by_a_running_server_until_the_cli_r
     assert_eq!(get(&client, app.url("/api/v1/templates")).await.0, StatusCode::UNAUTHORIZED);
     assert!(acta(dir, &["tokens", "list"]).lines().any(|l| l.starts_with(id) && l.contains("révoqué")));
 }
+
+#[tokio::test]
+async fn a_revocation_recheck_interval_over_a_minute_stops_the_start_up_naming_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = crate::helpers::test_settings(dir.path());
+    settings.http.token_revocation_recheck_ms = 60_001;
+    let e = acta::startup::Application::build(settings).await.expect_err("refused");
+    assert!(e.to_string().contains("http.token_revocation_recheck_ms"), "{e}");
+}
