@@ -105,6 +105,16 @@ pub struct HttpSettings {
     /// The window, in seconds, of the minimum body rate (also its grace: a
     /// body is never cut before this many seconds).
     pub body_rate_window_secs: u64,
+    /// Bytes of sealed PDFs kept in memory to serve them without reading the
+    /// store (least recently used first out; 0: no cache). See
+    /// `crate::service::pdf_cache`.
+    pub pdf_cache_bytes: u64,
+    /// Milliseconds a token found not revoked is trusted before the store is
+    /// asked again: the longest a revocation made by *another* process (the
+    /// `acta tokens revoke` command, another server) takes to be honoured
+    /// here. A revocation made through this process applies at once. 0: the
+    /// store is asked on every request.
+    pub token_revocation_recheck_ms: u64,
 }
 
 impl Default for HttpSettings {
@@ -118,6 +128,8 @@ impl Default for HttpSettings {
             body_budget_bytes: 128 * 1024 * 1024,
             body_min_rate_bytes_per_sec: 1024,
             body_rate_window_secs: 10,
+            pdf_cache_bytes: 64 * 1024 * 1024,
+            token_revocation_recheck_ms: 1_000,
         }
     }
 }

@@ -34,7 +34,7 @@ pub use caller::{Caller, Principal};
 pub use password::{Password, PasswordHash};
 pub use role::{Permission, Role, UnknownRole};
 pub use token::{PlainToken, TokenId};
-pub use tokens::{MAX_LIFETIME_DAYS, TokenInfo, TokenRecord, TokenRequest, Tokens};
+pub use tokens::{MAX_LIFETIME_DAYS, MAX_REVOCATION_RECHECK, TokenInfo, TokenRecord, TokenRequest, Tokens};
 pub use users::{Login, NewUser, UserError, UserRecord, Users};
 
 use crate::store::StoreError;

@@ -3,13 +3,21 @@
 //!
 //! - `auth/tokens/<id>.json`: the token's record (role, collectivités,
 //!   expiry, SHA-256 of the secret). Written once, never changed.
-//! - `auth/revoked/<id>`: the revocation marker, written once. A token is
-//!   revoked from the moment its marker exists; it is looked up on every
-//!   request, so a revocation takes effect at the next request, in every
-//!   process. Records, being immutable, are cached.
+//! - `auth/revoked/<id>`: the revocation marker, written once, never
+//!   removed. A token is revoked from the moment its marker exists.
+//!
+//! Records, being immutable, are cached; so is a revocation, which is final.
+//! That a token is *not* revoked is remembered for at most the *recheck*
+//! interval (`http.token_revocation_recheck_ms`, 1 s by default; 0: the store
+//! is asked on every request): a revocation made through this [`Tokens`]
+//! (the API's and the pages' share one, [`crate::service::Acta::tokens`])
+//! applies at the next request; one made by another process sharing the
+//! store (`acta tokens revoke`, another server) within the interval. Asking
+//! the store on every request cost a store read per API call.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
@@ -92,11 +100,26 @@ struct Revocation {
     revoked_at: OffsetDateTime,
 }
 
+/// The longest accepted recheck interval: a revocation must take effect
+/// within a minute everywhere.
+pub const MAX_REVOCATION_RECHECK: Duration = Duration::from_secs(60);
+
+/// What is known of a token's revocation.
+#[derive(Debug, Clone, Copy)]
+enum Standing {
+    /// Not revoked when the store was asked, at this instant.
+    Live(Instant),
+    /// Revoked: final.
+    Revoked,
+}
+
 /// The tokens of a store.
 #[derive(Debug)]
 pub struct Tokens {
     store: Store,
     cache: Mutex<HashMap<TokenId, Arc<TokenRecord>>>,
+    standings: Mutex<HashMap<TokenId, Standing>>,
+    recheck: Duration,
 }
 
 fn record_key(id: &TokenId) -> String {
@@ -108,9 +131,21 @@ fn revoked_key(id: &TokenId) -> String {
 }
 
 impl Tokens {
-    /// The tokens kept in `store`.
+    /// The tokens kept in `store`, their revocation read on every check.
     pub fn new(store: Store) -> Self {
-        Self { store, cache: Mutex::default() }
+        Self::with_recheck(store, Duration::ZERO)
+    }
+
+    /// The tokens kept in `store`; a token found not revoked is trusted for
+    /// `recheck` before the store is asked again (see the module's docs).
+    pub fn with_recheck(store: Store, recheck: Duration) -> Self {
+        Self { store, cache: Mutex::default(), standings: Mutex::default(), recheck }
+    }
+
+    /// The same tokens through `store` (the probed handle of the same
+    /// store), nothing cached.
+    pub fn on(&self, store: Store) -> Self {
+        Self::with_recheck(store, self.recheck)
     }
 
     /// Check `req` (role, number of collectivités, each one `served`, expiry
@@ -172,7 +207,10 @@ impl Tokens {
         }
         let marker = serde_json::to_vec(&Revocation { revoked_at: now }).expect("serialises");
         match self.store.create(&revoked_key(id), Bytes::from(marker)).await {
-            Ok(()) | Err(StoreError::AlreadyExists(_)) => Ok(()),
+            Ok(()) | Err(StoreError::AlreadyExists(_)) => {
+                self.remember(id, Standing::Revoked);
+                Ok(())
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -188,7 +226,7 @@ impl Tokens {
         if now >= record.expires_at {
             return Err(AuthError::Expired);
         }
-        if self.revocation(token.id()).await?.is_some() {
+        if self.is_revoked(token.id()).await? {
             return Err(AuthError::Revoked);
         }
         let collectivites = if record.collectivites.is_empty() {
@@ -213,6 +251,37 @@ impl Tokens {
         }
         cache.insert(id.clone(), Arc::clone(&record));
         Ok(Some(record))
+    }
+
+    /// Whether token `id` is revoked: from memory when that is final, or
+    /// was learnt less than `recheck` ago; else from the store.
+    async fn is_revoked(&self, id: &TokenId) -> Result<bool, AuthError> {
+        let known = self.standings.lock().expect("standings lock").get(id).copied();
+        match known {
+            Some(Standing::Revoked) => return Ok(true),
+            Some(Standing::Live(at)) if at.elapsed() < self.recheck => return Ok(false),
+            _ => {}
+        }
+        // The instant is taken before the read: the trust never outlasts
+        // `recheck` from the moment the store was asked.
+        let asked = Instant::now();
+        let revoked = self.revocation(id).await?.is_some();
+        self.remember(id, if revoked { Standing::Revoked } else { Standing::Live(asked) });
+        Ok(revoked)
+    }
+
+    fn remember(&self, id: &TokenId, standing: Standing) {
+        let mut standings = self.standings.lock().expect("standings lock");
+        if standings.len() >= CACHE_SIZE && !standings.contains_key(id) {
+            // Emptied, then refilled from the store; revocations stay final
+            // there.
+            standings.clear();
+        }
+        // A concurrent check that read the store before a revocation must not
+        // overwrite it.
+        if !matches!(standings.get(id), Some(Standing::Revoked)) {
+            standings.insert(id.clone(), standing);
+        }
     }
 
     async fn revocation(&self, id: &TokenId) -> Result<Option<OffsetDateTime>, AuthError> {
@@ -256,3 +325,59 @@ fn check(req: &TokenRequest, served: impl Fn(&Siren) -> bool, now: OffsetDateTim
 /// The longest validity of a token: a leaked token must not work for
 /// decades (the pages, the API and the command line share this bound).
 pub const MAX_LIFETIME_DAYS: i64 = 730;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn memory() -> Store {
+        Store::from_backend(Arc::new(object_store::memory::InMemory::new()), "memory://".into())
+    }
+
+    async fn token(tokens: &Tokens, now: OffsetDateTime) -> PlainToken {
+        let req = TokenRequest {
+            role: Role::Admin,
+            collectivites: vec![],
+            expires_at: now + time::Duration::days(1),
+        };
+        tokens.create(&req, |_| true, now).await.unwrap().1
+    }
+
+    #[tokio::test]
+    async fn a_revocation_here_applies_at_once_and_one_elsewhere_within_the_recheck_interval() {
+        let store = memory();
+        let now = OffsetDateTime::now_utc();
+        let recheck = Duration::from_millis(300);
+        let here = Tokens::with_recheck(store.clone(), recheck);
+        let elsewhere = Tokens::new(store.clone());
+
+        // Revoked through the same `Tokens`: refused at the next check.
+        let a = token(&here, now).await;
+        assert!(here.authenticate(&a.expose(), now).await.is_ok());
+        here.revoke(a.id(), now).await.unwrap();
+        assert!(matches!(here.authenticate(&a.expose(), now).await, Err(AuthError::Revoked)));
+
+        // Revoked by another process: trusted until the interval has passed,
+        // then refused for good.
+        let b = token(&here, now).await;
+        assert!(here.authenticate(&b.expose(), now).await.is_ok());
+        elsewhere.revoke(b.id(), now).await.unwrap();
+        let revoked_at = Instant::now();
+        let refused = loop {
+            match here.authenticate(&b.expose(), now).await {
+                Ok(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+                Err(e) => break e,
+            }
+            assert!(revoked_at.elapsed() < recheck + Duration::from_millis(200), "never refused");
+        };
+        assert!(matches!(refused, AuthError::Revoked), "{refused:?}");
+        assert!(matches!(here.authenticate(&b.expose(), now).await, Err(AuthError::Revoked)));
+
+        // Without an interval, the store is asked on every check.
+        let strict = Tokens::new(store.clone());
+        let c = token(&strict, now).await;
+        assert!(strict.authenticate(&c.expose(), now).await.is_ok());
+        elsewhere.revoke(c.id(), now).await.unwrap();
+        assert!(matches!(strict.authenticate(&c.expose(), now).await, Err(AuthError::Revoked)));
+    }
+}

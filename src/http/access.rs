@@ -138,7 +138,6 @@ impl BodyLimits {
 #[derive(Debug)]
 pub struct Gate {
     acta: AppState,
-    tokens: Tokens,
     audit: AuditLog,
     rules: Rules,
     max_body_bytes: BodyLimits,
@@ -147,14 +146,14 @@ pub struct Gate {
 impl Gate {
     /// A gate enforcing `rules` (method, path → access) and `body_limits`.
     pub fn new(acta: AppState, rules: Rules, body_limits: BodyLimits) -> Self {
-        let tokens = Tokens::new(acta.store().clone());
         let audit = AuditLog::new(acta.store().clone());
-        Self { acta, tokens, audit, rules, max_body_bytes: body_limits }
+        Self { acta, audit, rules, max_body_bytes: body_limits }
     }
 
-    /// The tokens it checks.
+    /// The tokens it checks: the process's, so that a revocation through
+    /// the API or the pages applies at the next request.
     pub fn tokens(&self) -> &Tokens {
-        &self.tokens
+        self.acta.tokens()
     }
 
     /// The audit trail it writes.
@@ -258,7 +257,7 @@ impl Gate {
             .ok()
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .ok_or(AuthError::InvalidToken)?;
-        Ok(self.tokens.authenticate(token.trim(), time::OffsetDateTime::now_utc()).await?)
+        Ok(self.tokens().authenticate(token.trim(), time::OffsetDateTime::now_utc()).await?)
     }
 
     /// The act `{id}` and its collectivité, if the caller may know it exists.

@@ -102,6 +102,7 @@ pub async fn pdf(
     let mut response = match pdf.body {
         PdfBody::Sealed(read) if ranged => range::partial(read),
         PdfBody::Sealed(read) => range::full(read),
+        PdfBody::Memory(bytes) => range::whole(bytes),
         PdfBody::Draft(bytes) => {
             // A draft's rendering changes with its template: never cached.
             ([(header::CACHE_CONTROL, HeaderValue::from_static(conditional::DRAFT))], bytes).into_response()

@@ -54,6 +54,18 @@ pub fn full(read: ObjectRead) -> Response {
     r
 }
 
+/// 200 with the whole object, from memory (a reference to the bytes, not a
+/// copy).
+pub fn whole(bytes: bytes::Bytes) -> Response {
+    let size = bytes.len() as u64;
+    let mut r = Body::from(bytes).into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000, immutable"));
+    r
+}
+
 /// 206 with one range, streamed.
 pub fn partial(read: ObjectRead) -> Response {
     let (size, range) = (read.size, read.range.clone());

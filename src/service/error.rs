@@ -187,4 +187,7 @@ pub enum OpenError {
     /// The archiving configuration is unusable.
     #[error(transparent)]
     Archive(#[from] super::archive::ArchiveConfigError),
+    /// A setting is out of its range (the message names it).
+    #[error("{0}")]
+    Setting(String),
 }

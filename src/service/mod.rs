@@ -17,6 +17,7 @@ mod error;
 mod fuzz;
 mod immutable;
 mod log;
+mod pdf_cache;
 mod rendering;
 mod request;
 mod sealing;
@@ -106,6 +107,11 @@ pub struct Acta {
     pending: std::sync::Mutex<std::collections::HashMap<ActId, crate::register::Entry>>,
     /// Sealed acts' immutable facts (see `immutable.rs`).
     sealed_cache: immutable::SealedCache,
+    /// Sealed PDFs held in memory (see `pdf_cache.rs`).
+    pdf_cache: pdf_cache::PdfCache,
+    /// API tokens: one per process, so that a revocation made here applies
+    /// at once to every request (see [`crate::auth::Tokens`]).
+    tokens: crate::auth::Tokens,
 }
 
 impl Acta {
@@ -128,6 +134,14 @@ impl Acta {
         let synonyms = Synonyms::from_file_or_builtin(&settings.data_dir.join(search::SYNONYMS_FILE))?;
         let index = SearchIndex::open(&settings.index_dir(), synonyms)?;
         let keys = crate::keys::load(settings)?;
+        let recheck = std::time::Duration::from_millis(settings.http.token_revocation_recheck_ms);
+        if recheck > crate::auth::MAX_REVOCATION_RECHECK {
+            return Err(OpenError::Setting(format!(
+                "http.token_revocation_recheck_ms must be at most {} ms, not {}",
+                crate::auth::MAX_REVOCATION_RECHECK.as_millis(),
+                settings.http.token_revocation_recheck_ms
+            )));
+        }
         if keys.test_pki {
             tracing::warn!("sealing with the TEST PKI: configure seal.p12 for real acts");
         }
@@ -157,6 +171,8 @@ impl Acta {
             act_locks: (0..ACT_LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
             pending: std::sync::Mutex::default(),
             sealed_cache: immutable::SealedCache::default(),
+            pdf_cache: pdf_cache::PdfCache::new(settings.http.pdf_cache_bytes),
+            tokens: crate::auth::Tokens::with_recheck(store.clone(), recheck),
         })
     }
 
@@ -165,8 +181,10 @@ impl Acta {
     pub async fn check_store(&mut self, single_writer: bool) -> Result<Capabilities, StoreError> {
         let (store, caps) = self.store.clone().check(single_writer).await?;
         self.store = store;
-        // The log writes through the probed store too (its write mode).
+        // The log and the tokens write through the probed store too (its
+        // write mode).
         self.log = self.log.on(self.store.clone());
+        self.tokens = self.tokens.on(self.store.clone());
         Ok(caps)
     }
 
@@ -192,6 +210,12 @@ impl Acta {
     /// The register log's verifier key, to publish (signed-note `vkey`).
     pub fn log_verifier_key(&self) -> &str {
         &self.log_vkey
+    }
+
+    /// The API tokens, shared by everything in this process that checks,
+    /// makes or revokes them.
+    pub fn tokens(&self) -> &crate::auth::Tokens {
+        &self.tokens
     }
 
     /// The store.
@@ -342,20 +366,21 @@ impl Acta {
         Ok(view)
     }
 
-    /// The PDF of act `id`: the stored bytes once sealed (or the byte `range`
-    /// of them), a fresh "PROJET" rendering while it is a draft.
+    /// The PDF of act `id`: the stored bytes once sealed (the whole PDF
+    /// from memory once read, see `pdf_cache.rs`; or the byte `range` of
+    /// them), a fresh "PROJET" rendering while it is a draft.
     pub async fn pdf(&self, id: &ActId, range: Option<GetRange>) -> Result<Pdf, ServiceError> {
         if let Some(facts) = self.sealed_facts(id).await? {
-            let read = self
-                .store
-                .read(&keys::sealed_pdf(id), range)
-                .await?
-                .ok_or_else(|| ServiceError::Corrupt(format!("sealed PDF of {id} is missing")))?;
-            return Ok(Pdf {
-                body: PdfBody::Sealed(read),
-                filename: facts.filename.clone(),
-                sha256: Some(facts.sha256.clone()),
-            });
+            let body = match range {
+                None => self.whole_sealed_pdf(id, &facts.sha256).await?,
+                Some(range) => PdfBody::Sealed(
+                    self.store
+                        .read(&keys::sealed_pdf(id), Some(range))
+                        .await?
+                        .ok_or_else(|| ServiceError::Corrupt(format!("sealed PDF of {id} is missing")))?,
+                ),
+            };
+            return Ok(Pdf { body, filename: facts.filename.clone(), sha256: Some(facts.sha256.clone()) });
         }
         let draft = self.load_draft(id).await?;
         let bytes = self.render_draft(&draft, self.profile_of(&draft)?).await?;

@@ -124,6 +124,8 @@ pub struct Pdf {
 pub enum PdfBody {
     /// The sealed bytes (or a range of them), streamed from the store.
     Sealed(ObjectRead),
+    /// The whole sealed PDF, from memory (see `pdf_cache.rs`).
+    Memory(Bytes),
     /// A fresh "PROJET" rendering of a draft (ranges are not served).
     Draft(Bytes),
 }

@@ -1,8 +1,10 @@
 //! Issue #8: a scoped token never sees another collectivité's acts, PDFs,
 //! search hits, facet counts or audit entries; revoked and expired tokens are
-//! refused at once, including tokens made by the real `acta tokens` command.
+//! refused at once (a token revoked by another process, such as the real
+//! `acta tokens` command, within `http.token_revocation_recheck_ms`).
 
 use acta::auth::{Role, TokenRequest, Tokens};
+use acta::config::Settings;
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -179,7 +181,28 @@ async fn a_token_made_by_the_cli_is_honoured_by_a_running_server_until_the_cli_r
     assert!(line.contains("secretaire") && line.contains(OWN) && !line.contains("révoqué"), "{line}");
     assert!(!listed.contains(token.rsplit('_').next().unwrap()), "list shows no secret");
 
+    // Revoked by another process: refused within the documented bound
+    // (`http.token_revocation_recheck_ms`), and from then on.
     acta(dir, &["tokens", "revoke", id]);
+    let revoked = std::time::Instant::now();
+    let bound = std::time::Duration::from_millis(Settings::default().http.token_revocation_recheck_ms);
+    loop {
+        let sent = revoked.elapsed();
+        if get(&client, app.url("/api/v1/templates")).await.0 != StatusCode::OK {
+            break;
+        }
+        assert!(sent < bound, "a revoked token still honoured {sent:?} after its revocation");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     assert_eq!(get(&client, app.url("/api/v1/templates")).await.0, StatusCode::UNAUTHORIZED);
     assert!(acta(dir, &["tokens", "list"]).lines().any(|l| l.starts_with(id) && l.contains("révoqué")));
+}
+
+#[tokio::test]
+async fn a_revocation_recheck_interval_over_a_minute_stops_the_start_up_naming_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = crate::helpers::test_settings(dir.path());
+    settings.http.token_revocation_recheck_ms = 60_001;
+    let e = acta::startup::Application::build(settings).await.expect_err("refused");
+    assert!(e.to_string().contains("http.token_revocation_recheck_ms"), "{e}");
 }

@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 
 use super::setup::capitalise;
 use super::wording::{collectivite_name, moment_label as when, parse_day};
-use crate::auth::{AuditQuery, AuthError, MAX_LIFETIME_DAYS, Role, TokenId, TokenRequest, Tokens};
+use crate::auth::{AuditQuery, AuthError, MAX_LIFETIME_DAYS, Role, TokenId, TokenRequest};
 use crate::domain::Siren;
 use crate::web::Web;
 use crate::web::gate::Visit;
@@ -80,7 +80,9 @@ fn token_fields(posted: &NewTokenForm) -> Form {
 
 async fn tokens_page(web: &Web, visit: &Visit, form: Form) -> Result<TokensPage, AuthError> {
     let now = OffsetDateTime::now_utc();
-    let tokens = Tokens::new(web.acta.store().clone())
+    let tokens = web
+        .acta
+        .tokens()
         .list()
         .await?
         .into_iter()
@@ -173,7 +175,7 @@ pub async fn create_token(
     let now = OffsetDateTime::now_utc();
     let req = TokenRequest { role, collectivites, expires_at: now + time::Duration::days(days) };
     let served = |s: &Siren| web.acta.collectivites().get(s).is_some();
-    match Tokens::new(web.acta.store().clone()).create(&req, served, now).await {
+    match web.acta.tokens().create(&req, served, now).await {
         Ok((record, token)) => {
             web.record(&visit, None, "token.create", Some(record.id.to_string())).await;
             let form = token_fields(&NewTokenForm::default());
@@ -211,7 +213,7 @@ pub async fn revoke_token(
 ) -> Response {
     let unknown = || error_page(&visit, StatusCode::NOT_FOUND, "Jeton introuvable", "Ce jeton n'existe pas.");
     let Ok(id) = id.parse::<TokenId>() else { return unknown() };
-    match Tokens::new(web.acta.store().clone()).revoke(&id, OffsetDateTime::now_utc()).await {
+    match web.acta.tokens().revoke(&id, OffsetDateTime::now_utc()).await {
         Ok(()) => {
             web.record(&visit, None, "token.revoke", Some(id.to_string())).await;
             see_other(&format!("{TOKENS}?revoque={id}"))

@@ -211,6 +211,7 @@ async fn pdf_response(web: &Web, visit: &Visit, act: &ActInScope, disposition: &
     };
     let mut resp = match pdf.body {
         PdfBody::Sealed(read) => crate::http::range::full(read),
+        PdfBody::Memory(bytes) => crate::http::range::whole(bytes),
         PdfBody::Draft(bytes) => bytes.into_response(),
     };
     let h = resp.headers_mut();
