@@ -135,6 +135,31 @@ async fn the_live_preview_renders_the_unsaved_form_as_a_png_and_stores_nothing()
     let lea_csrf = lea.get("/accueil").await.csrf();
     assert_eq!(preview(&lea, &app.base, "", &typed(&lea_csrf, SIREN, &[])).await.0, 403);
     assert!(app.store.list("acts/").await.unwrap().is_empty(), "still no draft written");
+
+    // « Modifier le projet » previews the same way, at the draft's address.
+    let id = app.create(&fixture(TEMPLATE)).await["id"].as_str().unwrap().to_owned();
+    let stored = app.store.list("acts/").await.unwrap();
+    let edit = gina.get(&format!("/actes/{id}/modifier")).await;
+    assert!(edit.body.contains(&format!(r#"data-apercu="/actes/{id}/apercu""#)), "{}", edit.body);
+    let address = format!("{}/actes/{id}/apercu", app.base);
+    let cookies = gina.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+    let pairs = typed(&edit.csrf(), SIREN, &[("/agent/nom", "Durand")]);
+    let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).finish();
+    let post = |body: String| {
+        reqwest::Client::new()
+            .post(&address)
+            .header("cookie", &cookies)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let r = post(body.clone()).await.unwrap();
+    assert_eq!((r.status().as_u16(), r.headers()["content-type"].to_str().unwrap()), (200, "image/png"));
+    assert_eq!(app.store.list("acts/").await.unwrap(), stored, "the draft is not rewritten");
+    // Once sealed, there is nothing to edit, so nothing to preview.
+    let (status, _) = app.seal(&id).await;
+    assert!(status.is_success());
+    assert_eq!(post(body).await.unwrap().status().as_u16(), 409);
 }
 
 #[tokio::test]

@@ -52,6 +52,7 @@ pub(super) fn routes() -> Vec<(Method, &'static str, Access, MethodRouter<Arc<We
         (M::GET, "/actes/{id}/pdf", Access::Act(P::ReadAct), get(acts::show::pdf)),
         (M::GET, "/actes/{id}/projet.pdf", Access::Act(P::ReadAct), get(acts::show::inline_pdf)),
         (M::GET, "/actes/{id}/apercu", Access::Act(P::ReadAct), get(acts::show::preview)),
+        (M::POST, "/actes/{id}/apercu", Access::Act(P::CreateDraft), post(acts::live::of_draft)),
         (M::GET, "/actes/{id}/preuve", Access::Act(P::ReadAct), get(acts::show::proof)),
         (M::GET, "/actes/{id}/page/{n}", Access::Act(P::ReadAct), get(acts::show::page_png)),
         (M::GET, "/actes/{id}/modifier", Access::Act(P::CreateDraft), get(acts::edit::form)),

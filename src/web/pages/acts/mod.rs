@@ -158,7 +158,10 @@ fn form_page_with(visit: &Visit, target: &Target, f: Filled<'_>, prefill: Option
     layout.has_errors = !rendered.summary.is_empty();
     let p = f.profile;
     let page = FormPage {
-        live: format!("/actes/nouveau/{}/apercu", f.template.id),
+        live: match target {
+            Target::New => format!("/actes/nouveau/{}/apercu", f.template.id),
+            Target::Edit(id) => format!("/actes/{id}/apercu"),
+        },
         script: crate::web::assets::js_url(),
         prefill,
         focus_summary: !rendered.summary.is_empty() && f.focus.is_none(),
