@@ -28,6 +28,8 @@ missing=()
 for cmd in "${!APT[@]}"; do
   command -v "$cmd" >/dev/null || missing+=("${APT[$cmd]}")
 done
+# Chromium's French interface (date inputs in jj/mm/aaaa): its language packs.
+[ -f /usr/lib/chromium/locales/fr.pak ] || missing+=(chromium-l10n)
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]}"
   as_root apt-get update -qq

@@ -13,12 +13,14 @@
 
 pub mod campaign;
 mod fairness;
+mod pages;
 mod seal;
 pub mod sip;
 mod stream;
 mod vary;
 
 pub use fairness::{External, FairnessOptions, FairnessReport, fairness, long_minutes};
+pub use pages::{PagesReport, pages};
 pub use seal::{SealReport, seal};
 pub use stream::{StreamReport, stream};
 pub use vary::Mix;

@@ -141,6 +141,20 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1_000)]
         rows: usize,
     },
+    /// The pages as a logged-in browser gets them over HTTP (a throw-away
+    /// application in this process): p50 / p99 per page; and the live
+    /// « Aperçu » of a one-page act, from the form posted to its PNG.
+    Pages {
+        /// Timed requests per page.
+        #[arg(long, default_value_t = 200)]
+        rounds: usize,
+        /// Timed live previews.
+        #[arg(long, default_value_t = 50)]
+        previews: usize,
+        /// The act of the draft, the sealed act and the previews.
+        #[arg(long, default_value = "fixtures/acts/arrete-avancement-echelon.json", value_name = "FILE")]
+        fixture: PathBuf,
+    },
     /// Time typical queries on an index made by `bench corpus`: p50 / p99.
     Search {
         /// Index directory.
@@ -183,6 +197,9 @@ pub(super) async fn run(
         BenchCommand::PeerExport { count, queries, out } => {
             crate::search::bench::peer::export(&out, count, queries).map_err(ServiceError::from)?;
             println!("{}", out.display());
+        }
+        BenchCommand::Pages { rounds, previews, fixture } => {
+            print!("{}", crate::bench::pages(settings, &read_json(&fixture)?, rounds, previews).await?);
         }
         BenchCommand::Search { index, queries } => {
             print!("{}", crate::search::bench::search(&index, queries).map_err(ServiceError::from)?);

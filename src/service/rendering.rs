@@ -17,6 +17,7 @@
 
 use std::sync::Arc;
 
+use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::{Acta, ServiceError, document, utc};
@@ -135,6 +136,27 @@ impl Acta {
         let draft = self.load_draft(id).await?;
         let profile = self.profile_of(&draft)?;
         let at = draft.created_at;
+        self.render_with(&draft, profile, None, at, move |engine, job| {
+            engine.render_png(job, page, PNG_PIXEL_PER_PT)
+        })
+        .await
+    }
+
+    /// Page `page` (from 0) of the "PROJET" rendering of a request that is
+    /// not stored, and the number of pages: the live « Aperçu » of a form
+    /// being typed. The request is checked as [`Acta::create_draft`] checks
+    /// it (schema, text rules, business rules, the corrected act) and
+    /// rendered through the same scheduler and limits; nothing is written.
+    pub async fn unsaved_page_png(
+        &self,
+        body: &Value,
+        page: usize,
+    ) -> Result<(Vec<u8>, usize), ServiceError> {
+        let at = super::now();
+        let (mut draft, profile, corrects) = self.new_draft(body, at)?;
+        if let Some((act, nature)) = corrects {
+            draft.corrects = Some(self.correction(&draft.collectivite, act, nature).await?);
+        }
         self.render_with(&draft, profile, None, at, move |engine, job| {
             engine.render_png(job, page, PNG_PIXEL_PER_PT)
         })

@@ -60,8 +60,13 @@ pub(crate) fn serve(data_dir: &std::path::Path) -> (Process, String, String) {
 /// chromedriver on a free port, and a headless Chromium session through it.
 pub(crate) async fn browser(profile: &std::path::Path) -> (Process, Client) {
     let port = free_port();
+    // Chromium on Linux takes its interface language, the one of its date
+    // inputs (jj/mm/aaaa), from the environment; `--lang` and the
+    // accept-language preference give the pages' `navigator.language`.
     let driver = Command::new("chromedriver")
         .arg(format!("--port={port}"))
+        .env("LANGUAGE", "fr_FR:fr")
+        .env("LANG", "fr_FR.UTF-8")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -78,7 +83,8 @@ pub(crate) async fn browser(profile: &std::path::Path) -> (Process, Client) {
             "binary": "/usr/bin/chromium",
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                      "--disable-component-update", "--disable-sync", "--no-first-run",
-                     "--window-size=1280,900", "--hide-scrollbars", "--lang=fr-FR", format!("--user-data-dir={}", profile.display())]
+                     "--window-size=1280,900", "--hide-scrollbars", "--lang=fr-FR", format!("--user-data-dir={}", profile.display())],
+            "prefs": {"intl.accept_languages": "fr-FR,fr"}
         }
     });
     let Value::Object(caps) = caps else { unreachable!() };
@@ -118,6 +124,52 @@ pub(crate) async fn check_page(c: &Client, title: &str) {
         .await
         .unwrap();
     assert_eq!(found, json!([]), "axe-core on « {actual} »");
+    budget(c, &actual).await;
+}
+
+/// Most bytes of CSS and JavaScript a page may need (uncompressed).
+const ASSETS_BUDGET: usize = 100 * 1024;
+
+/// The page's budget: its stylesheets and scripts weigh at most
+/// [`ASSETS_BUDGET`], and it needs at most 3 requests to show (itself, and
+/// the stylesheets, scripts, images and frames it references). « Aperçu »
+/// shows what it is asked for — one image per page and the PDF — beyond its
+/// own 2 requests. No inline script or style (the policy would refuse them).
+async fn budget(c: &Client, title: &str) {
+    let refs = c
+        .execute(
+            "const srcs = (sel, attr) => Array.from(document.querySelectorAll(sel)).map(e => e[attr]).filter(u => u && !u.startsWith('blob:'));
+             return {assets: srcs('link[rel=stylesheet]', 'href').concat(srcs('script[src]', 'src')),
+                     content: srcs('img', 'src').concat(srcs('iframe', 'src')),
+                     inline: document.querySelectorAll('script:not([src]), style, [style]').length};",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(refs["inline"], json!(0), "inline script or style on « {title} »");
+    let urls = |k: &str| -> Vec<String> {
+        refs[k].as_array().unwrap().iter().map(|u| u.as_str().unwrap().to_owned()).collect()
+    };
+    let (assets, content) = (urls("assets"), urls("content"));
+    static SIZES: std::sync::Mutex<Vec<(String, usize)>> = std::sync::Mutex::new(Vec::new());
+    let mut weight = 0;
+    for url in &assets {
+        let known = SIZES.lock().unwrap().iter().find(|(u, _)| u == url).map(|(_, n)| *n);
+        let n = match known {
+            Some(n) => n,
+            None => {
+                let r = reqwest::get(url).await.unwrap();
+                assert_eq!(r.status(), 200, "{url}");
+                let n = r.bytes().await.unwrap().len();
+                SIZES.lock().unwrap().push((url.clone(), n));
+                n
+            }
+        };
+        weight += n;
+    }
+    assert!(weight <= ASSETS_BUDGET, "« {title} »: {weight} bytes of CSS and JS");
+    let requests = 1 + assets.len() + if title.starts_with("Aperçu") { 0 } else { content.len() };
+    assert!(requests <= 3, "« {title} » needs {requests} requests: {assets:?} {content:?}");
 }
 
 pub(crate) async fn text(c: &Client, css: &str) -> String {

@@ -68,8 +68,34 @@ async fn press(c: &Client, css: &str) {
 async fn date_keys(c: &Client, day: &str) -> String {
     let (y, rest) = day.split_once('-').unwrap();
     let (m, d) = rest.split_once('-').unwrap();
+    // Chromium runs in French (`browser`): date inputs read jj/mm/aaaa.
     let lang = c.execute("return navigator.language;", vec![]).await.unwrap();
-    if lang.as_str().unwrap_or("").starts_with("en-US") { format!("{m}{d}{y}") } else { format!("{d}{m}{y}") }
+    assert!(lang.as_str().unwrap_or("").starts_with("fr"), "Chromium in {lang}");
+    format!("{d}{m}{y}")
+}
+
+/// Wait until the live « Aperçu » says `state` (its images then are those
+/// of the form as typed).
+async fn live_preview(c: &Client, state: &str) {
+    let start = Instant::now();
+    loop {
+        let now = text(c, "#apercu-direct-etat").await;
+        if now.contains(state) {
+            return;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "the live preview says {now:?}, not {state:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The live « Aperçu »'s images: each one's natural width once loaded.
+async fn live_images(c: &Client) -> Value {
+    c.execute(
+        "return Array.from(document.querySelectorAll('#apercu-direct img')).map(i => i.complete && i.naturalWidth);",
+        vec![],
+    )
+    .await
+    .unwrap()
 }
 
 async fn value_of(c: &Client, ptr: &str) -> String {
@@ -174,6 +200,20 @@ async fn with_the_mouse(c: &Client) -> String {
     for (ptr, value) in inputs.iter().filter(|(p, _)| p != "/grade") {
         fill(c, ptr, value).await;
     }
+    // The live « Aperçu » follows the typing (acta.js): the form lacks its
+    // grade, which it says calmly, without an error.
+    assert!(c.find(Locator::Css("#apercu-direct:not([hidden])")).await.is_ok(), "shown with JavaScript");
+    let only_grade =
+        "L'aperçu attend que le formulaire soit complet : « Grade : champ obligatoire manquant ».";
+    live_preview(c, only_grade).await;
+    fill(c, "/grade", "adjoint technique").await;
+    live_preview(c, "Aperçu à jour.").await;
+    assert_eq!(live_images(c).await, json!([893]), "the unsaved act's page");
+    check_page(c, "Nouvel acte : Arrêté portant avancement").await;
+    crate::browser_find::shoot(c, "formulaire-apercu").await;
+    c.find(Locator::Id("f.grade")).await.unwrap().clear().await.unwrap();
+    live_preview(c, only_grade).await;
+    assert_eq!(live_images(c).await, json!([893]), "the last pages stay while the form is incomplete");
     press(c, ".form-actions button[value=enregistrer]").await;
     check_page(c, "Erreur : Nouvel acte").await;
     crate::browser_find::shoot(c, "formulaire-erreurs").await;

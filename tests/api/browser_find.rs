@@ -144,6 +144,26 @@ async fn administration(c: &Client, base: &str) {
     submit(&c, "form[action='/admin/jetons']").await;
     visit(&c, "Jetons d'API — acta", "jeton-cree").await;
     assert!(text(&c, "#secret-value").await.starts_with("acta_"));
+    // Revoking is confirmed first, on a page that names the token (h-webrest).
+    let id = text(&c, "#secret-value").await.split('_').nth(1).unwrap().to_owned();
+    c.goto(&format!("{base}/admin/jetons")).await.unwrap();
+    c.find(Locator::Css(&format!("a[href='/admin/jetons/{id}/revoquer']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(&c, "/revoquer").await;
+    visit(&c, &format!("Révoquer le jeton {id} — acta"), "jeton-revoquer").await;
+    submit(&c, &format!("form[action='/admin/jetons/{id}/revoquer']")).await;
+    visit(&c, "Jetons d'API — acta", "jeton-revoque").await;
+    assert!(text(&c, "main table").await.contains("révoqué"));
+    // So is disabling an account; the page changes nothing by itself.
+    c.goto(&format!("{base}/admin/comptes")).await.unwrap();
+    c.find(Locator::Css("a[href='/admin/comptes/archives/etat']")).await.unwrap().click().await.unwrap();
+    wait_for_path(&c, "/archives/etat").await;
+    visit(&c, "Désactiver le compte archives — acta", "compte-desactiver").await;
+    assert!(text(&c, "main").await.contains("Service des archives ne pourra plus se connecter"));
     c.goto(&format!("{base}/admin/journal")).await.unwrap();
     visit(&c, "Journal d'audit — acta", "journal").await;
     assert!(text(&c, "main table").await.contains("token.create"));

@@ -60,3 +60,4 @@ mod validation;
 mod web;
 mod web_acts;
 mod web_find;
+mod web_rest;

@@ -10,6 +10,8 @@ mod verify;
 // Finding, transfers, administration, help (h-webfind).
 mod admin;
 mod collectivite;
+// Confirmation steps of destructive administration actions (h-webrest).
+mod confirm;
 pub(super) mod errors;
 mod info;
 mod search;
@@ -45,10 +47,12 @@ pub(super) fn routes() -> Vec<(Method, &'static str, Access, MethodRouter<Arc<We
         (M::GET, "/actes/nouveau", Access::Role(P::CreateDraft), get(acts::new::choose)),
         (M::GET, "/actes/nouveau/{template}", Access::Role(P::CreateDraft), get(acts::new::form)),
         (M::POST, "/actes/nouveau/{template}", Access::Role(P::CreateDraft), post(acts::new::submit)),
+        (M::POST, "/actes/nouveau/{template}/apercu", Access::Role(P::CreateDraft), post(acts::live::page)),
         (M::GET, "/actes/{id}", Access::Act(P::ReadAct), get(acts::show::page)),
         (M::GET, "/actes/{id}/pdf", Access::Act(P::ReadAct), get(acts::show::pdf)),
         (M::GET, "/actes/{id}/projet.pdf", Access::Act(P::ReadAct), get(acts::show::inline_pdf)),
         (M::GET, "/actes/{id}/apercu", Access::Act(P::ReadAct), get(acts::show::preview)),
+        (M::POST, "/actes/{id}/apercu", Access::Act(P::CreateDraft), post(acts::live::of_draft)),
         (M::GET, "/actes/{id}/preuve", Access::Act(P::ReadAct), get(acts::show::proof)),
         (M::GET, "/actes/{id}/page/{n}", Access::Act(P::ReadAct), get(acts::show::page_png)),
         (M::GET, "/actes/{id}/modifier", Access::Act(P::CreateDraft), get(acts::edit::form)),
@@ -69,10 +73,12 @@ pub(super) fn routes() -> Vec<(Method, &'static str, Access, MethodRouter<Arc<We
         (M::GET, "/transferts/{id}/sip", Access::Transfer(P::Export), get(transfer::sip)),
         (M::POST, "/transferts/{id}/reponse", Access::Transfer(P::IngestReplies), post(transfer::reply)),
         (M::POST, "/admin/comptes/{login}/etat", Access::Role(P::ManageTokens), post(users::set_state)),
+        (M::GET, "/admin/comptes/{login}/etat", Access::Role(P::ManageTokens), get(confirm::disable_user)),
         (M::POST, "/admin/comptes/{login}/mot-de-passe", Access::Role(P::ManageTokens), post(users::reset)),
         (M::GET, admin::TOKENS, Access::Role(P::ManageTokens), get(admin::tokens)),
         (M::POST, admin::TOKENS, Access::Role(P::ManageTokens), post(admin::create_token)),
         (M::POST, "/admin/jetons/{token}/revoquer", Access::Role(P::ManageTokens), post(admin::revoke_token)),
+        (M::GET, "/admin/jetons/{token}/revoquer", Access::Role(P::ManageTokens), get(confirm::revoke_token)),
         (M::GET, admin::JOURNAL, Access::Role(P::ReadAudit), get(admin::journal)),
         (M::GET, info::ACCESSIBILITY, Access::Public, get(info::accessibility)),
         (M::GET, info::HELP, Access::Public, get(info::help)),

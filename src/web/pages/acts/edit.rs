@@ -20,7 +20,7 @@ use crate::web::page::{Layout, internal_error, not_found, render, see_other};
 /// The draft `id` still editable, with its template and collectivité; or the
 /// page that says why not (sealed, gone).
 #[allow(clippy::result_large_err)] // a refusal is the page to answer
-async fn editable<'w>(
+pub(super) async fn editable<'w>(
     web: &'w Web,
     visit: &Visit,
     id: &crate::domain::ActId,

@@ -6,6 +6,7 @@
 //! caller's [`crate::auth::Caller::acts_for`], as the API's gate does.
 
 pub mod edit;
+pub mod live;
 pub mod new;
 pub mod seal;
 pub mod show;
@@ -45,7 +46,16 @@ pub struct FormPage {
     focus_summary: bool,
     /// « Reprendre le dernier acte de l'agent » (new acts with a matricule).
     prefill: Option<Prefill>,
+    /// Where `acta.js` posts the form for the live « Aperçu » ([`live`]).
+    live: String,
+    /// The script's URL (content-hashed).
+    script: &'static str,
 }
+
+/// The policy of the act forms: the pages' own, plus the one script of acta,
+/// its requests to acta (the live « Aperçu ») and the images it makes of
+/// their answers (`blob:` URLs of acta's own PNGs).
+const FORM_POLICY: &str = "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' blob:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The form that starts a new act from the agent's last sealed one.
 #[derive(Debug, Clone, Default)]
@@ -148,6 +158,11 @@ fn form_page_with(visit: &Visit, target: &Target, f: Filled<'_>, prefill: Option
     layout.has_errors = !rendered.summary.is_empty();
     let p = f.profile;
     let page = FormPage {
+        live: match target {
+            Target::New => format!("/actes/nouveau/{}/apercu", f.template.id),
+            Target::Edit(id) => format!("/actes/{id}/apercu"),
+        },
+        script: crate::web::assets::js_url(),
         prefill,
         focus_summary: !rendered.summary.is_empty() && f.focus.is_none(),
         layout,
@@ -174,7 +189,12 @@ fn form_page_with(visit: &Visit, target: &Target, f: Filled<'_>, prefill: Option
         ],
     };
     let status = if page.summary.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    render(status, &page)
+    let mut resp = render(status, &page);
+    resp.headers_mut().insert(
+        axum::http::header::CONTENT_SECURITY_POLICY,
+        axum::http::HeaderValue::from_static(FORM_POLICY),
+    );
+    resp
 }
 
 /// The posted pairs of a form (in order, repeated names kept).
