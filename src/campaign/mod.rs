@@ -30,11 +30,14 @@ pub mod changes;
 pub mod check;
 pub mod export;
 mod french;
+pub mod launch;
 pub mod mapping;
 pub mod record;
 pub mod run;
+pub mod sample;
 pub mod source;
 pub mod status;
+pub mod upload;
 
 use crate::domain::TemplateId;
 use crate::service::ServiceError;

@@ -1,0 +1,524 @@
+//! « Campagnes » (admin, gestionnaire): the list, and a new campaign from a
+//! spreadsheet: choose the template and send the file (kept as an upload,
+//! [`crate::campaign::upload`]), read the check report by line and column
+//! with its change table and sample PDFs, exclude rows or send a fixed file,
+//! then record the campaign. Launching, progress and delivery are on the
+//! campaign's own page ([`super::campaign`]).
+//!
+//! Handlers call the campaign engine as the API does (`check::check` off the
+//! runtime, `record::create`); a campaign is visible to a visitor who acts
+//! for every collectivité it concerns, else it is « introuvable », like an
+//! unknown one.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Multipart, Path, RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Form as Posted};
+use serde_json::Value;
+
+use super::campaign_view::{ChangeRow, SampleLink, campaign_state, who};
+use super::wording::{collectivite_name, moment_label};
+use crate::auth::Caller;
+use crate::campaign::upload::{self, Upload, UploadId};
+use crate::campaign::{CampaignError, Checked, Mapping, Source, changes, check, record, sample};
+use crate::domain::{Siren, TemplateId};
+use crate::web::Web;
+use crate::web::gate::Visit;
+use crate::web::page::{Field, Form, Layout, error_page, internal_error, render, see_other};
+
+/// The list's address.
+pub const PATH: &str = "/campagnes";
+/// The new campaign's address.
+pub const NEW: &str = "/campagnes/nouvelle";
+/// Problems and changes listed on the report page (the CSV has them all).
+const SHOWN: usize = 500;
+
+/// A campaign of the list.
+pub struct CampaignRow {
+    href: String,
+    source: String,
+    template: String,
+    date: String,
+    rows: usize,
+    made: usize,
+    failed: usize,
+    state: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "campaigns.html")]
+struct ListPage {
+    layout: Layout,
+    campaigns: Vec<CampaignRow>,
+    may_run: bool,
+}
+
+/// `GET /campagnes`: the campaigns of the visitor's scope, newest first.
+pub async fn list(State(web): State<Arc<Web>>, Extension(visit): Extension<Visit>) -> Response {
+    let Some(caller) = visit.caller.clone() else { return see_other("/connexion") };
+    let acta = &web.acta;
+    let all = match record::list(acta.store()).await {
+        Ok(all) => all,
+        Err(e) => return internal_error(&visit, &e),
+    };
+    let mut campaigns = Vec::new();
+    for c in all.into_iter().rev().filter(|c| c.collectivites.iter().all(|s| caller.acts_for(s))) {
+        let runs = match record::runs(acta.store(), &c.id).await {
+            Ok(r) => r,
+            Err(e) => return internal_error(&visit, &e),
+        };
+        let (state, made, failed) = campaign_state(&c, &runs);
+        campaigns.push(CampaignRow {
+            href: format!("{PATH}/{}", c.id),
+            template: c.template.as_ref().map_or_else(
+                || "Plusieurs modèles".to_owned(),
+                |t| super::wording::template_label(acta, t.as_str()),
+            ),
+            source: c.source.clone(),
+            date: moment_label(c.created_at),
+            rows: c.rows,
+            made,
+            failed,
+            state,
+        });
+    }
+    let may_run = caller.allows(crate::auth::Permission::RunCampaign);
+    render(StatusCode::OK, &ListPage { layout: Layout::new(&visit, "Campagnes", PATH), campaigns, may_run })
+}
+
+#[derive(Template)]
+#[template(path = "campaign_new.html")]
+struct NewPage {
+    layout: Layout,
+    form: Form,
+}
+
+/// The templates that have a saved column mapping: id and title.
+async fn mapped_templates(web: &Web) -> Result<Vec<(String, String)>, CampaignError> {
+    let mut out = Vec::new();
+    for t in web.acta.catalog().iter() {
+        if Mapping::load(web.acta.store(), &t.id).await?.is_some() {
+            out.push((t.id.to_string(), t.title.clone()));
+        }
+    }
+    Ok(out)
+}
+
+async fn new_page(web: &Web, visit: &Visit, chosen: &str) -> Result<NewPage, CampaignError> {
+    let mut options = vec![(String::new(), "Choisissez un modèle".to_owned())];
+    options.extend(mapped_templates(web).await?);
+    let form = Form::new(vec![
+        Field::text("modele", "Modèle d'acte")
+            .hint("Seuls les modèles dont la correspondance des colonnes est enregistrée sont proposés ; inutile pour un fichier JSON Lines")
+            .select(options)
+            .value(chosen),
+        Field::text("fichier", "Fichier de la campagne").kind("file").hint(
+            "Tableur CSV (séparé par des points-virgules ou des virgules) ou XLSX, une ligne par acte, la première ligne portant les en-têtes ; ou JSON Lines",
+        ),
+    ]);
+    Ok(NewPage { layout: Layout::new(visit, "Nouvelle campagne", NEW), form })
+}
+
+/// `GET /campagnes/nouvelle`.
+pub async fn new_form(State(web): State<Arc<Web>>, Extension(visit): Extension<Visit>) -> Response {
+    match new_page(&web, &visit, "").await {
+        Ok(p) => render(StatusCode::OK, &p),
+        Err(e) => internal_error(&visit, &e),
+    }
+}
+
+/// `POST /campagnes/nouvelle` (multipart: `modele`, `fichier`): keep the
+/// file, then the check report.
+pub async fn upload(
+    State(web): State<Arc<Web>>,
+    Extension(visit): Extension<Visit>,
+    mut posted: Multipart,
+) -> Response {
+    let Some(account) = visit.account.clone() else { return see_other("/connexion") };
+    let (mut name, mut bytes, mut template) = (String::new(), Vec::new(), String::new());
+    while let Ok(Some(field)) = posted.next_field().await {
+        let field_name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().map(str::to_owned);
+        let Ok(value) = field.bytes().await else { break };
+        match field_name.as_str() {
+            "fichier" => {
+                name = file_name.unwrap_or_default();
+                bytes = value.to_vec();
+            }
+            "modele" => template = String::from_utf8_lossy(&value).trim().to_owned(),
+            _ => {}
+        }
+    }
+    let mut page = match new_page(&web, &visit, &template).await {
+        Ok(p) => p,
+        Err(e) => return internal_error(&visit, &e),
+    };
+    let refuse = |mut page: NewPage, field: &'static str, message: String| {
+        page.form.error(field, message);
+        page.layout.has_errors = true;
+        render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+    };
+    if bytes.is_empty() {
+        return refuse(
+            page,
+            "fichier",
+            "Choisissez le fichier de la campagne (CSV, XLSX ou JSON Lines)".into(),
+        );
+    }
+    let name = safe_name(&name);
+    let source = match Source::read(&name, &bytes) {
+        Ok(s) => s,
+        Err(e) => return refuse(page, "fichier", format!("Fichier illisible : {e}")),
+    };
+    let template = match (&source, template.as_str()) {
+        (Source::Table(_), "") => {
+            return refuse(
+                page,
+                "modele",
+                "Choisissez le modèle d'acte dont les colonnes lisent ce tableur".into(),
+            );
+        }
+        (Source::Table(_), t) => match t.parse::<TemplateId>() {
+            Ok(t) if page.form.fields[0].options.iter().any(|(id, _)| id == t.as_str()) => Some(t),
+            _ => {
+                return refuse(
+                    page,
+                    "modele",
+                    "Ce modèle n'a pas de correspondance de colonnes enregistrée".into(),
+                );
+            }
+        },
+        _ => None,
+    };
+    match upload::save(web.acta.store(), &name, template, account.login.as_ref(), bytes.into()).await {
+        Ok(u) => {
+            web.record(&visit, None, "campaign.upload", Some(format!("{} ({name})", u.id))).await;
+            see_other(&format!("{PATH}/controle/{}", u.id))
+        }
+        Err(e) => internal_error(&visit, &e),
+    }
+}
+
+/// A file name to keep and show: its last path component, printable.
+fn safe_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let clean: String = base.chars().filter(|c| !c.is_control()).take(120).collect();
+    if clean.trim().is_empty() { "campagne.csv".into() } else { clean }
+}
+
+/// An excluded line of the report form.
+pub struct LineChoice {
+    line: usize,
+    excluded: bool,
+}
+
+/// One problem, as the report page shows it.
+pub struct ProblemRow {
+    anchor: String,
+    line: usize,
+    column: String,
+    field: String,
+    message: String,
+}
+
+#[derive(Template)]
+#[template(path = "campaign_check.html")]
+struct ReportPage {
+    layout: Layout,
+    upload: String,
+    source: String,
+    template: String,
+    lines: usize,
+    valid: usize,
+    invalid: usize,
+    excluded: Vec<usize>,
+    seconds: String,
+    ready: bool,
+    problems: Vec<ProblemRow>,
+    more_problems: usize,
+    summary: Vec<ProblemRow>,
+    choices: Vec<LineChoice>,
+    exclusions_query: String,
+    changes: Vec<ChangeRow>,
+    more_changes: usize,
+    samples: Vec<SampleLink>,
+}
+
+/// The lines to exclude, from a query or a form (`exclure=3&exclure=5`).
+fn exclusions(pairs: &[(String, String)]) -> BTreeSet<usize> {
+    pairs.iter().filter(|(k, _)| k == "exclure").filter_map(|(_, v)| v.trim().parse().ok()).collect()
+}
+
+fn query_of(excluded: &BTreeSet<usize>) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for l in excluded {
+        s.append_pair("exclure", &l.to_string());
+    }
+    s.finish()
+}
+
+/// The upload `id` of the visitor, checked with `excluded` left out.
+async fn checked(
+    web: &Web,
+    visit: &Visit,
+    id: &str,
+    excluded: &BTreeSet<usize>,
+) -> Result<(Upload, Source, Option<Mapping>, Checked, Caller), Response> {
+    let (Some(caller), Some(account)) = (visit.caller.clone(), visit.account.as_ref()) else {
+        return Err(see_other("/connexion"));
+    };
+    let gone = || {
+        error_page(
+            visit,
+            StatusCode::NOT_FOUND,
+            "Fichier introuvable",
+            "Ce fichier de campagne n'existe pas, ou il a été envoyé par un autre compte. Envoyez-le à nouveau.",
+        )
+    };
+    let Ok(id) = id.parse::<UploadId>() else { return Err(gone()) };
+    let (up, bytes) = match upload::load(web.acta.store(), &id, account.login.as_ref()).await {
+        Ok(x) => x,
+        Err(CampaignError::NotFound) => return Err(gone()),
+        Err(e) => return Err(internal_error(visit, &e)),
+    };
+    let source = Source::read(&up.name, &bytes).map_err(|e| internal_error(visit, &e))?;
+    let mapping = match (&source, &up.template) {
+        (Source::Table(_), Some(t)) => {
+            Mapping::load(web.acta.store(), t).await.map_err(|e| internal_error(visit, &e))?
+        }
+        _ => None,
+    };
+    let (acta, scope, src, map, exclude) =
+        (Arc::clone(&web.acta), caller.clone(), source.clone(), mapping.clone(), excluded.clone());
+    let result = tokio::task::spawn_blocking(move || {
+        let in_scope = |s: &Siren| scope.acts_for(s);
+        let options = check::Options { mapping: map.as_ref(), exclude: &exclude, in_scope: &in_scope };
+        check::check(&acta, &src, &options)
+    })
+    .await;
+    let checked = match result {
+        Ok(Ok(c)) => c,
+        Ok(Err(e @ (CampaignError::Mapping(_) | CampaignError::Source(_)))) => {
+            return Err(error_page(
+                visit,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Fichier de campagne inutilisable",
+                &super::setup::capitalise(&e.to_string()),
+            ));
+        }
+        Ok(Err(e)) => return Err(internal_error(visit, &e)),
+        Err(e) => return Err(internal_error(visit, &e)),
+    };
+    Ok((up, source, mapping, checked, caller))
+}
+
+fn report_page(
+    web: &Web,
+    visit: &Visit,
+    up: &Upload,
+    checked: &Checked,
+    excluded: &BTreeSet<usize>,
+) -> ReportPage {
+    let r = &checked.report;
+    let acta = &web.acta;
+    let problems: Vec<ProblemRow> = r
+        .erreurs
+        .iter()
+        .enumerate()
+        .map(|(i, e)| ProblemRow {
+            anchor: format!("probleme-{}", i + 1),
+            line: e.ligne,
+            column: e.colonne.clone().unwrap_or_default(),
+            field: e.champ.clone(),
+            message: e.message.clone(),
+        })
+        .collect();
+    let summary = problems
+        .iter()
+        .take(10)
+        .map(|p| ProblemRow {
+            anchor: p.anchor.clone(),
+            line: p.line,
+            column: p.column.clone(),
+            field: p.field.clone(),
+            message: p.message.clone(),
+        })
+        .collect();
+    let bad: BTreeSet<usize> = r.erreurs.iter().map(|e| e.ligne).collect();
+    let choices = bad
+        .iter()
+        .chain(excluded.iter())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .map(|&line| LineChoice { line, excluded: excluded.contains(&line) })
+        .collect();
+    let changes: Vec<ChangeRow> = r.changements.iter().take(SHOWN).map(|c| ChangeRow::of(acta, c)).collect();
+    let query = query_of(excluded);
+    let samples = sample::pick(checked.rows.len())
+        .into_iter()
+        .map(|i| {
+            let row = &checked.rows[i];
+            SampleLink::new(
+                acta,
+                format!("{PATH}/controle/{}/exemple/{}", up.id, row.line),
+                row.line,
+                &row.body,
+            )
+        })
+        .collect();
+    let mut layout = Layout::new(visit, format!("Contrôle du fichier « {} »", up.name), NEW);
+    layout.has_errors = !r.pret;
+    ReportPage {
+        layout,
+        upload: up.id.to_string(),
+        source: up.name.clone(),
+        template: up.template.as_ref().map_or_else(
+            || "Modèle de chaque ligne".to_owned(),
+            |t| super::wording::template_label(acta, t.as_str()),
+        ),
+        lines: r.lignes,
+        valid: r.valides,
+        invalid: r.invalides,
+        excluded: r.exclues.clone(),
+        seconds: format!("{:.1}", r.duree_ms as f64 / 1000.0).replace('.', ","),
+        ready: r.pret,
+        more_problems: problems.len().saturating_sub(SHOWN),
+        problems: problems.into_iter().take(SHOWN).collect(),
+        summary,
+        choices,
+        exclusions_query: if query.is_empty() { String::new() } else { format!("?{query}") },
+        more_changes: r.changements.len().saturating_sub(SHOWN),
+        changes,
+        samples,
+    }
+}
+
+fn pairs_of(raw: Option<String>) -> Vec<(String, String)> {
+    form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect()
+}
+
+/// `GET /campagnes/controle/{upload}?exclure=…`: the check report.
+pub async fn report(
+    State(web): State<Arc<Web>>,
+    Extension(visit): Extension<Visit>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let excluded = exclusions(&pairs_of(raw));
+    match checked(&web, &visit, &id, &excluded).await {
+        Ok((up, _, _, c, _)) => {
+            let status = if c.report.pret { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+            render(status, &report_page(&web, &visit, &up, &c, &excluded))
+        }
+        Err(r) => r,
+    }
+}
+
+/// `GET /campagnes/controle/{upload}/rapport.csv?exclure=…`: the problems
+/// as CSV for a spreadsheet.
+pub async fn report_csv(
+    State(web): State<Arc<Web>>,
+    Extension(visit): Extension<Visit>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let excluded = exclusions(&pairs_of(raw));
+    match checked(&web, &visit, &id, &excluded).await {
+        Ok((up, _, _, c, _)) => {
+            let stem = up.name.rsplit_once('.').map_or(up.name.as_str(), |(s, _)| s);
+            let ascii: String =
+                stem.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+            let disposition = format!("attachment; filename=\"controle-{ascii}.csv\"");
+            (
+                [
+                    (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        HeaderValue::from_str(&disposition)
+                            .unwrap_or_else(|_| HeaderValue::from_static("attachment")),
+                    ),
+                    (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+                ],
+                check::errors_csv(&c.report),
+            )
+                .into_response()
+        }
+        Err(r) => r,
+    }
+}
+
+/// `GET /campagnes/controle/{upload}/exemple/{ligne}`: one row of the file
+/// rendered as a PROJET PDF, before the campaign is recorded.
+pub async fn upload_sample(
+    State(web): State<Arc<Web>>,
+    Extension(visit): Extension<Visit>,
+    Path((id, line)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let excluded = exclusions(&pairs_of(raw));
+    let Ok(line) = line.parse::<usize>() else { return crate::web::page::not_found(&visit) };
+    match checked(&web, &visit, &id, &excluded).await {
+        Ok((_, _, _, c, _)) => match c.rows.iter().find(|r| r.line == line) {
+            Some(row) => super::campaign_view::sample_pdf(&web, &visit, row.line, row.body.clone()).await,
+            None => crate::web::page::not_found(&visit),
+        },
+        Err(r) => r,
+    }
+}
+
+/// `POST /campagnes/controle/{upload}` (`exclure`…): record the campaign
+/// when every row is valid or excluded; the report again otherwise.
+pub async fn record_campaign(
+    State(web): State<Arc<Web>>,
+    Extension(visit): Extension<Visit>,
+    Path(id): Path<String>,
+    Posted(pairs): Posted<Vec<(String, String)>>,
+) -> Response {
+    let excluded = exclusions(&pairs);
+    let (up, _, _, c, _) = match checked(&web, &visit, &id, &excluded).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if !c.report.pret {
+        return render(StatusCode::UNPROCESSABLE_ENTITY, &report_page(&web, &visit, &up, &c, &excluded));
+    }
+    match record::create(web.acta.store(), &c, &up.name, &who(&visit)).await {
+        Ok(created) => {
+            web.record(
+                &visit,
+                None,
+                "campaign.create",
+                Some(format!("{} ({} actes)", created.id, created.rows)),
+            )
+            .await;
+            see_other(&format!("{PATH}/{}?enregistree=1", created.id))
+        }
+        Err(e) => internal_error(&visit, &e),
+    }
+}
+
+/// The change-table rows of recorded rows (the campaign's page).
+pub(super) fn change_rows(
+    web: &Web,
+    rows: &[record::Row],
+    overrides: &std::collections::BTreeMap<String, String>,
+) -> Vec<ChangeRow> {
+    rows.iter()
+        .take(SHOWN)
+        .map(|r| ChangeRow::of(&web.acta, &changes::of(r.line, &r.body, overrides)))
+        .collect()
+}
+
+/// The collectivité named in a request body.
+pub(super) fn siren_of(body: &Value) -> Option<Siren> {
+    body.get("collectivite").and_then(Value::as_str).and_then(|s| s.parse().ok())
+}
+
+/// The collectivité's name for a SIREN.
+pub(super) fn name_of(web: &Web, siren: &Siren) -> String {
+    collectivite_name(&web.acta, siren.as_str())
+}
