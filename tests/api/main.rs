@@ -56,4 +56,5 @@ mod typography;
 mod validation;
 mod web;
 mod web_acts;
+mod web_campaigns;
 mod web_find;

@@ -153,7 +153,7 @@ pub async fn upload(
             _ => {}
         }
     }
-    let mut page = match new_page(&web, &visit, &template).await {
+    let page = match new_page(&web, &visit, &template).await {
         Ok(p) => p,
         Err(e) => return internal_error(&visit, &e),
     };
