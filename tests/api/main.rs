@@ -18,6 +18,7 @@ mod attack;
 mod body_budget;
 mod browser;
 mod browser_acts;
+mod browser_campaign;
 mod browser_find;
 mod caching;
 mod campaigns;

@@ -110,6 +110,28 @@ pub(crate) async fn bytes(v: &Visitor, base: &str, path: &str) -> Vec<u8> {
     r.bytes().await.unwrap().to_vec()
 }
 
+/// The gestionnaire of one of the campaign's three communes (`other`) finds
+/// nothing; a lecteur and an archiviste are refused.
+async fn kept_out(app: &TestApp, other: &mut Visitor, campaign: &str) {
+    assert_eq!(other.get(campaign).await.status, StatusCode::NOT_FOUND);
+    assert!(!other.get("/campagnes").await.body.contains("vague-2026.csv"));
+    let mut lecteur = logged_in(app, "mairie", "lecteur", &[SIRENS[0]]).await;
+    let mut archives = logged_in(app, "archives", "archiviste", &[]).await;
+    for v in [&mut lecteur, &mut archives] {
+        assert_eq!(v.get("/campagnes").await.status, StatusCode::FORBIDDEN);
+        assert_eq!(v.get(campaign).await.status, StatusCode::FORBIDDEN);
+        assert!(!v.get("/accueil").await.body.contains(r#"href="/campagnes""#));
+        let csrf = v.get("/accueil").await.csrf();
+        assert_eq!(
+            v.post(&format!("{campaign}/lancer"), &[("csrf", &csrf)]).await.status,
+            StatusCode::FORBIDDEN
+        );
+    }
+    let csrf = other.get("/accueil").await.csrf();
+    let hidden = other.post(&format!("{campaign}/lancer"), &[("csrf", &csrf)]).await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+}
+
 #[tokio::test]
 async fn a_wave_sent_in_the_pages_is_checked_fixed_by_exclusion_launched_and_delivered() {
     let app = spawn_app().await;
@@ -173,25 +195,7 @@ async fn a_wave_sent_in_the_pages_is_checked_fixed_by_exclusion_launched_and_del
     let list = rh.get("/campagnes").await;
     assert!(list.body.contains("vague-2026.csv") && list.body.contains("0 sur 3"), "{}", list.body);
 
-    // Scope and roles: the gestionnaire of one of its three communes, a
-    // lecteur and an archiviste.
-    assert_eq!(other.get(&campaign).await.status, StatusCode::NOT_FOUND);
-    assert!(!other.get("/campagnes").await.body.contains("vague-2026.csv"));
-    let mut lecteur = logged_in(&app, "mairie", "lecteur", &[SIRENS[0]]).await;
-    let mut archives = logged_in(&app, "archives", "archiviste", &[]).await;
-    for v in [&mut lecteur, &mut archives] {
-        assert_eq!(v.get("/campagnes").await.status, StatusCode::FORBIDDEN);
-        assert_eq!(v.get(&campaign).await.status, StatusCode::FORBIDDEN);
-        assert!(!v.get("/accueil").await.body.contains(r#"href="/campagnes""#));
-        let csrf = v.get("/accueil").await.csrf();
-        assert_eq!(
-            v.post(&format!("{campaign}/lancer"), &[("csrf", &csrf)]).await.status,
-            StatusCode::FORBIDDEN
-        );
-    }
-    let csrf = other.get("/accueil").await.csrf();
-    let hidden = other.post(&format!("{campaign}/lancer"), &[("csrf", &csrf)]).await;
-    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+    kept_out(&app, &mut other, &campaign).await;
 
     // « Lancer »: the confirmation names the acts and the registers.
     let confirm = rh.get(&format!("{campaign}/lancer")).await;
@@ -211,7 +215,11 @@ async fn a_wave_sent_in_the_pages_is_checked_fixed_by_exclusion_launched_and_del
             break page;
         }
         assert!(page.body.contains("Campagne en cours"), "{}", page.body);
-        assert!(page.body.contains(r#"<meta http-equiv="refresh" content="2">"#), "{}", page.body);
+        assert!(
+            page.body.contains(r#"<meta http-equiv="refresh" content="2; url=/campagnes/"#),
+            "{}",
+            page.body
+        );
         assert!(start.elapsed() < Duration::from_secs(60), "{}", page.body);
         tokio::time::sleep(Duration::from_millis(100)).await;
     };

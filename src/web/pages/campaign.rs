@@ -196,26 +196,30 @@ pub async fn show(
         page.changes = change_rows(&web, &rows, &overrides);
     }
     if st.faites > 0 {
-        let made: HashMap<usize, bool> = st.rows.iter().map(|r| (r.ligne, r.numero.is_some())).collect();
-        let mut by: BTreeMap<Siren, (usize, usize)> = BTreeMap::new();
-        for r in &rows {
-            if let Some(s) = siren_of(&r.body) {
-                let e = by.entry(s).or_default();
-                if made.get(&r.line).copied().unwrap_or(false) { e.0 += 1 } else { e.1 += 1 }
-            }
-        }
-        page.deliveries = by
-            .into_iter()
-            .filter(|(_, (acts, _))| *acts > 0)
-            .map(|(s, (acts, missing))| DeliveryRow {
-                name: name_of(&web, &s),
-                href: format!("{PATH}/{}/livraison/{s}", c.id),
-                acts,
-                missing,
-            })
-            .collect();
+        page.deliveries = deliveries(&web, &c, &st, &rows);
     }
     render(StatusCode::OK, &page)
+}
+
+/// Each collectivité's ZIP with acts made in it.
+fn deliveries(web: &Web, c: &Campaign, st: &status::Status, rows: &[record::Row]) -> Vec<DeliveryRow> {
+    let made: HashMap<usize, bool> = st.rows.iter().map(|r| (r.ligne, r.numero.is_some())).collect();
+    let mut by: BTreeMap<Siren, (usize, usize)> = BTreeMap::new();
+    for r in rows {
+        if let Some(s) = siren_of(&r.body) {
+            let e = by.entry(s).or_default();
+            if made.get(&r.line).copied().unwrap_or(false) { e.0 += 1 } else { e.1 += 1 }
+        }
+    }
+    by.into_iter()
+        .filter(|(_, (acts, _))| *acts > 0)
+        .map(|(s, (acts, missing))| DeliveryRow {
+            name: name_of(web, &s),
+            href: format!("{PATH}/{}/livraison/{s}", c.id),
+            acts,
+            missing,
+        })
+        .collect()
 }
 
 /// `GET /campagnes/{id}/exemples/{ligne}`: a row rendered as a PROJET PDF.
