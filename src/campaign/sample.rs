@@ -15,8 +15,8 @@ use serde::Serialize;
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::CampaignError;
 use super::record::Row;
+use super::{CampaignError, Mapping, Source};
 use crate::service::Acta;
 
 /// Rows in a sample.
@@ -78,6 +78,33 @@ pub fn agent(body: &Value) -> Option<String> {
 /// The row of line `line` among `rows`.
 pub fn row_at(rows: &[Row], line: usize) -> Result<&Row, CampaignError> {
     rows.iter().find(|r| r.line == line).ok_or(CampaignError::NotFound)
+}
+
+/// The request body of line `line` of a source not recorded yet (through
+/// `mapping` for a spreadsheet), without checking the whole file: one
+/// sample looked at in a large wave costs one row; [`render`] validates it.
+pub fn body_of_line(
+    acta: &Acta,
+    source: &Source,
+    mapping: Option<&Mapping>,
+    line: usize,
+) -> Result<Option<Value>, CampaignError> {
+    match source {
+        Source::Table(table) => {
+            let Some((_, cells)) = table.rows.iter().find(|(l, _)| *l == line) else { return Ok(None) };
+            let mapping = mapping.ok_or_else(|| {
+                CampaignError::Mapping("une correspondance de colonnes est nécessaire pour un tableur".into())
+            })?;
+            let template = acta
+                .catalog()
+                .get(&mapping.template)
+                .ok_or_else(|| CampaignError::UnknownTemplate(mapping.template.clone()))?;
+            Ok(Some(mapping.bind(template, table)?.body(cells).0))
+        }
+        Source::Bodies(lines) => {
+            Ok(lines.iter().find(|(l, _)| *l == line).and_then(|(_, body)| body.as_ref().ok().cloned()))
+        }
+    }
 }
 
 /// Render the request body of one row as a PROJET PDF (nothing stored, no

@@ -161,10 +161,16 @@ async fn a_wave_sent_in_the_pages_is_checked_fixed_by_exclusion_launched_and_del
     assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
     assert!(csv.body.contains("3;IB;/data/echelon/indice_brut;doit être au plus 1200"), "{}", csv.body);
     assert!(csv.body.contains("5;IB;"), "{}", csv.body);
+    // A sample of a broken row is refused, of a line not in the file unknown.
+    let broken = rh.get(&format!("{report_url}/exemple/3")).await;
+    assert_eq!(broken.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", broken.body);
+    assert!(broken.body.contains("Cette ligne n&#39;est pas valide"), "{}", broken.body);
+    assert_eq!(rh.get(&format!("{report_url}/exemple/99")).await.status, StatusCode::NOT_FOUND);
 
     // Another collectivité's gestionnaire never sees this file.
     let mut other = logged_in(&app, "rh.marquenval", "gestionnaire", &[SIRENS[1]]).await;
     assert_eq!(other.get(&report_url).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(other.get(&format!("{report_url}/exemple/2")).await.status, StatusCode::NOT_FOUND);
 
     // Lines 3 and 5 excluded: ready, with the change table and samples.
     let report = rh.get(&format!("{report_url}?exclure=3&exclure=5")).await;

@@ -261,13 +261,11 @@ fn query_of(excluded: &BTreeSet<usize>) -> String {
     s.finish()
 }
 
-/// The upload `id` of the visitor, checked with `excluded` left out.
-async fn checked(
-    web: &Web,
-    visit: &Visit,
-    id: &str,
-    excluded: &BTreeSet<usize>,
-) -> Result<(Upload, Source, Option<Mapping>, Checked, Caller), Response> {
+/// What a kept upload holds.
+type Kept = (Upload, Source, Option<Mapping>, Caller);
+
+/// The upload `id` of the visitor, read with its template's mapping.
+async fn kept(web: &Web, visit: &Visit, id: &str) -> Result<Kept, Response> {
     let (Some(caller), Some(account)) = (visit.caller.clone(), visit.account.as_ref()) else {
         return Err(see_other("/connexion"));
     };
@@ -292,28 +290,35 @@ async fn checked(
         }
         _ => None,
     };
-    let (acta, scope, src, map, exclude) =
-        (Arc::clone(&web.acta), caller.clone(), source.clone(), mapping.clone(), excluded.clone());
+    Ok((up, source, mapping, caller))
+}
+
+/// The upload `id` of the visitor, checked with `excluded` left out.
+async fn checked(
+    web: &Web,
+    visit: &Visit,
+    id: &str,
+    excluded: &BTreeSet<usize>,
+) -> Result<(Upload, Checked), Response> {
+    let (up, source, mapping, caller) = kept(web, visit, id).await?;
+    let (acta, exclude) = (Arc::clone(&web.acta), excluded.clone());
     let result = tokio::task::spawn_blocking(move || {
-        let in_scope = |s: &Siren| scope.acts_for(s);
-        let options = check::Options { mapping: map.as_ref(), exclude: &exclude, in_scope: &in_scope };
-        check::check(&acta, &src, &options)
+        let in_scope = |s: &Siren| caller.acts_for(s);
+        let options = check::Options { mapping: mapping.as_ref(), exclude: &exclude, in_scope: &in_scope };
+        check::check(&acta, &source, &options)
     })
     .await;
-    let checked = match result {
-        Ok(Ok(c)) => c,
-        Ok(Err(e @ (CampaignError::Mapping(_) | CampaignError::Source(_)))) => {
-            return Err(error_page(
-                visit,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Fichier de campagne inutilisable",
-                &super::setup::capitalise(&e.to_string()),
-            ));
-        }
-        Ok(Err(e)) => return Err(internal_error(visit, &e)),
-        Err(e) => return Err(internal_error(visit, &e)),
-    };
-    Ok((up, source, mapping, checked, caller))
+    match result {
+        Ok(Ok(c)) => Ok((up, c)),
+        Ok(Err(e @ (CampaignError::Mapping(_) | CampaignError::Source(_)))) => Err(error_page(
+            visit,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Fichier de campagne inutilisable",
+            &super::setup::capitalise(&e.to_string()),
+        )),
+        Ok(Err(e)) => Err(internal_error(visit, &e)),
+        Err(e) => Err(internal_error(visit, &e)),
+    }
 }
 
 fn report_page(
@@ -410,7 +415,7 @@ pub async fn report(
 ) -> Response {
     let excluded = exclusions(&pairs_of(raw));
     match checked(&web, &visit, &id, &excluded).await {
-        Ok((up, _, _, c, _)) => {
+        Ok((up, c)) => {
             let status = if c.report.pret { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
             render(status, &report_page(&web, &visit, &up, &c, &excluded))
         }
@@ -428,7 +433,7 @@ pub async fn report_csv(
 ) -> Response {
     let excluded = exclusions(&pairs_of(raw));
     match checked(&web, &visit, &id, &excluded).await {
-        Ok((up, _, _, c, _)) => {
+        Ok((up, c)) => {
             let stem = up.name.rsplit_once('.').map_or(up.name.as_str(), |(s, _)| s);
             let ascii: String =
                 stem.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
@@ -452,21 +457,25 @@ pub async fn report_csv(
 }
 
 /// `GET /campagnes/controle/{upload}/exemple/{ligne}`: one row of the file
-/// rendered as a PROJET PDF, before the campaign is recorded.
+/// rendered as a PROJET PDF, before the campaign is recorded (that row
+/// only is read and validated, not the whole file).
 pub async fn upload_sample(
     State(web): State<Arc<Web>>,
     Extension(visit): Extension<Visit>,
     Path((id, line)): Path<(String, String)>,
-    RawQuery(raw): RawQuery,
 ) -> Response {
-    let excluded = exclusions(&pairs_of(raw));
     let Ok(line) = line.parse::<usize>() else { return crate::web::page::not_found(&visit) };
-    match checked(&web, &visit, &id, &excluded).await {
-        Ok((_, _, _, c, _)) => match c.rows.iter().find(|r| r.line == line) {
-            Some(row) => super::campaign_view::sample_pdf(&web, &visit, row.line, row.body.clone()).await,
-            None => crate::web::page::not_found(&visit),
-        },
-        Err(r) => r,
+    let (_, source, mapping, caller) = match kept(&web, &visit, &id).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    match sample::body_of_line(&web.acta, &source, mapping.as_ref(), line) {
+        // A row of a collectivité outside the scope is never rendered.
+        Ok(Some(body)) if siren_of(&body).is_some_and(|s| caller.acts_for(&s)) => {
+            super::campaign_view::sample_pdf(&web, &visit, line, body).await
+        }
+        Ok(_) => crate::web::page::not_found(&visit),
+        Err(e) => internal_error(&visit, &e),
     }
 }
 
@@ -479,7 +488,7 @@ pub async fn record_campaign(
     Posted(pairs): Posted<Vec<(String, String)>>,
 ) -> Response {
     let excluded = exclusions(&pairs);
-    let (up, _, _, c, _) = match checked(&web, &visit, &id, &excluded).await {
+    let (up, c) = match checked(&web, &visit, &id, &excluded).await {
         Ok(x) => x,
         Err(r) => return r,
     };
