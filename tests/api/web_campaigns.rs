@@ -301,3 +301,44 @@ async fn the_samples_of_a_campaign_are_projet_pdfs_in_the_api_and_the_cli() {
     assert_eq!(written, ["ligne-2.pdf", "ligne-3.pdf", "ligne-4.pdf"]);
     assert!(std::fs::read(out_dir.join("ligne-4.pdf")).unwrap().starts_with(b"%PDF-"));
 }
+
+#[tokio::test]
+async fn the_new_campaign_form_names_its_mistakes_beside_the_fields_and_shows_hostile_names_literally() {
+    let app = spawn_app().await;
+    save_mapping(&app).await;
+    let mut rh = logged_in(&app, "rh", "gestionnaire", &SIRENS).await;
+    let post = |csrf: &str, template: &str, name: &str, bytes: &[u8]| {
+        multipart(&[("csrf", csrf), ("modele", template)], ("fichier", name, bytes))
+    };
+    let csrf = rh.get("/campagnes/nouvelle").await.csrf();
+    // No file; a spreadsheet without its template; a file that is no table.
+    let csv = wave(2, &[]);
+    let cases: [(&str, &str, &[u8], &str, &str); 3] = [
+        ("arrete-avancement-echelon", "vague.csv", b"", "fichier", "Choisissez le fichier de la campagne"),
+        ("", "vague.csv", csv.as_bytes(), "modele", "Choisissez le modèle d&#39;acte"),
+        (
+            "arrete-avancement-echelon",
+            "vague.xlsx",
+            b"PK\x03\x04 pas un classeur",
+            "fichier",
+            "Fichier illisible",
+        ),
+    ];
+    for (template, name, bytes, field, message) in cases {
+        let (content_type, body) = post(&csrf, template, name, bytes);
+        let page = rh.post_body("/campagnes/nouvelle", &content_type, body).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.body);
+        assert!(page.body.contains("<title>Erreur : Nouvelle campagne — acta</title>"), "{}", page.body);
+        assert!(page.body.contains(&format!(r##"<a href="#{field}">"##)), "in the summary: {}", page.body);
+        assert!(page.body.contains(&format!(r#"id="{field}-error""#)), "beside the field: {}", page.body);
+        assert!(page.body.contains(message), "{message}: {}", page.body);
+    }
+    // A hostile file name is shown as text.
+    let (content_type, body) =
+        post(&csrf, "arrete-avancement-echelon", "<img src=x onerror=alert(1)>.csv", csv.as_bytes());
+    let sent = rh.post_body("/campagnes/nouvelle", &content_type, body).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let report = rh.get(sent.location()).await;
+    assert!(report.body.contains("« &#60;img src=x onerror=alert(1)&#62;.csv »"), "{}", report.body);
+    assert!(!report.body.contains("<img"), "{}", report.body);
+}
