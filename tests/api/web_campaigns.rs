@@ -342,3 +342,58 @@ async fn the_new_campaign_form_names_its_mistakes_beside_the_fields_and_shows_ho
     assert!(report.body.contains("« &#60;img src=x onerror=alert(1)&#62;.csv »"), "{}", report.body);
     assert!(!report.body.contains("<img"), "{}", report.body);
 }
+
+#[tokio::test]
+async fn a_campaign_cancelled_in_the_pages_stops_and_a_relaunch_makes_only_the_rest() {
+    let app = spawn_app().await;
+    save_mapping(&app).await;
+    let mut rh = logged_in(&app, "rh", "gestionnaire", &SIRENS).await;
+    let sent = send(&mut rh, &wave(30, &[])).await;
+    let report = rh.get(sent.location()).await;
+    let made = rh.post(sent.location(), &[("csrf", &report.csrf())]).await;
+    let campaign = made.location().split('?').next().unwrap().to_owned();
+    let confirm = rh.get(&format!("{campaign}/lancer")).await;
+    assert!(confirm.body.contains("30 acte(s) vont être faits"), "{}", confirm.body);
+    let csrf = confirm.csrf();
+    assert_eq!(
+        rh.post(&format!("{campaign}/lancer"), &[("csrf", &csrf)]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    // At once: the confirmation, then the cancel (without its token, refused).
+    let confirm = rh.get(&format!("{campaign}/annuler")).await;
+    assert!(confirm.body.contains("Annuler la campagne « vague-2026.csv » ?"), "{}", confirm.body);
+    assert_eq!(rh.post(&format!("{campaign}/annuler"), &[]).await.status, StatusCode::FORBIDDEN);
+    let cancelled = rh.post(&format!("{campaign}/annuler"), &[("csrf", &confirm.csrf())]).await;
+    assert_eq!(cancelled.location(), format!("{campaign}?annulee=1"));
+    let start = Instant::now();
+    let stopped = loop {
+        let page = rh.get(&campaign).await;
+        if !page.body.contains("http-equiv") {
+            break page;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "{}", page.body);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(stopped.body.contains("Annulée avant la fin"), "{}", stopped.body);
+    assert!(stopped.body.contains("Relancer pour les "), "{}", stopped.body);
+    // Relaunched: only the rows left are made, and every row is made once.
+    let confirm = rh.get(&format!("{campaign}/lancer")).await;
+    assert!(!confirm.body.contains("30 acte(s) vont"), "only the rest: {}", confirm.body);
+    rh.post(&format!("{campaign}/lancer"), &[("csrf", &confirm.csrf())]).await;
+    let start = Instant::now();
+    loop {
+        let page = rh.get(&campaign).await;
+        if page.body.contains("<h2 class=\"verdict__title\">Terminée</h2>") {
+            assert!(page.body.contains("30 acte(s) faits et scellés sur 30"), "{}", page.body);
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(120), "{}", page.body);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (_, status) =
+        app.get_json(&format!("/api/v1/campaigns/{}", campaign.rsplit('/').next().unwrap())).await;
+    let runs = status["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2, "{status}");
+    let made: u64 = runs.iter().map(|r| r["made"].as_u64().unwrap()).sum();
+    assert_eq!(made, 30, "each act made once over the two runs: {status}");
+}

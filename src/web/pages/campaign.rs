@@ -281,6 +281,9 @@ pub async fn launch_form(
         Ok(x) => x,
         Err(e) => return internal_error(&visit, &e),
     };
+    if st.a_faire == 0 {
+        return see_other(&format!("{PATH}/{}", c.id));
+    }
     let left: HashMap<usize, bool> = st.rows.iter().map(|r| (r.ligne, r.numero.is_none())).collect();
     let mut registers: BTreeMap<(String, String), usize> = BTreeMap::new();
     for r in rows.iter().filter(|r| left.get(&r.line).copied().unwrap_or(true)) {
