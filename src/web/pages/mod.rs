@@ -18,6 +18,7 @@ mod transfers;
 mod wording;
 // Campaigns (h-webcampaign).
 mod campaign;
+mod campaign_check;
 mod campaign_view;
 mod campaigns;
 
@@ -85,24 +86,24 @@ pub(super) fn routes() -> Vec<(Method, &'static str, Access, MethodRouter<Arc<We
         (M::GET, campaigns::PATH, Access::Role(P::ReadCampaign), get(campaigns::list)),
         (M::GET, campaigns::NEW, Access::Role(P::RunCampaign), get(campaigns::new_form)),
         (M::POST, campaigns::NEW, Access::Role(P::RunCampaign), post(campaigns::upload)),
-        (M::GET, "/campagnes/controle/{upload}", Access::Role(P::RunCampaign), get(campaigns::report)),
+        (M::GET, "/campagnes/controle/{upload}", Access::Role(P::RunCampaign), get(campaign_check::report)),
         (
             M::POST,
             "/campagnes/controle/{upload}",
             Access::Role(P::RunCampaign),
-            post(campaigns::record_campaign),
+            post(campaign_check::record_campaign),
         ),
         (
             M::GET,
             "/campagnes/controle/{upload}/rapport.csv",
             Access::Role(P::RunCampaign),
-            get(campaigns::report_csv),
+            get(campaign_check::report_csv),
         ),
         (
             M::GET,
             "/campagnes/controle/{upload}/exemple/{line}",
             Access::Role(P::RunCampaign),
-            get(campaigns::upload_sample),
+            get(campaign_check::upload_sample),
         ),
         (M::GET, "/campagnes/{id}", Access::Role(P::ReadCampaign), get(campaign::show)),
         (M::GET, "/campagnes/{id}/exemples/{line}", Access::Role(P::ReadCampaign), get(campaign::sample_pdf)),
