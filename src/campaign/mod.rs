@@ -25,17 +25,25 @@
 //! - **Change table**: for reclassements and promotions, what each act
 //!   changes for its agent: grade, échelon and indices before → after, and
 //!   the date d'effet ([`changes::Change`]), to review before launching.
+//! - **Sample**: a few rows (the first, the last, some between) rendered as
+//!   PROJET PDFs, nothing stored, to look at before launching ([`sample`]).
+//! - **Upload**: a file sent in the web pages, kept for its account while
+//!   the report is read and rows excluded, until the campaign is recorded
+//!   ([`upload`]); [`launch`] starts a run in the background of the server.
 
 pub mod bordereau;
 pub mod changes;
 pub mod check;
 pub mod export;
 mod french;
+pub mod launch;
 pub mod mapping;
 pub mod record;
 pub mod run;
+pub mod sample;
 pub mod source;
 pub mod status;
+pub mod upload;
 
 use crate::domain::TemplateId;
 use crate::service::ServiceError;

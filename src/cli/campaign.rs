@@ -45,6 +45,11 @@ pub enum CampaignCommand {
         /// Check only: record no campaign even if every row is valid.
         #[arg(long)]
         dry_run: bool,
+        /// Render a few valid rows (the first, the last and some between) as
+        /// PROJET PDFs into this directory (`ligne-<N>.pdf`), to look at
+        /// before launching.
+        #[arg(long, value_name = "DIR")]
+        samples: Option<PathBuf>,
     },
     /// Make every act of a campaign not made yet (resumable: run it again
     /// after a stop). Ctrl-C cancels: acts in progress finish, no new one starts.
@@ -104,9 +109,15 @@ pub(super) async fn run(settings: &Settings, what: CampaignCommand) -> Result<Ex
     acta.check_store(settings.single_writer).await.map_err(OpenError::Store)?;
     let acta = Arc::new(acta);
     match what {
-        CampaignCommand::Check { file, mapping, template, exclude, report, changes, dry_run } => {
-            let options =
-                CheckArgs { mapping, template, exclude: exclude.into_iter().collect(), report, changes };
+        CampaignCommand::Check { file, mapping, template, exclude, report, changes, dry_run, samples } => {
+            let options = CheckArgs {
+                mapping,
+                template,
+                exclude: exclude.into_iter().collect(),
+                report,
+                changes,
+                samples,
+            };
             check_file(&acta, &file, options, dry_run).await
         }
         CampaignCommand::Run { id } => run_campaign(&acta, &parse_id(&id)?).await,
@@ -182,6 +193,7 @@ struct CheckArgs {
     exclude: BTreeSet<usize>,
     report: Option<PathBuf>,
     changes: Option<PathBuf>,
+    samples: Option<PathBuf>,
 }
 
 async fn check_file(
@@ -218,6 +230,12 @@ async fn check_file(
     }
     if let Some(path) = &args.changes {
         write(path, &campaign::changes::to_csv(&report.changements))?;
+    }
+    if let Some(dir) = &args.samples {
+        let rows: Vec<(usize, &serde_json::Value)> = checked.rows.iter().map(|r| (r.line, &r.body)).collect();
+        for path in campaign::sample::write_to(acta, &rows, dir).await.map_err(refused)? {
+            eprintln!("exemple : {}", path.display());
+        }
     }
     let mut err = std::io::stderr().lock();
     let _ = writeln!(

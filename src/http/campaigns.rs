@@ -56,7 +56,7 @@ pub struct Refused {
     rapport: CheckReport,
 }
 
-fn problem(e: CampaignError) -> Response {
+pub(super) fn problem(e: CampaignError) -> Response {
     use StatusCode as S;
     match e {
         CampaignError::Service(s) => ApiError::Service(s).into_response(),
@@ -107,7 +107,7 @@ fn who(caller: &Caller) -> String {
 }
 
 /// The campaign `id`, if the caller acts for every collectivité of it.
-async fn visible(
+pub(super) async fn visible(
     acta: &AppState,
     caller: &Caller,
     id: &str,

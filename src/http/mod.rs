@@ -17,6 +17,7 @@ pub mod access;
 mod access_problems;
 mod acts;
 mod admin;
+mod campaign_samples;
 mod campaigns;
 mod conditional;
 pub mod error;

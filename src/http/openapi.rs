@@ -13,7 +13,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement
 
 use super::access::Access;
 use super::routes::routes;
-use super::{acts, admin, campaigns, error, health, register, search, transfers};
+use super::{acts, admin, campaign_samples, campaigns, error, health, register, search, transfers};
 use crate::auth::{AuditEntry, Role, TokenInfo, TokenRequest};
 
 /// Name of the bearer-token security scheme.
@@ -52,6 +52,8 @@ const BEARER: &str = "bearer";
         campaigns::export,
         campaigns::get_mapping,
         campaigns::put_mapping,
+        campaign_samples::list,
+        campaign_samples::pdf,
         admin::audit,
         admin::list_tokens,
         admin::create_token,
@@ -75,6 +77,9 @@ const BEARER: &str = "bearer";
         crate::service::archive::OutcomeRecord,
         campaigns::Created,
         campaigns::Refused,
+        campaign_samples::Samples,
+        campaign_samples::SampleLink,
+        crate::campaign::sample::Sample,
         crate::campaign::Campaign,
         crate::campaign::Mapping,
         crate::campaign::CheckReport,

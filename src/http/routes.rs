@@ -19,7 +19,9 @@ use axum::http::Method;
 use axum::routing::{MethodRouter, get, post, put};
 
 use super::access::Access;
-use super::{AppState, acts, admin, campaigns, health, openapi, register, search, transfers};
+use super::{
+    AppState, acts, admin, campaign_samples, campaigns, health, openapi, register, search, transfers,
+};
 use crate::auth::Permission as P;
 
 /// A route: method, full path (axum syntax, `{id}` for parameters), rule.
@@ -74,6 +76,14 @@ pub(super) fn table() -> Vec<(Route, MethodRouter<AppState>)> {
         (r(M::POST, "/api/v1/campaigns/{id}/run", Access::Role(P::RunCampaign)), post(campaigns::start)),
         (r(M::POST, "/api/v1/campaigns/{id}/cancel", Access::Role(P::RunCampaign)), post(campaigns::cancel)),
         (r(M::GET, "/api/v1/campaigns/{id}/export", Access::Role(P::ReadCampaign)), get(campaigns::export)),
+        (
+            r(M::GET, "/api/v1/campaigns/{id}/samples", Access::Role(P::ReadCampaign)),
+            get(campaign_samples::list),
+        ),
+        (
+            r(M::GET, "/api/v1/campaigns/{id}/samples/{line}", Access::Role(P::ReadCampaign)),
+            get(campaign_samples::pdf),
+        ),
         (
             r(M::GET, "/api/v1/campaigns/mappings/{template}", Access::Role(P::ReadCampaign)),
             get(campaigns::get_mapping),

@@ -89,6 +89,9 @@ fn menu(role: Role) -> Vec<(&'static str, &'static str)> {
     if role.allows(Permission::ReadAct) {
         out.push(("/collectivite", "Espace collectivité"));
     }
+    if role.allows(Permission::RunCampaign) {
+        out.push(("/campagnes", "Campagnes"));
+    }
     if role.allows(Permission::Export) {
         out.push(("/transferts", "Transferts"));
     }

@@ -67,6 +67,13 @@ fn tasks(role: Role) -> Vec<Task> {
             Some("/recherche"),
         ));
     }
+    if role.allows(Permission::RunCampaign) {
+        out.push(t(
+            "Campagnes",
+            "Les arrêtés d'une vague d'avancements ou de reclassements, depuis un tableur vérifié ligne par ligne.",
+            Some("/campagnes"),
+        ));
+    }
     if role.allows(Permission::Export) {
         out.push(t(
             "Transferts aux archives",

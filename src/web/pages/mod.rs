@@ -18,6 +18,11 @@ mod search;
 mod transfer;
 mod transfers;
 mod wording;
+// Campaigns (h-webcampaign).
+mod campaign;
+mod campaign_check;
+mod campaign_view;
+mod campaigns;
 
 use std::sync::Arc;
 
@@ -82,6 +87,37 @@ pub(super) fn routes() -> Vec<(Method, &'static str, Access, MethodRouter<Arc<We
         (M::GET, admin::JOURNAL, Access::Role(P::ReadAudit), get(admin::journal)),
         (M::GET, info::ACCESSIBILITY, Access::Public, get(info::accessibility)),
         (M::GET, info::HELP, Access::Public, get(info::help)),
+        // Campaigns: the visibility of one (every collectivité in scope) is
+        // checked by its handlers, as the API's.
+        (M::GET, campaigns::PATH, Access::Role(P::ReadCampaign), get(campaigns::list)),
+        (M::GET, campaigns::NEW, Access::Role(P::RunCampaign), get(campaigns::new_form)),
+        (M::POST, campaigns::NEW, Access::Role(P::RunCampaign), post(campaigns::upload)),
+        (M::GET, "/campagnes/controle/{upload}", Access::Role(P::RunCampaign), get(campaign_check::report)),
+        (
+            M::POST,
+            "/campagnes/controle/{upload}",
+            Access::Role(P::RunCampaign),
+            post(campaign_check::record_campaign),
+        ),
+        (
+            M::GET,
+            "/campagnes/controle/{upload}/rapport.csv",
+            Access::Role(P::RunCampaign),
+            get(campaign_check::report_csv),
+        ),
+        (
+            M::GET,
+            "/campagnes/controle/{upload}/exemple/{line}",
+            Access::Role(P::RunCampaign),
+            get(campaign_check::upload_sample),
+        ),
+        (M::GET, "/campagnes/{id}", Access::Role(P::ReadCampaign), get(campaign::show)),
+        (M::GET, "/campagnes/{id}/exemples/{line}", Access::Role(P::ReadCampaign), get(campaign::sample_pdf)),
+        (M::GET, "/campagnes/{id}/lancer", Access::Role(P::RunCampaign), get(campaign::launch_form)),
+        (M::POST, "/campagnes/{id}/lancer", Access::Role(P::RunCampaign), post(campaign::launch)),
+        (M::GET, "/campagnes/{id}/annuler", Access::Role(P::RunCampaign), get(campaign::cancel_form)),
+        (M::POST, "/campagnes/{id}/annuler", Access::Role(P::RunCampaign), post(campaign::cancel)),
+        (M::GET, "/campagnes/{id}/livraison/{siren}", Access::Role(P::ReadCampaign), get(campaign::delivery)),
         // Last: every other address (the gate answers « Page introuvable »).
         (M::GET, errors::CATCH_ALL, Access::Public, axum::routing::any(errors::fallback)),
     ]
