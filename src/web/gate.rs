@@ -135,7 +135,14 @@ pub async fn gate(State(web): State<Arc<Web>>, req: Request, next: Next) -> Resp
         body
     } else {
         let cross_site = parts.headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site");
-        let bytes = match axum::body::to_bytes(body, web.max_body_bytes).await {
+        // A campaign's spreadsheet may be far larger than a form (20,500
+        // rows): the same bound as the API's campaign upload.
+        let limit = if path == super::pages::campaigns::NEW {
+            web.acta.campaign_upload_limit()
+        } else {
+            web.max_body_bytes
+        };
+        let bytes = match axum::body::to_bytes(body, limit).await {
             Ok(bytes) => bytes,
             Err(e) => return unread_form(&visit, &e),
         };
@@ -272,12 +279,23 @@ async fn csrf_field(headers: &HeaderMap, bytes: &axum::body::Bytes) -> Option<St
     if content_type.starts_with("multipart/form-data") {
         let mut req = Request::new(Body::from(bytes.clone()));
         *req.headers_mut() = headers.clone();
-        let mut form = Multipart::from_request(req, &()).await.ok()?;
-        while let Ok(Some(field)) = form.next_field().await {
-            if field.name() == Some(csrf::FIELD) {
-                return field.text().await.ok();
-            }
-        }
+        // The body is already read within the route's bound (a campaign's
+        // spreadsheet may pass axum's default 2 MiB): parse all of it.
+        use tower::{Layer, ServiceExt};
+        let read = tower::service_fn(|req: Request| async move {
+            let found = async {
+                let mut form = Multipart::from_request(req, &()).await.ok()?;
+                while let Ok(Some(field)) = form.next_field().await {
+                    if field.name() == Some(csrf::FIELD) {
+                        return field.text().await.ok();
+                    }
+                }
+                None
+            };
+            Ok::<_, std::convert::Infallible>(found.await)
+        });
+        let read = axum::extract::DefaultBodyLimit::max(bytes.len()).layer(read);
+        return read.oneshot(req).await.unwrap_or_else(|never| match never {});
     }
     None
 }

@@ -159,7 +159,12 @@ impl Web {
 /// The web application's router (to merge with the API's).
 pub fn router(web: Arc<Web>) -> Router {
     let mut router = Router::new();
-    for (_, path, _, handler) in pages::routes() {
+    for (_, path, _, mut handler) in pages::routes() {
+        if path == pages::campaigns::NEW {
+            // Multipart reads within axum's default limit unless told: the
+            // gate has already bounded the body (see `gate`).
+            handler = handler.layer(axum::extract::DefaultBodyLimit::max(web.acta.campaign_upload_limit()));
+        }
         router = router.route(path, handler);
     }
     let mut router = router.layer(axum::middleware::from_fn_with_state(Arc::clone(&web), gate::gate));

@@ -403,3 +403,20 @@ async fn a_campaign_cancelled_in_the_pages_stops_and_a_relaunch_makes_only_the_r
     let made: u64 = runs.iter().map(|r| r["made"].as_u64().unwrap()).sum();
     assert_eq!(made, 30, "each act made once over the two runs: {status}");
 }
+
+#[tokio::test]
+async fn a_whole_wave_beyond_the_form_limit_reaches_the_check_through_the_page() {
+    // As in the API's test (campaigns_upload): one column misnamed, so the
+    // page's answer is about the file's content, which it can only give after
+    // receiving all of it; checking 20,500 rows is `acta bench campaign`'s.
+    let app = spawn_app().await;
+    save_mapping(&app).await;
+    let mut rh = logged_in(&app, "rh.vague", "gestionnaire", &[]).await;
+    let wave = wave(20_500, &[]).replacen(";IB;", ";Indice brut;", 1);
+    assert!(wave.len() > acta::config::Settings::default().max_body_bytes, "{} bytes", wave.len());
+    let sent = send(&mut rh, &wave).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let report = rh.get(sent.location()).await;
+    assert!(report.body.contains("IB"), "{}", report.body);
+    assert!(report.body.contains("absente"), "{}", report.body);
+}

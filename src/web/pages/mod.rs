@@ -22,7 +22,7 @@ mod wording;
 mod campaign;
 mod campaign_check;
 mod campaign_view;
-mod campaigns;
+pub(crate) mod campaigns;
 
 use std::sync::Arc;
 
