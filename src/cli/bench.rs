@@ -14,13 +14,15 @@ use crate::service::{Acta, ServiceError};
 /// The benchmarks.
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
-    /// Render every fixture as a draft: cold and warm latency, docs/s on 1 and 2
-    /// threads, peak RSS.
+    /// Render every fixture as a draft: cold latency; one-page acts/s over the
+    /// whole library and docs/s, pages/s of the whole library on 1 and 2
+    /// threads; docs/s and pages/s per template; peak RSS.
     Render {
         /// Directory of request bodies.
         #[arg(long, default_value = "fixtures/acts", value_name = "DIR")]
         fixtures: PathBuf,
-        /// Documents rendered per thread configuration.
+        /// Documents rendered per run (one-page acts, then the whole library,
+        /// each on 1 and 2 threads).
         #[arg(long, default_value_t = 500)]
         docs: usize,
         /// What changes from one document to the next: the people only (a

@@ -122,7 +122,9 @@ impl Acta {
         let schemas = FileTree::from_dir_or(settings.schemas_dir.as_deref(), FileTree::builtin_schemas)?;
         let logos = FileTree::from_dir_or(settings.logos_dir.as_deref(), FileTree::builtin_logos)?;
         let catalog = Catalog::load(&schemas, &templates)?;
-        let engine = Engine::with_logos(&templates, &logos)?.with_max_pages(settings.render.max_pages);
+        let engine = Engine::with_logos(&templates, &logos)?
+            .with_max_pages(settings.render.max_pages)
+            .with_threads(settings.render.slots())?;
         let collectivites = Collectivites::load(settings.collectivites_file.as_deref())?;
         let archive = archive::ArchiveConfig::load(settings.archive_file.as_deref())?;
         collectivites.check_logos(&logos)?;

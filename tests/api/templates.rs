@@ -226,16 +226,29 @@ fn every_fixture_renders_exactly_its_golden_bytes() {
 
 /// `acta bench render` renders every fixture with other people in it (and,
 /// with `--mix collectivites`, for other collectivités): each variant must
-/// still be a valid act, or the benchmark would stop half-way.
+/// still be a valid act, or the benchmark would stop half-way. It reports the
+/// one-page acts apart from the multi-page documents (the procès-verbal is
+/// one), and a line per template.
 #[test]
 fn the_render_benchmark_runs_over_every_fixture_with_other_people() {
     let dir = tempfile::tempdir().unwrap();
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/acts");
-    let count = self::fixtures().len().to_string();
+    let all = self::fixtures();
+    let count = all.len().to_string();
     for mix in ["agents", "collectivites"] {
         let args = ["bench", "render", "--fixtures", fixtures, "--docs", &count, "--mix", mix];
         let out = crate::helpers::acta_ok(dir.path(), &args);
         assert!(out.contains(&format!("templates rendered      {count}")), "{out}");
+        assert!(out.contains("one-page acts, 2 threads"), "{out}");
         assert!(out.contains("throughput, 2 threads"), "{out}");
+        let multi = out.lines().find(|l| l.starts_with("library mix")).unwrap_or_else(|| panic!("{out}"));
+        assert!(multi.contains("proces-verbal-seance "), "{out}");
+        for (_, body) in &all {
+            let template = body["template"].as_str().unwrap();
+            assert!(
+                out.lines().any(|l| l.trim_start().starts_with(&format!("{template} "))),
+                "{template}: {out}"
+            );
+        }
     }
 }
