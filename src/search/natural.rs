@@ -18,16 +18,14 @@
 //! - ranking: the title weighs more than the content, and the words found as
 //!   a phrase in the title weigh most.
 
-use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
-};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term};
 
 use super::analyzer::{self, Stems};
 use super::min_match::MinMatchQuery;
 use super::query::{self, is_act_number};
-use super::rank::Ranking;
+use super::rank::{Boosted, Ranking};
 use super::schema::Fields;
 use super::scope::Scope;
 use super::synonyms::Synonyms;
@@ -150,19 +148,20 @@ pub(super) fn build(
         } else {
             Box::new(MinMatchQuery::new(queries, n - n / 3))
         };
-        let mut clauses = vec![(Occur::Must, core)];
         // The words as typed, together in the title: first (a form typed is
         // one of its group). Not in the content: checking positions of every
         // matching act's content doubles the time of a common two-word query
         // at a million acts; the content ranks by BM25. Not for a pasted
-        // paragraph, which no title spells.
+        // paragraph, which no title spells. Only asked of each match
+        // (`Boosted`), never sought beyond it.
         if (2..=MAX_CONCEPTS).contains(&stemmed.len()) {
             let terms = stemmed.iter().map(|s| Term::from_field_text(f.title, s)).collect();
             let phrase = BoostQuery::new(Box::new(PhraseQuery::new(terms)), TITLE_PHRASE_BOOST);
             phrase_boost = Some(Box::new(phrase.clone()) as Box<dyn Query>);
-            clauses.push((Occur::Should, Box::new(phrase)));
+            required.push(Box::new(Boosted::new(core, Box::new(phrase))));
+        } else {
+            required.push(core);
         }
-        required.push(Box::new(BooleanQuery::new(clauses)));
     }
     let ranking =
         (!prefixed && !ranked.is_empty()).then_some(Ranking { terms: ranked, phrase: phrase_boost });

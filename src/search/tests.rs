@@ -334,7 +334,7 @@ fn whether_the_last_word_is_a_prefix_depends_only_on_the_acts_the_caller_may_see
     let theirs = entry("b1", B, "Travaux de voirie", "devis de l'entreprise Dupont");
     let of_a = Scope::only([siren(A)], false);
     let typed = SearchRequest::text("Dupont");
-    let (_d1, alone) = index(&[ours.clone()]);
+    let (_d1, alone) = index(std::slice::from_ref(&ours));
     let (_d2, shared) = index(&[ours, agent, theirs]);
     let found = |idx: &SearchIndex| sorted_ids(idx.search(&typed, &of_a).unwrap());
     assert_eq!(found(&alone), ["a1"]);
