@@ -352,8 +352,12 @@ impl SearchIndex {
     pub fn search(&self, req: &SearchRequest, scope: &Scope) -> Result<Results, SearchError> {
         req.check()?;
         let searcher = self.reader.searcher();
+        // Filters or a scope that leave few acts (a collectivité): they lead
+        // the query, its words are sought on their acts only.
+        let selective = query::at_most(&searcher, &self.fields, req, scope) <= rank::PRUNE_FROM as u64;
+        let seek = if selective { natural::Seek::Lead } else { natural::Seek::Walk };
         let (query, ranking) =
-            query::build(&searcher, &self.index, &self.fields, &self.synonyms, req, scope)?;
+            query::build(&searcher, &self.index, &self.fields, &self.synonyms, req, scope, seek)?;
         let top = TopDocs::with_limit(req.limit).and_offset(req.offset);
         // Without words, relevance means nothing: newest first.
         let no_text = matches!(req.text.trim(), "" | "*");
@@ -362,9 +366,7 @@ impl SearchIndex {
             // Counted without scores, then ranked by pruning (see `rank`).
             // Filters or a scope that leave few acts (a collectivité): one
             // scored pass over them costs less than counting, then ranking.
-            (Sort::Relevance, Some(_))
-                if query::at_most(&searcher, &self.fields, req, scope) <= rank::PRUNE_FROM as u64 =>
-            {
+            (Sort::Relevance, Some(_)) if selective => {
                 searcher.search(&query, &(top.order_by_score(), (Count, facets::FacetCollector)))?
             }
             (Sort::Relevance, Some(ranking)) => {

@@ -8,13 +8,14 @@
 use std::ops::Bound;
 
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, EmptyQuery, Occur, Query, QueryParser, QueryParserError,
-    RangeQuery, TermQuery, TermSetQuery,
+    AllQuery, BooleanQuery, ConstScoreQuery, EmptyQuery, EnableScoring, Occur, Query, QueryParser,
+    QueryParserError, RangeQuery, TermQuery, TermSetQuery,
 };
 use tantivy::query_grammar::{Delimiter, UserInputAst, UserInputLeaf};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DateTime, Index, Searcher, Term};
+use tantivy::{DateTime, DocSet, Index, Searcher, TERMINATED, Term};
 
+use super::natural::Seek;
 use super::rank::Ranking;
 use super::request::{Filters, SearchRequest};
 use super::schema::{Fields, PUBLIC_FIELDS, RESTRICTED_FIELDS, day};
@@ -31,8 +32,9 @@ pub(super) fn build(
     synonyms: &Synonyms,
     req: &SearchRequest,
     scope: &Scope,
+    seek: Seek,
 ) -> Result<(Box<dyn Query>, Option<Ranking>), SearchError> {
-    let (text, ranking) = text_query(searcher, index, f, synonyms, &req.text, scope)?;
+    let (text, ranking) = text_query(searcher, index, f, synonyms, &req.text, scope, seek)?;
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text)];
     clauses.push((Occur::Must, filter(scope_query(f, scope))));
     if !scope.drafts() {
@@ -70,6 +72,36 @@ pub(super) fn at_most(searcher: &Searcher, f: &Fields, req: &SearchRequest, scop
         }
     }
     bound
+}
+
+/// Whether some act the scope lets the caller see has `term`: what a query
+/// decides from the index's words must not depend on acts outside the
+/// scope (whether a word exists in another collectivité's acts, or in a draft
+/// a caller may not see). Stops at the first such act.
+pub(super) fn seen(searcher: &Searcher, f: &Fields, scope: &Scope, term: &Term) -> bool {
+    // Nowhere at all (deleted acts included): no walk.
+    if searcher.doc_freq(term).is_ok_and(|n| n == 0) {
+        return false;
+    }
+    let mut clauses: Vec<Box<dyn Query>> =
+        vec![Box::new(TermQuery::new(term.clone(), IndexRecordOption::Basic)), scope_query(f, scope)];
+    if !scope.drafts() {
+        clauses.push(terms(f.status, std::iter::once("sealed")));
+    }
+    let query = BooleanQuery::intersection(clauses);
+    let Ok(weight) = query.weight(EnableScoring::disabled_from_searcher(searcher)) else { return false };
+    searcher.segment_readers().iter().any(|reader| {
+        let Ok(mut docs) = weight.scorer(reader, 1.0) else { return false };
+        let alive = reader.alive_bitset();
+        let mut doc = docs.doc();
+        while doc != TERMINATED {
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                return true;
+            }
+            doc = docs.advance();
+        }
+        false
+    })
 }
 
 /// A clause that selects without scoring.
@@ -142,13 +174,14 @@ fn text_query(
     synonyms: &Synonyms,
     text: &str,
     scope: &Scope,
+    seek: Seek,
 ) -> Result<(Box<dyn Query>, Option<Ranking>), SearchError> {
     let text = text.trim();
     if text.is_empty() || text == "*" {
         return Ok((Box::new(AllQuery), None));
     }
     if natural::is_natural(text) {
-        return Ok(natural::build(searcher, f, synonyms, text, scope));
+        return Ok(natural::build(searcher, f, synonyms, text, scope, seek));
     }
     // The grammar reads an apostrophe as a quote: elisions are words apart.
     let spaced = apostrophes_as_spaces(text);
@@ -158,7 +191,7 @@ fn text_query(
         // read as words, unless a field was named (the caller meant the
         // grammar, and is told what is wrong).
         Err(SearchError::InvalidQuery(_)) if !names_a_field(text) => {
-            Ok(natural::build(searcher, f, synonyms, &spaced.replace(['"', '*'], " "), scope))
+            Ok(natural::build(searcher, f, synonyms, &spaced.replace(['"', '*'], " "), scope, seek))
         }
         Err(e) => Err(e),
     }

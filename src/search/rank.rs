@@ -32,7 +32,8 @@ use tantivy::query::{
 };
 use tantivy::schema::IndexRecordOption;
 use tantivy::{
-    BitSet, DocAddress, DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, TERMINATED, Term,
+    BitSet, DocAddress, DocId, DocSet, Score, Searcher, SeekDangerResult, SegmentOrdinal, SegmentReader,
+    TERMINATED, Term,
 };
 
 /// Best matches by the terms' score that the phrase boost re-scores (more
@@ -133,19 +134,158 @@ fn add_scores(
     let mut i = 0;
     while i < hits.len() {
         let ord = hits[i].1.segment_ord;
-        let mut scorer = weight.scorer(searcher.segment_reader(ord), 1.0)?;
+        let mut probe = Probe::new(weight.scorer(searcher.segment_reader(ord), 1.0)?);
         while i < hits.len() && hits[i].1.segment_ord == ord {
-            let doc = hits[i].1.doc_id;
-            if scorer.doc() < doc {
-                scorer.seek(doc);
-            }
-            if scorer.doc() == doc {
-                hits[i].0 += scorer.score();
+            if let Some(score) = probe.score_at(hits[i].1.doc_id) {
+                hits[i].0 += score;
             }
             i += 1;
         }
     }
     Ok(())
+}
+
+/// Asks a scorer whether it has given documents, in increasing order,
+/// without walking past them: a phrase scorer sought to an act without the
+/// phrase walks on to the next act with it, reading the positions of every
+/// act with the words but not the phrase on the way ("arrêté disponibilité"
+/// in titles, which say "arrêté portant mise en disponibilité": every such
+/// title of the index, to the end).
+pub(super) struct Probe {
+    scorer: Box<dyn Scorer>,
+    /// Whether the scorer is on a document of its own (`doc()` is valid).
+    valid: bool,
+    /// When not, no document of it is below this one.
+    next: DocId,
+}
+
+impl Probe {
+    pub(super) fn new(scorer: Box<dyn Scorer>) -> Self {
+        Self { scorer, valid: true, next: 0 }
+    }
+
+    /// The score of `doc`, if the scorer has it; `doc` must increase from
+    /// call to call.
+    pub(super) fn score_at(&mut self, doc: DocId) -> Option<Score> {
+        if self.valid {
+            let at = self.scorer.doc();
+            if at > doc {
+                return None;
+            }
+            if at == doc {
+                return Some(self.scorer.score());
+            }
+        } else if doc < self.next {
+            return None;
+        }
+        match self.scorer.seek_danger(doc) {
+            SeekDangerResult::Found => {
+                self.valid = true;
+                Some(self.scorer.score())
+            }
+            SeekDangerResult::SeekLowerBound(next) => {
+                self.valid = false;
+                self.next = next;
+                None
+            }
+        }
+    }
+}
+
+/// The matches of `required`, those also matching `boost` scoring that much
+/// more: what a `BooleanQuery` of a `Must` and a `Should` clause gives, but
+/// `boost` (the title phrase) is only asked about each match ([`Probe`]).
+#[derive(Debug)]
+pub(super) struct Boosted {
+    required: Box<dyn Query>,
+    boost: Box<dyn Query>,
+}
+
+impl Boosted {
+    pub(super) fn new(required: Box<dyn Query>, boost: Box<dyn Query>) -> Self {
+        Self { required, boost }
+    }
+}
+
+impl Clone for Boosted {
+    fn clone(&self) -> Self {
+        Self { required: self.required.box_clone(), boost: self.boost.box_clone() }
+    }
+}
+
+impl Query for Boosted {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let required = self.required.weight(scoring)?;
+        let boost = if scoring.is_scoring_enabled() { Some(self.boost.weight(scoring)?) } else { None };
+        Ok(Box::new(BoostedWeight { required, boost }))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.required.query_terms(visitor);
+        self.boost.query_terms(visitor);
+    }
+}
+
+struct BoostedWeight {
+    required: Box<dyn Weight>,
+    boost: Option<Box<dyn Weight>>,
+}
+
+impl Weight for BoostedWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let required = self.required.scorer(reader, boost)?;
+        let Some(extra) = &self.boost else { return Ok(required) };
+        Ok(Box::new(BoostedScorer { required, extra: Probe::new(extra.scorer(reader, boost)?) }))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let required = self.required.explain(reader, doc)?;
+        let Some(extra) = self.boost.as_ref().and_then(|b| b.explain(reader, doc).ok()) else {
+            return Ok(required);
+        };
+        let mut sum = Explanation::new("sum of", required.value() + extra.value());
+        sum.add_detail(required);
+        sum.add_detail(extra);
+        Ok(sum)
+    }
+}
+
+struct BoostedScorer {
+    required: Box<dyn Scorer>,
+    extra: Probe,
+}
+
+impl DocSet for BoostedScorer {
+    fn advance(&mut self) -> DocId {
+        self.required.advance()
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        self.required.seek(target)
+    }
+
+    fn seek_danger(&mut self, target: DocId) -> SeekDangerResult {
+        self.required.seek_danger(target)
+    }
+
+    fn doc(&self) -> DocId {
+        self.required.doc()
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.required.size_hint()
+    }
+
+    fn cost(&self) -> u64 {
+        self.required.cost()
+    }
+}
+
+impl Scorer for BoostedScorer {
+    fn score(&mut self) -> Score {
+        let doc = self.required.doc();
+        self.required.score() + self.extra.score_at(doc).unwrap_or(0.0)
+    }
 }
 
 /// The union of the ranking terms, restricted to the matches of pass 1.

@@ -316,6 +316,34 @@ fn the_last_word_is_a_prefix_and_partial_names_stay_within_the_access_rules() {
 }
 
 #[test]
+fn whether_the_last_word_is_a_prefix_depends_only_on_the_acts_the_caller_may_see() {
+    // A's act spells "dupontel"; "dupont" is, whole, only in B's act and in
+    // the name of an agent of A. The last word typed, "Dupont", must find A's
+    // act for a caller of A whatever B holds, and for a caller without
+    // personal data whatever the agents are named: otherwise the answer
+    // would tell whether some act elsewhere, or some agent, has the word.
+    let ours = entry("a1", A, "Travaux de voirie", "devis de l'entreprise Dupontel");
+    let agent = Entry {
+        person: Some(Person {
+            name: "M. Noé Dupont".into(),
+            matricule: None,
+            title: "Arrêté — M. Noé Dupont".into(),
+        }),
+        ..individual("a2", A)
+    };
+    let theirs = entry("b1", B, "Travaux de voirie", "devis de l'entreprise Dupont");
+    let of_a = Scope::only([siren(A)], false);
+    let typed = SearchRequest::text("Dupont");
+    let (_d1, alone) = index(std::slice::from_ref(&ours));
+    let (_d2, shared) = index(&[ours, agent, theirs]);
+    let found = |idx: &SearchIndex| sorted_ids(idx.search(&typed, &of_a).unwrap());
+    assert_eq!(found(&alone), ["a1"]);
+    assert_eq!(found(&shared), ["a1"]);
+    // Who sees every act finds the whole word only.
+    assert_eq!(sorted_ids(find(&shared, "Dupont")), ["a2", "b1"]);
+}
+
+#[test]
 fn a_title_match_ranks_before_a_content_match() {
     let (_d, idx) = index(&[
         entry("body", A, "Délibération", "rapport sur le temps partiel des agents"),
@@ -381,6 +409,49 @@ fn a_query_matching_thousands_of_acts_is_ranked_within_the_scope_with_the_title_
     seen.sort_unstable();
     seen.dedup();
     assert_eq!(seen.len(), 40, "pages overlap");
+}
+
+#[test]
+fn a_selective_filter_leading_the_words_finds_the_same_acts_with_the_same_scores() {
+    // Seeking the alternatives of each concept from the filter's acts
+    // (`Seek::Lead`) must change the cost only, never the matches or scores.
+    let texts = [
+        "avis du comité social territorial sur la toiture",
+        "délibération CST budget",
+        "rapport du gymnase",
+        "toiture gymn",
+    ];
+    let entries: Vec<Entry> = (0..600)
+        .map(|i| {
+            let siren = [A, B, C][i % 3];
+            let title = if i % 7 == 0 { "Avis du CST" } else { "Délibération" };
+            entry(&format!("d{i}"), siren, title, texts[i % texts.len()])
+        })
+        .collect();
+    let (_dir, idx) = index(&entries);
+    let searcher = idx.reader.searcher();
+    let run = |req: &SearchRequest, scope: &Scope, seek| {
+        let (q, _) =
+            query::build(&searcher, &idx.index, &idx.fields, &idx.synonyms, req, scope, seek).unwrap();
+        let mut top =
+            searcher.search(&q, &tantivy::collector::TopDocs::with_limit(1_000).order_by_score()).unwrap();
+        top.sort_by_key(|(_, a)| *a);
+        top
+    };
+    for text in ["comité social territorial", "CST budget", "rapport gymnase", "Gymn", "avis toitu"] {
+        let filtered = SearchRequest::from_params([("q", text), ("collectivite", B)]).unwrap();
+        for (req, scope) in
+            [(&filtered, Scope::all()), (&SearchRequest::text(text), Scope::only([siren(A)], false))]
+        {
+            let lead = run(req, &scope, natural::Seek::Lead);
+            let walk = run(req, &scope, natural::Seek::Walk);
+            assert!(!lead.is_empty(), "{text}");
+            assert_eq!(lead.len(), walk.len(), "{text}");
+            for ((a, da), (b, db)) in lead.iter().zip(&walk) {
+                assert!(da == db && (a - b).abs() < 1e-4, "{text}: {da:?} {a} ≠ {db:?} {b}");
+            }
+        }
+    }
 }
 
 mod as_typed;
