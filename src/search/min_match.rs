@@ -12,7 +12,7 @@
 //! scores of the clauses found) are those of tantivy's query.
 
 use tantivy::query::{EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
-use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError, Term};
+use tantivy::{DocId, DocSet, Score, SeekDangerResult, SegmentReader, TERMINATED, TantivyError, Term};
 
 /// Documents matching at least `min` of `clauses`.
 #[derive(Debug)]
@@ -65,8 +65,9 @@ impl Weight for MinMatchWeight {
             return Ok(Box::new(EmptyScorer));
         }
         scorers.sort_by_key(|s| s.cost());
-        let tail = scorers.split_off(scorers.len() - self.min + 1);
-        let mut scorer = MinMatchScorer { lead: scorers, tail, min: self.min, doc: 0 };
+        let tail = scorers.split_off(scorers.len() - self.min + 1).into_iter().map(Clause::new).collect();
+        let lead = scorers.into_iter().map(Clause::new).collect();
+        let mut scorer = MinMatchScorer { lead, tail, min: self.min, doc: 0 };
         scorer.next_match();
         Ok(Box::new(scorer))
     }
@@ -92,33 +93,103 @@ impl Weight for MinMatchWeight {
 
 struct MinMatchScorer {
     /// The cheapest clauses: every match has one of them.
-    lead: Vec<Box<dyn Scorer>>,
-    /// The other clauses, sought on each candidate.
-    tail: Vec<Box<dyn Scorer>>,
+    lead: Vec<Clause>,
+    /// The other clauses, asked about each candidate.
+    tail: Vec<Clause>,
     min: usize,
     doc: DocId,
 }
 
+/// One clause and where it stands. A clause is *asked* whether it has a
+/// document ([`DocSet::seek_danger`]) rather than sought to it: a phrase
+/// sought walks on to its next match, through positions, which is most of
+/// the cost of a query whose filter leads (one collectivité's acts are
+/// spread over the whole index). Asked, it answers « no, nothing before
+/// `bound` » and may be left between documents, where only asking again is
+/// allowed until it answers yes.
+struct Clause {
+    scorer: Box<dyn Scorer>,
+    at: At,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum At {
+    /// On this document (a valid docset).
+    On(DocId),
+    /// Between documents: nothing before this bound.
+    Before(DocId),
+}
+
+impl Clause {
+    fn new(scorer: Box<dyn Scorer>) -> Self {
+        let at = At::On(scorer.doc());
+        Self { scorer, at }
+    }
+
+    /// Its document, or the bound of its next one.
+    fn next(&self) -> DocId {
+        match self.at {
+            At::On(d) | At::Before(d) => d,
+        }
+    }
+
+    /// Whether it has `target`, which is at or beyond where it stands.
+    fn has(&mut self, target: DocId) -> bool {
+        match self.at {
+            At::On(d) if d >= target => return d == target,
+            At::Before(bound) if bound > target => return false,
+            _ => {}
+        }
+        if target == TERMINATED {
+            self.at = At::Before(TERMINATED);
+            return false;
+        }
+        self.at = match self.scorer.seek_danger(target) {
+            SeekDangerResult::Found => At::On(target),
+            SeekDangerResult::SeekLowerBound(bound) => At::Before(bound),
+        };
+        self.at == At::On(target)
+    }
+
+    /// Past `doc`, on its next document (valid again).
+    fn step_past(&mut self, doc: DocId) {
+        if self.next() > doc {
+            return;
+        }
+        if self.has(doc) {
+            self.at = At::On(self.scorer.advance());
+        }
+    }
+
+    /// Its score on `doc`, if it is on it.
+    fn score_on(&mut self, doc: DocId) -> Option<Score> {
+        (self.at == At::On(doc)).then(|| self.scorer.score())
+    }
+}
+
 impl MinMatchScorer {
-    /// From the lead's current documents, the first one with `min` clauses.
+    /// From the lead's current documents (or bounds), the first document
+    /// with `min` clauses.
     fn next_match(&mut self) -> DocId {
         loop {
-            let candidate = self.lead.iter().map(|s| s.doc()).min().unwrap_or(TERMINATED);
+            let candidate = self.lead.iter().map(Clause::next).min().unwrap_or(TERMINATED);
             if candidate == TERMINATED {
                 self.doc = TERMINATED;
                 return TERMINATED;
             }
-            let mut found = self.lead.iter().filter(|s| s.doc() == candidate).count();
+            let mut found = 0;
+            for c in &mut self.lead {
+                if c.next() == candidate && c.has(candidate) {
+                    found += 1;
+                }
+            }
             let mut left = self.tail.len();
             for t in &mut self.tail {
                 if found + left < self.min {
                     break;
                 }
                 left -= 1;
-                if t.doc() < candidate {
-                    t.seek(candidate);
-                }
-                if t.doc() == candidate {
+                if t.has(candidate) {
                     found += 1;
                 }
             }
@@ -126,10 +197,8 @@ impl MinMatchScorer {
                 self.doc = candidate;
                 return candidate;
             }
-            for s in &mut self.lead {
-                if s.doc() == candidate {
-                    s.advance();
-                }
+            for c in &mut self.lead {
+                c.step_past(candidate);
             }
         }
     }
@@ -141,10 +210,8 @@ impl DocSet for MinMatchScorer {
         if doc == TERMINATED {
             return TERMINATED;
         }
-        for s in &mut self.lead {
-            if s.doc() == doc {
-                s.advance();
-            }
+        for c in &mut self.lead {
+            c.step_past(doc);
         }
         self.next_match()
     }
@@ -153,12 +220,34 @@ impl DocSet for MinMatchScorer {
         if target <= self.doc {
             return self.doc;
         }
-        for s in &mut self.lead {
-            if s.doc() < target {
-                s.seek(target);
+        // Only asked: the candidates come from the lead's bounds.
+        for c in &mut self.lead {
+            if c.next() < target {
+                c.has(target);
             }
         }
         self.next_match()
+    }
+
+    fn seek_danger(&mut self, target: DocId) -> SeekDangerResult {
+        if target == TERMINATED {
+            self.doc = TERMINATED;
+            return SeekDangerResult::SeekLowerBound(TERMINATED);
+        }
+        // Every clause is asked (the score sums those found); a match has
+        // one of the lead, so the next one is no sooner than their bounds.
+        let mut found = 0;
+        for c in self.lead.iter_mut().chain(self.tail.iter_mut()) {
+            if c.has(target) {
+                found += 1;
+            }
+        }
+        if found >= self.min {
+            self.doc = target;
+            return SeekDangerResult::Found;
+        }
+        let bound = self.lead.iter().map(|c| if c.next() == target { target + 1 } else { c.next() }).min();
+        SeekDangerResult::SeekLowerBound(bound.unwrap_or(TERMINATED))
     }
 
     fn doc(&self) -> DocId {
@@ -166,20 +255,20 @@ impl DocSet for MinMatchScorer {
     }
 
     fn size_hint(&self) -> u32 {
-        self.lead.iter().map(|s| s.size_hint()).fold(0, u32::saturating_add)
+        self.lead.iter().map(|c| c.scorer.size_hint()).fold(0, u32::saturating_add)
     }
 
     fn cost(&self) -> u64 {
-        self.lead.iter().map(|s| s.cost()).fold(0, u64::saturating_add)
+        self.lead.iter().map(|c| c.scorer.cost()).fold(0, u64::saturating_add)
     }
 }
 
 impl Scorer for MinMatchScorer {
     fn score(&mut self) -> Score {
         let doc = self.doc;
-        // A match has sought every tail clause up to it: none was skipped, the
-        // count could still reach `min`.
-        self.lead.iter_mut().chain(self.tail.iter_mut()).filter(|s| s.doc() == doc).map(|s| s.score()).sum()
+        // A match has asked every clause about it (a tail clause is skipped
+        // only when the count could no longer reach `min`).
+        self.lead.iter_mut().chain(self.tail.iter_mut()).filter_map(|c| c.score_on(doc)).sum()
     }
 }
 
@@ -198,11 +287,15 @@ mod tests {
     fn matches_and_scores_are_those_of_the_minimum_should_match_disjunction() {
         let mut b = Schema::builder();
         let w = b.add_text_field("w", STRING);
+        let f = b.add_text_field("f", STRING);
         let index = Index::create_in_ram(b.build());
         let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
         let words = ["a", "b", "c", "d", "e"];
         for n in 0..3_000u32 {
             let mut doc = TantivyDocument::default();
+            if n % 37 == 0 {
+                doc.add_text(f, "oui");
+            }
             // "a" in one document in ten, "e" in nine in ten.
             for (i, (word, prime)) in words.iter().zip([3, 7, 11, 13, 17]).enumerate() {
                 if (n * prime + i as u32) % 10 < 2 * i as u32 + 1 {
@@ -222,15 +315,29 @@ mod tests {
                 })
                 .collect()
         };
-        for min in 1..=5 {
-            let ours = MinMatchQuery::new(clauses(), min);
-            let theirs = BooleanQuery::with_minimum_required_clauses(
+        // Alone, then behind a selective filter that leads the intersection
+        // (the clauses are then only asked about its documents).
+        let filter = || -> Box<dyn Query> {
+            Box::new(TermQuery::new(Term::from_field_text(f, "oui"), IndexRecordOption::Basic))
+        };
+        let cases = (1..=5).flat_map(|min| [(min, false), (min, true)]);
+        for (min, filtered) in cases {
+            let theirs: Box<dyn Query> = Box::new(BooleanQuery::with_minimum_required_clauses(
                 clauses().into_iter().map(|q| (Occur::Should, q)).collect(),
                 min,
-            );
+            ));
+            let ours: Box<dyn Query> = Box::new(MinMatchQuery::new(clauses(), min));
+            let (ours, theirs) = if filtered {
+                (
+                    Box::new(BooleanQuery::intersection(vec![filter(), ours])) as Box<dyn Query>,
+                    Box::new(BooleanQuery::intersection(vec![filter(), theirs])) as Box<dyn Query>,
+                )
+            } else {
+                (ours, theirs)
+            };
             let count = searcher.search(&ours, &Count).unwrap();
             assert_eq!(count, searcher.search(&theirs, &Count).unwrap(), "min {min}");
-            assert!(count > 0, "min {min}");
+            assert!(count > 0 || (filtered && min > 3), "min {min}, filtered {filtered}");
             let top = TopDocs::with_limit(3_000).order_by_score();
             let mut a = searcher.search(&ours, &top).unwrap();
             let mut b = searcher.search(&theirs, &top).unwrap();
