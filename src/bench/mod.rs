@@ -11,6 +11,7 @@
 //! use, so Typst's memoization serves only what acts really share (letterhead,
 //! recours, fixed visas), never a whole document.
 
+pub mod api;
 pub mod campaign;
 mod fairness;
 mod seal;
