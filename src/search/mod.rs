@@ -27,6 +27,7 @@
 
 mod analyzer;
 pub mod bench;
+mod directory;
 mod facets;
 mod mask;
 mod min_match;
@@ -46,7 +47,6 @@ use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard};
 
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::directory::MmapDirectory;
 use tantivy::query::Query;
 use tantivy::schema::Value;
 use tantivy::snippet::SnippetGenerator;
@@ -188,25 +188,23 @@ impl SearchIndex {
     }
 
     /// Open the index in `dir`, creating it if needed. An index written with
-    /// another schema (an older acta) is derived data: it is emptied, and
+    /// another schema (an older acta), or unreadable (its last writes lost to
+    /// a power cut, see [`directory`]), is derived data: it is emptied, and
     /// catching up from the store fills it again.
     pub fn open_with(dir: &Path, synonyms: Synonyms, options: WriterOptions) -> Result<Self, SearchError> {
         let dir_err = |e: &dyn std::fmt::Display| SearchError::Directory(format!("{}: {e}", dir.display()));
         std::fs::create_dir_all(dir).map_err(|e| dir_err(&e))?;
         let (schema, fields) = schema::build();
-        let mmap = MmapDirectory::open(dir).map_err(|e| dir_err(&e))?;
-        let index = match Index::open_or_create(mmap, schema.clone()) {
-            Ok(index) => index,
-            Err(tantivy::TantivyError::SchemaError(why)) => {
-                tracing::warn!(dir = %dir.display(), %why, "search index has another schema: rebuilding it");
+        let (index, reader) = match open_index(dir, &schema) {
+            Ok(opened) => opened,
+            Err(why) if rebuildable(&why) && !written_elsewhere(dir) => {
+                tracing::warn!(dir = %dir.display(), %why, "search index unusable (other schema, or damaged): rebuilding it");
                 std::fs::remove_dir_all(dir).map_err(|e| dir_err(&e))?;
                 std::fs::create_dir_all(dir).map_err(|e| dir_err(&e))?;
-                Index::create_in_dir(dir, schema)?
+                open_index(dir, &schema)?
             }
             Err(e) => return Err(e.into()),
         };
-        analyzer::register(&index);
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         Ok(Self {
             index,
             reader,
@@ -437,6 +435,39 @@ impl SearchIndex {
         }
         Ok(hits)
     }
+}
+
+/// The index in `dir` (created if empty) and its reader, which opens every
+/// segment: a damaged index fails here rather than at the first search.
+fn open_index(dir: &Path, schema: &tantivy::schema::Schema) -> tantivy::Result<(Index, IndexReader)> {
+    let directory = directory::UnsyncedDirectory::open(dir)?;
+    let index = Index::open_or_create(directory, schema.clone())?;
+    analyzer::register(&index);
+    let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+    Ok((index, reader))
+}
+
+/// Whether another process holds the index's writer lock: then a failure to
+/// open it may be a reader racing that writer's merges, not damage, and the
+/// index is not this process's to rebuild.
+fn written_elsewhere(dir: &Path) -> bool {
+    use tantivy::directory::{Directory, INDEX_WRITER_LOCK, Lock};
+    let lock = Lock { filepath: INDEX_WRITER_LOCK.filepath.clone(), is_blocking: false };
+    directory::UnsyncedDirectory::open(dir).map_or(true, |d| d.acquire_lock(&lock).is_err())
+}
+
+/// Whether opening the index failed because of what is in it (rebuilt from
+/// the store), not because of the disk or another process (reported).
+fn rebuildable(e: &tantivy::TantivyError) -> bool {
+    use tantivy::TantivyError as E;
+    matches!(
+        e,
+        E::SchemaError(_)
+            | E::DataCorruption(_)
+            | E::OpenReadError(_)
+            | E::IncompatibleIndex(_)
+            | E::DeserializeError(_)
+    )
 }
 
 #[cfg(test)]

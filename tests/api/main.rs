@@ -39,6 +39,7 @@ mod openapi;
 mod parameters;
 mod pdf;
 mod personal_data;
+mod pipeline;
 mod register;
 mod render_limits;
 mod s3;
