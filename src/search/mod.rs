@@ -23,7 +23,12 @@
 //! - [`facets`]: counts per collectivité, kind, template, status, matière, year.
 //!
 //! Writes are *group-committed*: concurrent [`SearchIndex::upsert`] calls share
-//! one commit, and each returns once its entries are visible.
+//! one commit, and each returns once its entries are visible. The service
+//! rather [stages](SearchIndex::stage) its writes and lets searches commit:
+//! a search first makes visible whatever was staged before it began
+//! (read-your-writes, see [`SearchIndex::search`]), so an act is found by any
+//! search that follows its creation or sealing, without the writer waiting
+//! for a commit; a background task commits what no search did.
 
 mod analyzer;
 pub mod bench;
@@ -173,6 +178,9 @@ pub struct SearchIndex {
     staged: AtomicU64,
     /// Batches known committed.
     committed: Mutex<u64>,
+    /// Batches visible to searches (committed and the reader reloaded): the
+    /// lock-free copy of `committed` that searches check.
+    visible: AtomicU64,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -214,6 +222,7 @@ impl SearchIndex {
             writer: RwLock::new(None),
             staged: AtomicU64::new(0),
             committed: Mutex::new(0),
+            visible: AtomicU64::new(0),
         })
     }
 
@@ -258,6 +267,24 @@ impl SearchIndex {
         self.commit_up_to(u64::MAX)
     }
 
+    /// Whether entries were staged that searches do not see yet.
+    pub fn has_staged(&self) -> bool {
+        self.visible.load(Ordering::SeqCst) < self.staged.load(Ordering::SeqCst)
+    }
+
+    /// Commit what was staged before this call, if a search does not see it
+    /// yet: what a search does first. A failure is logged (the search sees
+    /// what was committed before); the next commit retries.
+    fn publish_staged(&self) {
+        let ticket = self.staged.load(Ordering::SeqCst);
+        if self.visible.load(Ordering::SeqCst) >= ticket {
+            return;
+        }
+        if let Err(e) = self.commit_up_to(ticket) {
+            tracing::error!(error = %e, "committing the staged index entries failed");
+        }
+    }
+
     fn commit_up_to(&self, ticket: u64) -> Result<(), SearchError> {
         let mut committed = self.committed.lock().unwrap_or_else(PoisonError::into_inner);
         if *committed >= ticket {
@@ -271,6 +298,7 @@ impl SearchIndex {
         drop(guard);
         *committed = upto;
         self.reader.reload()?;
+        self.visible.fetch_max(upto, Ordering::SeqCst);
         Ok(())
     }
 
@@ -315,6 +343,7 @@ impl SearchIndex {
 
     /// Every act in the index: id → whether it is indexed as sealed.
     pub fn indexed(&self) -> Result<HashMap<String, bool>, SearchError> {
+        self.publish_staged();
         let searcher = self.reader.searcher();
         let mut out = HashMap::new();
         for segment in searcher.segment_readers() {
@@ -337,6 +366,7 @@ impl SearchIndex {
 
     /// Number of acts in the index.
     pub fn len(&self) -> u64 {
+        self.publish_staged();
         self.reader.searcher().num_docs()
     }
 
@@ -349,6 +379,7 @@ impl SearchIndex {
     /// facet counts, all computed from the same scoped query.
     pub fn search(&self, req: &SearchRequest, scope: &Scope) -> Result<Results, SearchError> {
         req.check()?;
+        self.publish_staged();
         let searcher = self.reader.searcher();
         let (query, ranking) =
             query::build(&searcher, &self.index, &self.fields, &self.synonyms, req, scope)?;

@@ -413,3 +413,14 @@ fn an_index_reopened_keeps_its_acts_and_a_damaged_one_is_rebuilt_empty() {
     let idx = SearchIndex::open(dir.path(), Synonyms::builtin()).unwrap();
     assert!(idx.is_empty());
 }
+
+#[test]
+fn a_search_sees_what_was_staged_before_it_began_without_a_commit_by_the_writer() {
+    let (_d, idx) = index(&[entry("e0", A, "Délibération voirie", "voirie")]);
+    idx.stage(&[entry("e1", A, "Délibération budget", "budget")]).unwrap();
+    assert!(idx.has_staged());
+    assert_eq!(ids(&find(&idx, "budget")), ["e1"]);
+    assert!(!idx.has_staged(), "the search committed it");
+    idx.stage(&[entry("e2", B, "Délibération budget annexe", "budget")]).unwrap();
+    assert_eq!(idx.len(), 3);
+}
