@@ -70,6 +70,7 @@ impl Application {
             Err(e) => tracing::error!(error = %e, "search index catch-up failed; run `acta reindex`"),
         }
         acta.spawn_index_follower();
+        acta.spawn_index_committer();
         let listener = TcpListener::bind(settings.listen)
             .await
             .map_err(|source| StartupError::Bind { addr: settings.listen, source })?;

@@ -247,7 +247,7 @@ async fn burst(
 }
 
 /// A client sending a fresh administrator token of `store`.
-async fn client(store: &Store) -> Result<reqwest::Client, BenchError> {
+pub(super) async fn client(store: &Store) -> Result<reqwest::Client, BenchError> {
     let now = time::OffsetDateTime::now_utc();
     let req = TokenRequest {
         role: Role::Admin,
@@ -285,7 +285,7 @@ async fn post(client: &reqwest::Client, url: &str, body: &Value) -> Result<(u16,
 }
 
 /// The `p` percentile of `values` (sorted in place); 0 when empty.
-fn pct(values: &mut [f64], p: f64) -> f64 {
+pub(super) fn pct(values: &mut [f64], p: f64) -> f64 {
     if values.is_empty() {
         return 0.0;
     }
@@ -294,7 +294,7 @@ fn pct(values: &mut [f64], p: f64) -> f64 {
 }
 
 /// Resident memory (MB) of process `pid`, or of this one.
-fn rss_mb(pid: Option<u32>) -> Option<f64> {
+pub(super) fn rss_mb(pid: Option<u32>) -> Option<f64> {
     let path = pid.map_or_else(|| "/proc/self/status".to_owned(), |p| format!("/proc/{p}/status"));
     let status = std::fs::read_to_string(path).ok()?;
     let kb: f64 =

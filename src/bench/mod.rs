@@ -12,6 +12,7 @@
 //! it ([`vary`]), as in real use, so Typst's memoization serves only what acts
 //! really share (letterhead, recours, fixed visas), never a whole document.
 
+pub mod api;
 pub mod campaign;
 mod fairness;
 mod pages;

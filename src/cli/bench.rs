@@ -134,6 +134,20 @@ pub enum BenchCommand {
         #[arg(long, requires = "url")]
         pid: Option<u32>,
     },
+    /// The per-act API pipeline: `clients` concurrent clients each creating
+    /// then sealing one-page arrêtés over HTTP (in-process server, throw-away
+    /// data directory): acts/s, p50 / p99 per call, RSS, then an audit.
+    Api {
+        /// Acts timed.
+        #[arg(long, default_value_t = 1_000)]
+        acts: usize,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 4)]
+        clients: usize,
+        /// The one-page request the acts are made from (a new agent each).
+        #[arg(long, default_value = "fixtures/acts/arrete-avancement-echelon.json", value_name = "FILE")]
+        fixture: PathBuf,
+    },
     /// A campaign of `rows` one-page arrêtés from a CSV: checked, then made
     /// (numbered, sealed, stored, logged, indexed) in a throw-away data
     /// directory, on a throw-away local store unless `--store URL` is given:
@@ -218,6 +232,9 @@ pub(super) async fn run(
                 external,
             };
             print!("{}", crate::bench::fairness(settings, opts).await?);
+        }
+        BenchCommand::Api { acts, clients, fixture } => {
+            print!("{}", crate::bench::api::api(settings, &read_json(&fixture)?, acts, clients).await?);
         }
         BenchCommand::Campaign { rows } => {
             // Only a store named on the command line (`--store`, ACTA_STORE)

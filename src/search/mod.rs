@@ -23,10 +23,16 @@
 //! - [`facets`]: counts per collectivité, kind, template, status, matière, year.
 //!
 //! Writes are *group-committed*: concurrent [`SearchIndex::upsert`] calls share
-//! one commit, and each returns once its entries are visible.
+//! one commit, and each returns once its entries are visible. The service
+//! rather [stages](SearchIndex::stage) its writes and lets searches commit:
+//! a search first makes visible whatever was staged before it began
+//! (read-your-writes, see [`SearchIndex::search`]), so an act is found by any
+//! search that follows its creation or sealing, without the writer waiting
+//! for a commit; a background task commits what no search did.
 
 mod analyzer;
 pub mod bench;
+mod directory;
 mod facets;
 mod mask;
 mod min_match;
@@ -46,7 +52,6 @@ use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard};
 
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::directory::MmapDirectory;
 use tantivy::query::Query;
 use tantivy::schema::Value;
 use tantivy::snippet::SnippetGenerator;
@@ -173,6 +178,9 @@ pub struct SearchIndex {
     staged: AtomicU64,
     /// Batches known committed.
     committed: Mutex<u64>,
+    /// Batches visible to searches (committed and the reader reloaded): the
+    /// lock-free copy of `committed` that searches check.
+    visible: AtomicU64,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -188,25 +196,23 @@ impl SearchIndex {
     }
 
     /// Open the index in `dir`, creating it if needed. An index written with
-    /// another schema (an older acta) is derived data: it is emptied, and
+    /// another schema (an older acta), or unreadable (its last writes lost to
+    /// a power cut, see [`directory`]), is derived data: it is emptied, and
     /// catching up from the store fills it again.
     pub fn open_with(dir: &Path, synonyms: Synonyms, options: WriterOptions) -> Result<Self, SearchError> {
         let dir_err = |e: &dyn std::fmt::Display| SearchError::Directory(format!("{}: {e}", dir.display()));
         std::fs::create_dir_all(dir).map_err(|e| dir_err(&e))?;
         let (schema, fields) = schema::build();
-        let mmap = MmapDirectory::open(dir).map_err(|e| dir_err(&e))?;
-        let index = match Index::open_or_create(mmap, schema.clone()) {
-            Ok(index) => index,
-            Err(tantivy::TantivyError::SchemaError(why)) => {
-                tracing::warn!(dir = %dir.display(), %why, "search index has another schema: rebuilding it");
+        let (index, reader) = match open_index(dir, &schema) {
+            Ok(opened) => opened,
+            Err(why) if rebuildable(&why) && !written_elsewhere(dir) => {
+                tracing::warn!(dir = %dir.display(), %why, "search index unusable (other schema, or damaged): rebuilding it");
                 std::fs::remove_dir_all(dir).map_err(|e| dir_err(&e))?;
                 std::fs::create_dir_all(dir).map_err(|e| dir_err(&e))?;
-                Index::create_in_dir(dir, schema)?
+                open_index(dir, &schema)?
             }
             Err(e) => return Err(e.into()),
         };
-        analyzer::register(&index);
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         Ok(Self {
             index,
             reader,
@@ -216,6 +222,7 @@ impl SearchIndex {
             writer: RwLock::new(None),
             staged: AtomicU64::new(0),
             committed: Mutex::new(0),
+            visible: AtomicU64::new(0),
         })
     }
 
@@ -260,6 +267,24 @@ impl SearchIndex {
         self.commit_up_to(u64::MAX)
     }
 
+    /// Whether entries were staged that searches do not see yet.
+    pub fn has_staged(&self) -> bool {
+        self.visible.load(Ordering::SeqCst) < self.staged.load(Ordering::SeqCst)
+    }
+
+    /// Commit what was staged before this call, if a search does not see it
+    /// yet: what a search does first. A failure is logged (the search sees
+    /// what was committed before); the next commit retries.
+    fn publish_staged(&self) {
+        let ticket = self.staged.load(Ordering::SeqCst);
+        if self.visible.load(Ordering::SeqCst) >= ticket {
+            return;
+        }
+        if let Err(e) = self.commit_up_to(ticket) {
+            tracing::error!(error = %e, "committing the staged index entries failed");
+        }
+    }
+
     fn commit_up_to(&self, ticket: u64) -> Result<(), SearchError> {
         let mut committed = self.committed.lock().unwrap_or_else(PoisonError::into_inner);
         if *committed >= ticket {
@@ -273,6 +298,7 @@ impl SearchIndex {
         drop(guard);
         *committed = upto;
         self.reader.reload()?;
+        self.visible.fetch_max(upto, Ordering::SeqCst);
         Ok(())
     }
 
@@ -317,6 +343,7 @@ impl SearchIndex {
 
     /// Every act in the index: id → whether it is indexed as sealed.
     pub fn indexed(&self) -> Result<HashMap<String, bool>, SearchError> {
+        self.publish_staged();
         let searcher = self.reader.searcher();
         let mut out = HashMap::new();
         for segment in searcher.segment_readers() {
@@ -339,6 +366,7 @@ impl SearchIndex {
 
     /// Number of acts in the index.
     pub fn len(&self) -> u64 {
+        self.publish_staged();
         self.reader.searcher().num_docs()
     }
 
@@ -351,6 +379,7 @@ impl SearchIndex {
     /// facet counts, all computed from the same scoped query.
     pub fn search(&self, req: &SearchRequest, scope: &Scope) -> Result<Results, SearchError> {
         req.check()?;
+        self.publish_staged();
         let searcher = self.reader.searcher();
         // Filters or a scope that leave few acts (a collectivité): they lead
         // the query, its words are sought on their acts only.
@@ -439,6 +468,39 @@ impl SearchIndex {
         }
         Ok(hits)
     }
+}
+
+/// The index in `dir` (created if empty) and its reader, which opens every
+/// segment: a damaged index fails here rather than at the first search.
+fn open_index(dir: &Path, schema: &tantivy::schema::Schema) -> tantivy::Result<(Index, IndexReader)> {
+    let directory = directory::UnsyncedDirectory::open(dir)?;
+    let index = Index::open_or_create(directory, schema.clone())?;
+    analyzer::register(&index);
+    let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+    Ok((index, reader))
+}
+
+/// Whether another process holds the index's writer lock: then a failure to
+/// open it may be a reader racing that writer's merges, not damage, and the
+/// index is not this process's to rebuild.
+fn written_elsewhere(dir: &Path) -> bool {
+    use tantivy::directory::{Directory, INDEX_WRITER_LOCK, Lock};
+    let lock = Lock { filepath: INDEX_WRITER_LOCK.filepath.clone(), is_blocking: false };
+    directory::UnsyncedDirectory::open(dir).map_or(true, |d| d.acquire_lock(&lock).is_err())
+}
+
+/// Whether opening the index failed because of what is in it (rebuilt from
+/// the store), not because of the disk or another process (reported).
+fn rebuildable(e: &tantivy::TantivyError) -> bool {
+    use tantivy::TantivyError as E;
+    matches!(
+        e,
+        E::SchemaError(_)
+            | E::DataCorruption(_)
+            | E::OpenReadError(_)
+            | E::IncompatibleIndex(_)
+            | E::DeserializeError(_)
+    )
 }
 
 #[cfg(test)]

@@ -455,3 +455,43 @@ fn a_selective_filter_leading_the_words_finds_the_same_acts_with_the_same_scores
 }
 
 mod as_typed;
+
+#[test]
+fn an_index_reopened_keeps_its_acts_and_a_damaged_one_is_rebuilt_empty() {
+    let entries: Vec<Entry> =
+        (0..5).map(|k| entry(&format!("e{k}"), A, "Délibération budget", "budget")).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let idx = SearchIndex::open(dir.path(), Synonyms::builtin()).unwrap();
+    idx.upsert(&entries).unwrap();
+    drop(idx);
+    // Unsynced writes are read back like synced ones.
+    let idx = SearchIndex::open(dir.path(), Synonyms::builtin()).unwrap();
+    assert_eq!(idx.len(), 5);
+    drop(idx);
+    // A segment cut short (a power cut before the kernel wrote it out).
+    let segment_file = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "store"))
+        .expect("a segment's store file");
+    std::fs::write(&segment_file, b"").unwrap();
+    let idx = SearchIndex::open(dir.path(), Synonyms::builtin()).unwrap();
+    assert!(idx.is_empty(), "a damaged index is emptied, to be caught up from the store");
+    idx.upsert(&entries[..2]).unwrap();
+    drop(idx);
+    // Its meta.json torn.
+    std::fs::write(dir.path().join("meta.json"), b"{\"segments\": [").unwrap();
+    let idx = SearchIndex::open(dir.path(), Synonyms::builtin()).unwrap();
+    assert!(idx.is_empty());
+}
+
+#[test]
+fn a_search_sees_what_was_staged_before_it_began_without_a_commit_by_the_writer() {
+    let (_d, idx) = index(&[entry("e0", A, "Délibération voirie", "voirie")]);
+    idx.stage(&[entry("e1", A, "Délibération budget", "budget")]).unwrap();
+    assert!(idx.has_staged());
+    assert_eq!(ids(&find(&idx, "budget")), ["e1"]);
+    assert!(!idx.has_staged(), "the search committed it");
+    idx.stage(&[entry("e2", B, "Délibération budget annexe", "budget")]).unwrap();
+    assert_eq!(idx.len(), 3);
+}

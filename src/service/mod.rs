@@ -91,6 +91,11 @@ pub struct Acta {
     archive: archive::ArchiveConfig,
     /// Woken when leaves were appended, for the background integrator.
     log_pending: Arc<Notify>,
+    /// Woken when index entries were staged, for the background committer.
+    index_pending: Arc<Notify>,
+    /// Whether that committer runs (a server): then writes only stage their
+    /// entries (see [`crate::search`]); else each commits its own.
+    index_committer: std::sync::atomic::AtomicBool,
     /// Where [`Acta::follow_log`] resumes.
     follow_cursor: Mutex<u64>,
     /// Acts this process indexed as sealed, not yet passed by the follower.
@@ -165,6 +170,8 @@ impl Acta {
             verify_timeout: std::time::Duration::from_millis(settings.seal.verify_timeout_ms),
             archive,
             log_pending: Arc::new(Notify::new()),
+            index_pending: Arc::new(Notify::new()),
+            index_committer: std::sync::atomic::AtomicBool::new(false),
             follow_cursor: Mutex::new(0),
             indexed_here: std::sync::Mutex::default(),
             scheduler: rendering::scheduler(&settings.render),
@@ -441,11 +448,21 @@ impl Acta {
     /// Index an act. The index is derived data: a failure here must not undo or
     /// fail what is already stored, so it is logged and the act is picked up
     /// again by the next reindexing.
+    ///
+    /// With the background committer (a server), the entry is only staged:
+    /// any search that follows commits it first, so the act is found as if
+    /// committed here, and no creation or sealing waits for a commit.
     async fn index(&self, draft: &Draft, sealed: Option<&Sealed>) {
         let Some(profile) = self.collectivites.get(&draft.collectivite) else { return };
         let entry = document::search_entry(draft, profile, self.catalog.get(&draft.template), sealed);
         let index = Arc::clone(&self.index);
-        let task = tokio::task::spawn_blocking(move || index.upsert(&[entry]));
+        let staged_only = self.index_committer.load(std::sync::atomic::Ordering::Relaxed);
+        let task = tokio::task::spawn_blocking(move || {
+            if staged_only { index.stage(&[entry]).map(drop) } else { index.upsert(&[entry]) }
+        });
+        if staged_only {
+            self.index_pending.notify_one();
+        }
         // Normally the act is searchable when the call returns; a slow index
         // never holds the caller longer than this (the commit goes on).
         match tokio::time::timeout(search::INDEX_WAIT, task).await {

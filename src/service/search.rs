@@ -24,6 +24,10 @@ pub(super) const INDEX_WAIT: Duration = Duration::from_secs(2);
 const LOAD_CONCURRENCY: usize = 16;
 /// Acts staged per batch while (re)indexing.
 const BATCH: usize = 1_000;
+/// How long entries staged by creations and sealings wait for a search to
+/// commit them before the background committer does (bounds what a crash
+/// leaves to the start-up catch-up, and the writer's memory).
+const COMMIT_AFTER: Duration = Duration::from_millis(200);
 
 /// Progress of a long indexing: (acts done, acts in all).
 pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Send + Sync);
@@ -87,6 +91,28 @@ impl Acta {
             .map_err(|e| ServiceError::Internal(format!("indexing task: {e}")))??;
         self.commit_index().await?;
         Ok(n)
+    }
+
+    /// Commit, in the background, the index entries that creations and
+    /// sealings staged and no search committed, until the process stops.
+    /// From this call on, [`Acta`] writes only stage their entries.
+    pub fn spawn_index_committer(self: &Arc<Self>) {
+        self.index_committer.store(true, std::sync::atomic::Ordering::Relaxed);
+        let acta = Arc::downgrade(self);
+        let pending = Arc::clone(&self.index_pending);
+        tokio::spawn(async move {
+            loop {
+                pending.notified().await;
+                tokio::time::sleep(COMMIT_AFTER).await;
+                let Some(acta) = acta.upgrade() else { return };
+                if !acta.index.has_staged() {
+                    continue;
+                }
+                if let Err(e) = acta.commit_index().await {
+                    tracing::error!(error = %e, "committing the search index failed; retrying at the next act");
+                }
+            }
+        });
     }
 
     /// Every act of the store: id → whether it is sealed.

@@ -43,6 +43,7 @@ mod openapi;
 mod parameters;
 mod pdf;
 mod personal_data;
+mod pipeline;
 mod register;
 mod render_limits;
 mod s3;

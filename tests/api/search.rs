@@ -167,6 +167,10 @@ async fn a_deleted_index_rebuilt_by_reindex_gives_the_same_results() {
             app.seal(&id).await;
         }
     }
+    // The CLI reads the server's index from another process: it sees the
+    // server's writes once committed, which the server's next search does
+    // (else its background committer, within 200 ms).
+    app.search("").await;
     let store = format!("file://{}", app.data_dir.path().join("store").display());
     let queries: [&[&str]; 5] = [
         &["arrete", "disponibilite"],
