@@ -126,8 +126,11 @@ async fn requests(
         "/api/v1/campaigns/{id}"
         | "/api/v1/campaigns/{id}/run"
         | "/api/v1/campaigns/{id}/cancel"
-        | "/api/v1/campaigns/{id}/export" => {
-            let path = route.path.replace("{id}", &campaign_of(app, siren).await);
+        | "/api/v1/campaigns/{id}/export"
+        | "/api/v1/campaigns/{id}/samples"
+        | "/api/v1/campaigns/{id}/samples/{line}" => {
+            // The campaign's one row is line 1 of its JSON Lines file.
+            let path = route.path.replace("{id}", &campaign_of(app, siren).await).replace("{line}", "1");
             let path = if path.ends_with("/export") { format!("{path}?collectivite={siren}") } else { path };
             one(path, None)
         }
@@ -217,7 +220,13 @@ fn expected(route: &Route, role: Role, own: bool, subject: Subject) -> StatusCod
         }
         ("POST", "/api/v1/campaigns") if in_scope => StatusCode::OK,
         ("POST", "/api/v1/campaigns") => StatusCode::UNPROCESSABLE_ENTITY,
-        ("GET", "/api/v1/campaigns/{id}" | "/api/v1/campaigns/{id}/export") => found(StatusCode::OK),
+        (
+            "GET",
+            "/api/v1/campaigns/{id}"
+            | "/api/v1/campaigns/{id}/export"
+            | "/api/v1/campaigns/{id}/samples"
+            | "/api/v1/campaigns/{id}/samples/{line}",
+        ) => found(StatusCode::OK),
         ("POST", "/api/v1/campaigns/{id}/run") => found(StatusCode::ACCEPTED),
         ("POST", "/api/v1/campaigns/{id}/cancel") => found(StatusCode::CONFLICT),
         (_, "/api/v1/campaigns/mappings/{template}") => StatusCode::OK,

@@ -143,8 +143,15 @@ async fn a_gestionnaire_checks_fixes_launches_and_delivers_a_campaign_in_a_real_
     let bytes = resp.bytes().await.unwrap();
     let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
     let names: Vec<String> = archive.file_names().map(|n| n.unwrap().into_owned()).collect();
-    assert_eq!(names.iter().filter(|n| n.ends_with(".pdf")).count(), 2, "{names:?}");
-    assert!(names.iter().any(|n| n == "bordereau.csv"), "{names:?}");
+    assert_eq!(
+        names.iter().filter(|n| n.starts_with("actes/") && n.ends_with(".pdf")).count(),
+        2,
+        "{names:?}"
+    );
+    assert!(
+        names.iter().any(|n| n == "bordereau.csv") && names.iter().any(|n| n == "bordereau.pdf"),
+        "{names:?}"
+    );
     c.goto(&format!("{base}/campagnes")).await.unwrap();
     visit(&c, "Campagnes — acta", "campagnes-liste").await;
     assert!(text(&c, "main table").await.contains("6 sur 6"));

@@ -65,9 +65,19 @@ async fn search_on_the_command_line_sees_what_the_server_sealed() {
     let app = spawn_app().await;
     let id = app.create(&fixture("arrete-avancement-echelon")).await["id"].as_str().unwrap().to_owned();
     let (_, sealed) = app.seal(&id).await;
-    let out = acta(app.data_dir.path(), &["search", "avancement", "echelon"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let text = stdout(&out);
+    // The server commits what it indexed within 200 ms (or at its next
+    // search); another process sees it from then on. (The test's runtime
+    // has one thread: wait asynchronously, so that the committer runs.)
+    let started = std::time::Instant::now();
+    let text = loop {
+        let out = acta(app.data_dir.path(), &["search", "avancement", "echelon"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = stdout(&out);
+        if text.contains("1 acte(s)") || started.elapsed() > std::time::Duration::from_secs(5) {
+            break text;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
     assert!(text.contains(sealed["number"].as_str().unwrap()), "{text}");
     assert!(text.contains("1 acte(s) trouvé(s)"), "{text}");
 }
