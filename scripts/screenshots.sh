@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -f docs/ui/*.png
-UI_SCREENSHOTS=1 cargo test --test integration browser_ -- --nocapture "$@"
+UI_SCREENSHOTS=1 cargo test --test integration browser -- --nocapture "$@"
 ls docs/ui
