@@ -420,3 +420,17 @@ async fn a_whole_wave_beyond_the_form_limit_reaches_the_check_through_the_page()
     assert!(report.body.contains("IB"), "{}", report.body);
     assert!(report.body.contains("absente"), "{}", report.body);
 }
+
+#[tokio::test]
+async fn without_any_column_mapping_the_new_campaign_page_says_how_to_save_one() {
+    let app = spawn_app().await;
+    let mut rh = logged_in(&app, "rh.neuf", "gestionnaire", &[]).await;
+    let page = rh.get("/campagnes/nouvelle").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Aucun modèle n'a encore de correspondance des colonnes"), "{}", page.body);
+    assert!(page.body.contains("acta campaign mapping set"), "{}", page.body);
+    save_mapping(&app).await;
+    let page = rh.get("/campagnes/nouvelle").await;
+    assert!(!page.body.contains("Aucun modèle n'a encore"), "{}", page.body);
+    assert!(page.body.contains(r#"<option value="arrete-avancement-echelon""#), "{}", page.body);
+}

@@ -93,6 +93,8 @@ pub async fn list(State(web): State<Arc<Web>>, Extension(visit): Extension<Visit
 struct NewPage {
     layout: Layout,
     form: Form,
+    /// No template has a column mapping yet: say how one is saved.
+    unmapped: bool,
 }
 
 /// The templates that have a saved column mapping: id and title.
@@ -108,7 +110,9 @@ async fn mapped_templates(web: &Web) -> Result<Vec<(String, String)>, CampaignEr
 
 async fn new_page(web: &Web, visit: &Visit, chosen: &str) -> Result<NewPage, CampaignError> {
     let mut options = vec![(String::new(), "Choisissez un modèle".to_owned())];
-    options.extend(mapped_templates(web).await?);
+    let mapped = mapped_templates(web).await?;
+    let unmapped = mapped.is_empty();
+    options.extend(mapped);
     let form = Form::new(vec![
         Field::text("modele", "Modèle d'acte")
             .hint("Seuls les modèles dont la correspondance des colonnes est enregistrée sont proposés ; inutile pour un fichier JSON Lines")
@@ -118,7 +122,7 @@ async fn new_page(web: &Web, visit: &Visit, chosen: &str) -> Result<NewPage, Cam
             "Tableur CSV (séparé par des points-virgules ou des virgules) ou XLSX, une ligne par acte, la première ligne portant les en-têtes ; ou JSON Lines",
         ),
     ]);
-    Ok(NewPage { layout: Layout::new(visit, "Nouvelle campagne", NEW), form })
+    Ok(NewPage { layout: Layout::new(visit, "Nouvelle campagne", NEW), form, unmapped })
 }
 
 /// `GET /campagnes/nouvelle`.
