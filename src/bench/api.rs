@@ -1,7 +1,7 @@
 //! `acta bench api`: the per-act pipeline as API clients drive it — `clients`
 //! gestionnaires each creating a one-page arrêté (`POST /api/v1/acts`) then
 //! sealing it (`POST /api/v1/acts/{id}/seal`), over real HTTP against the
-//! real service, started in this process ([`Application::build`]) on an
+//! real service, started in this process ([`Application::build`](crate::startup::Application::build)) on an
 //! ephemeral port with a throw-away data directory (local store).
 //!
 //! Every act is distinct (other agent, [`vary`]). A few acts warm the
@@ -22,7 +22,6 @@ use serde_json::Value;
 use super::fairness::{client, pct, rss_mb};
 use super::{BenchError, ms, vary};
 use crate::config::Settings;
-use crate::startup::Application;
 
 /// Acts made before timing.
 const WARM_UP: usize = 12;
@@ -59,10 +58,8 @@ pub async fn api(
     acts: usize,
     clients: usize,
 ) -> Result<ApiReport, BenchError> {
-    let dir = std::env::temp_dir().join(format!("acta-bench-api-{}", uuid::Uuid::now_v7()));
-    let result = run(base, &dir, fixture, acts, clients.max(1)).await;
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    super::in_scratch_dir("api", |dir| async move { run(base, &dir, fixture, acts, clients.max(1)).await })
+        .await
 }
 
 async fn run(
@@ -73,14 +70,7 @@ async fn run(
     clients: usize,
 ) -> Result<ApiReport, BenchError> {
     let err = |e: &dyn std::fmt::Display| BenchError::Invalid(e.to_string());
-    let mut settings = base.clone();
-    settings.data_dir = dir.to_owned();
-    settings.store = None;
-    settings.listen = ([127, 0, 0, 1], 0).into();
-    let app = Application::build(settings).await.map_err(|e| err(&e))?;
-    let url = format!("http://{}", app.local_addr());
-    let acta = app.acta();
-    tokio::spawn(app.run_until_stopped());
+    let (url, acta) = super::serve_here(super::scratch_settings(base, dir)).await?;
     let client = client(acta.store()).await?;
     let body = {
         let fixture = fixture.clone();

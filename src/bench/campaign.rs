@@ -110,10 +110,7 @@ pub async fn campaign(
     rows: usize,
     store: Option<String>,
 ) -> Result<CampaignReport, BenchError> {
-    let dir = std::env::temp_dir().join(format!("acta-bench-campaign-{}", uuid::Uuid::now_v7()));
-    let result = measure(base, &dir, rows, store).await;
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    super::in_scratch_dir("campaign", |dir| async move { measure(base, &dir, rows, store).await }).await
 }
 
 async fn measure(

@@ -12,7 +12,7 @@
 //! then each second while idle for `settle_secs`), and when it fell under
 //! 250 MB.
 //!
-//! The service is started in this process ([`Application::build`], temporary
+//! The service is started in this process ([`Application::build`](crate::startup::Application::build), temporary
 //! data directory) or, with `--url` and `--pid`, is a server already running
 //! on `--data-dir` (to measure another build, e.g. before a change): the
 //! bench then reads that process's memory from /proc.
@@ -26,7 +26,6 @@ use serde_json::Value;
 use super::{BenchError, ms, vary};
 use crate::auth::{Role, TokenRequest, Tokens};
 use crate::config::Settings;
-use crate::startup::Application;
 use crate::store::Store;
 
 /// Resident memory the process must fall under after the burst (MB).
@@ -90,10 +89,7 @@ pub struct FairnessReport {
 
 /// Run the benchmark.
 pub async fn fairness(base: &Settings, opts: FairnessOptions) -> Result<FairnessReport, BenchError> {
-    let dir = std::env::temp_dir().join(format!("acta-bench-fairness-{}", uuid::Uuid::now_v7()));
-    let result = run(base, &dir, opts).await;
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    super::in_scratch_dir("fairness", |dir| async move { run(base, &dir, opts).await }).await
 }
 
 async fn run(
@@ -108,14 +104,7 @@ async fn run(
             (ext.url.clone(), Some(ext.pid), store, None)
         }
         None => {
-            let mut settings = base.clone();
-            settings.data_dir = dir.to_owned();
-            settings.store = None;
-            settings.listen = ([127, 0, 0, 1], 0).into();
-            let app = Application::build(settings).await.map_err(|e| err(&e))?;
-            let url = format!("http://{}", app.local_addr());
-            let acta = app.acta();
-            tokio::spawn(app.run_until_stopped());
+            let (url, acta) = super::serve_here(super::scratch_settings(base, dir)).await?;
             (url, None, acta.store().clone(), Some(acta))
         }
     };

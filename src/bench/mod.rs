@@ -103,6 +103,44 @@ pub enum BenchError {
     Service(#[from] ServiceError),
 }
 
+/// Run `bench` in a throw-away data directory named after it, under the
+/// system's temporary directory, removed afterwards whatever the outcome.
+async fn in_scratch_dir<T, Fut>(
+    name: &str,
+    bench: impl FnOnce(std::path::PathBuf) -> Fut,
+) -> Result<T, BenchError>
+where
+    Fut: std::future::Future<Output = Result<T, BenchError>>,
+{
+    let dir = std::env::temp_dir().join(format!("acta-bench-{name}-{}", uuid::Uuid::now_v7()));
+    let result = bench(dir.clone()).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+/// `base` with its data (local store, index) in `dir`, listening on an
+/// ephemeral loopback port.
+fn scratch_settings(base: &crate::config::Settings, dir: &Path) -> crate::config::Settings {
+    let mut settings = base.clone();
+    settings.data_dir = dir.to_owned();
+    settings.store = None;
+    settings.listen = ([127, 0, 0, 1], 0).into();
+    settings
+}
+
+/// The service over `settings`, started in this process: its base URL and
+/// its `Acta`.
+async fn serve_here(
+    settings: crate::config::Settings,
+) -> Result<(String, std::sync::Arc<crate::service::Acta>), BenchError> {
+    let app =
+        crate::startup::Application::build(settings).await.map_err(|e| BenchError::Invalid(e.to_string()))?;
+    let url = format!("http://{}", app.local_addr());
+    let acta = app.acta();
+    tokio::spawn(app.run_until_stopped());
+    Ok((url, acta))
+}
+
 /// Read every `*.json` request body in `dir`, sorted by name.
 pub fn load_fixtures(dir: &Path) -> Result<Vec<Value>, BenchError> {
     let err = |e: std::io::Error| BenchError::Fixtures(format!("{}: {e}", dir.display()));

@@ -1,6 +1,6 @@
 //! `acta bench pages`: the server time of the pages and of the live
 //! « Aperçu », measured as a browser gets them. An application is built in
-//! this process ([`Application::build`], throw-away data directory) with one
+//! this process ([`Application::build`](crate::startup::Application::build), throw-away data directory) with one
 //! administrator account, a draft and a sealed act; a client logs in through
 //! the login form (CSRF cookie, then session cookie) and asks each page in
 //! turn over HTTP on the loopback, timing from the request sent to the last
@@ -21,7 +21,6 @@ use super::BenchError;
 use crate::auth::users::{Login, NewUser, Users};
 use crate::auth::{Password, Role};
 use crate::config::Settings;
-use crate::startup::Application;
 use crate::store::Store;
 
 /// Figures of `acta bench pages`.
@@ -60,10 +59,10 @@ pub async fn pages(
     rounds: usize,
     previews: usize,
 ) -> Result<PagesReport, BenchError> {
-    let dir = std::env::temp_dir().join(format!("acta-bench-pages-{}", uuid::Uuid::now_v7()));
-    let result = run(base, &dir, fixture, rounds.max(1), previews.max(1)).await;
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    super::in_scratch_dir("pages", |dir| async move {
+        run(base, &dir, fixture, rounds.max(1), previews.max(1)).await
+    })
+    .await
 }
 
 fn fail(e: impl std::fmt::Display) -> BenchError {
@@ -77,10 +76,7 @@ async fn run(
     rounds: usize,
     previews: usize,
 ) -> Result<PagesReport, BenchError> {
-    let mut settings = base.clone();
-    settings.data_dir = dir.to_owned();
-    settings.store = None;
-    settings.listen = ([127, 0, 0, 1], 0).into();
+    let settings = super::scratch_settings(base, dir);
     // The account exists before the start: no first-run link is printed.
     let password = Password::generate();
     let login: Login = "bench".parse().map_err(fail)?;
@@ -93,10 +89,7 @@ async fn run(
         password: Some(password.clone()),
     };
     users.create(new, |_| true, "bench").await.map_err(fail)?;
-    let app = Application::build(settings).await.map_err(fail)?;
-    let url = format!("http://{}", app.local_addr());
-    let acta = app.acta();
-    tokio::spawn(app.run_until_stopped());
+    let (url, acta) = super::serve_here(settings).await?;
 
     let draft = acta.create_draft(fixture).await?.id;
     let sealed = acta.create_draft(fixture).await?.id;

@@ -66,10 +66,8 @@ pub async fn seal(
     count: usize,
     batch: usize,
 ) -> Result<SealReport, BenchError> {
-    let dir = std::env::temp_dir().join(format!("acta-bench-seal-{}", uuid::Uuid::now_v7()));
-    let result = run(base, &dir, fixture, count, batch.max(1)).await;
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    super::in_scratch_dir("seal", |dir| async move { run(base, &dir, fixture, count, batch.max(1)).await })
+        .await
 }
 
 async fn run(

@@ -248,18 +248,7 @@ pub async fn start(
     Path(id): Path<String>,
 ) -> Answer {
     let (id, _) = visible(&acta, &caller, &id).await?;
-    let progress = run::claim(&id).map_err(problem)?;
-    let runner = Arc::clone(&acta);
-    tokio::spawn(async move {
-        match run::run(&runner, &id, &progress).await {
-            Ok(r) => {
-                tracing::info!(campaign = %id, made = r.made, already = r.already, failed = r.failures.len(),
-                cancelled = r.cancelled, "campaign run finished")
-            }
-            Err(e) => tracing::error!(campaign = %id, error = %e, "campaign run failed"),
-        }
-        run::release(&id);
-    });
+    crate::campaign::launch::launch(&acta, id).map_err(problem)?;
     let location = HeaderValue::from_str(&format!("/api/v1/campaigns/{id}")).expect("ids are header-safe");
     Ok((StatusCode::ACCEPTED, [(header::LOCATION, location)]).into_response())
 }
