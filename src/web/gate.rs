@@ -135,14 +135,7 @@ pub async fn gate(State(web): State<Arc<Web>>, req: Request, next: Next) -> Resp
         body
     } else {
         let cross_site = parts.headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site");
-        // A campaign's spreadsheet may be far larger than a form (20,500
-        // rows): the same bound as the API's campaign upload.
-        let limit = if path == super::pages::campaigns::NEW {
-            web.acta.campaign_upload_limit()
-        } else {
-            web.max_body_bytes
-        };
-        let bytes = match axum::body::to_bytes(body, limit).await {
+        let bytes = match axum::body::to_bytes(body, web.body_limit(&path)).await {
             Ok(bytes) => bytes,
             Err(e) => return unread_form(&visit, &e),
         };

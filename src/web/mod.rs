@@ -87,6 +87,19 @@ impl Web {
         }
     }
 
+    /// The largest body a page at `path` takes, as the API's routes of the
+    /// same content: a PDF to verify as `POST /api/v1/verify`, a campaign's
+    /// spreadsheet (20,500 rows) as `POST /api/v1/campaigns`, else a form.
+    fn body_limit(&self, path: &str) -> usize {
+        if path == pages::verify::PATH {
+            crate::http::pdf_body_limit(self.max_body_bytes, self.acta.max_pages())
+        } else if path == pages::campaigns::NEW {
+            self.acta.campaign_upload_limit().max(self.max_body_bytes)
+        } else {
+            self.max_body_bytes
+        }
+    }
+
     /// On an instance without accounts, a fresh first-run link for a server
     /// bound to `bound` (to print on the console); `None` otherwise.
     pub async fn first_run_link(&self, bound: SocketAddr) -> Result<Option<String>, UserError> {
@@ -159,12 +172,10 @@ impl Web {
 /// The web application's router (to merge with the API's).
 pub fn router(web: Arc<Web>) -> Router {
     let mut router = Router::new();
-    for (_, path, _, mut handler) in pages::routes() {
-        if path == pages::campaigns::NEW {
-            // Multipart reads within axum's default limit unless told: the
-            // gate has already bounded the body (see `gate`).
-            handler = handler.layer(axum::extract::DefaultBodyLimit::max(web.acta.campaign_upload_limit()));
-        }
+    for (_, path, _, handler) in pages::routes() {
+        // Multipart reads within axum's default limit (2 MiB) unless told:
+        // the gate has already bounded the body by the route's own limit.
+        let handler = handler.layer(axum::extract::DefaultBodyLimit::max(web.body_limit(path)));
         router = router.route(path, handler);
     }
     let mut router = router.layer(axum::middleware::from_fn_with_state(Arc::clone(&web), gate::gate));

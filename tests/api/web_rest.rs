@@ -228,3 +228,25 @@ async fn revoking_a_token_and_disabling_an_account_are_confirmed_first_and_a_get
     let refused = gina.get("/admin/comptes/paul/etat").await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
 }
+
+#[tokio::test]
+async fn the_public_verification_page_takes_a_pdf_as_large_as_the_api_does() {
+    // A form is bounded by 2 MiB; a PDF to verify, by the longest act, on the
+    // page as on `POST /api/v1/verify`.
+    let app = spawn_app().await;
+    let mut visitor = Visitor::new(&app.base);
+    let csrf = visitor.get("/verifier").await.csrf();
+    let boundary = "acta-verifier-3f1c";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"document\"; filename=\"annexes.pdf\"\r\n\
+         Content-Type: application/pdf\r\n\r\n%PDF-1.7\n"
+    )
+    .into_bytes();
+    body.extend(std::iter::repeat_n(b'%', 3 << 20));
+    body.extend(format!("\n%%EOF\r\n--{boundary}--\r\n").bytes());
+    let page =
+        visitor.post_body("/verifier", &format!("multipart/form-data; boundary={boundary}"), body).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("non authentique"), "{}", page.body);
+}

@@ -6,7 +6,7 @@ mod home;
 mod login;
 mod setup;
 mod users;
-mod verify;
+pub(crate) mod verify;
 // Finding, transfers, administration, help (h-webfind).
 mod admin;
 mod collectivite;
@@ -44,8 +44,8 @@ pub(super) fn routes() -> Vec<(Method, &'static str, Access, MethodRouter<Arc<We
         (M::GET, "/deconnexion", Access::Public, get(login::logout_page)),
         (M::POST, "/deconnexion", Access::Public, post(login::logout)),
         (M::GET, "/accueil", Access::Role(P::ListTemplates), get(home::home)),
-        (M::GET, "/verifier", Access::Public, get(verify::form)),
-        (M::POST, "/verifier", Access::Public, post(verify::submit)),
+        (M::GET, verify::PATH, Access::Public, get(verify::form)),
+        (M::POST, verify::PATH, Access::Public, post(verify::submit)),
         (M::GET, first_run::PAGE, Access::Public, get(setup::form)),
         (M::POST, first_run::PAGE, Access::Public, post(setup::submit)),
         // Acts (h-webacts).

@@ -14,6 +14,9 @@ use crate::domain::Sha256Digest;
 use crate::service::Verdict;
 use crate::web::Web;
 use crate::web::gate::Visit;
+
+/// The page's address.
+pub const PATH: &str = "/verifier";
 use crate::web::page::{Field, Form, Layout, internal_error, render};
 
 #[derive(Template)]
@@ -40,7 +43,7 @@ fn page(visit: &Visit, form: Form, verdict: Option<Verdict>) -> VerifyPage {
         Some(_) => "Document non authentique — Vérifier un document",
         None => "Vérifier un document",
     };
-    let mut layout = Layout::new(visit, title, "/verifier");
+    let mut layout = Layout::new(visit, title, PATH);
     layout.has_errors = !form.is_valid();
     let sealed_on = verdict
         .as_ref()
