@@ -194,6 +194,37 @@ async fn suppressing_an_emploi_needs_the_avis_of_the_cst_and_every_created_emplo
 }
 
 #[tokio::test]
+async fn a_deliberation_opens_an_emploi_to_contractuels_only_on_a_case_of_l332_8_the_collectivite_meets() {
+    let app = spawn_app().await;
+    // Marquenval-sur-Canche (812 inhabitants) may invoke 3°, and the délibération says why.
+    let mut body = fixture("deliberation-emplois");
+    body["data"]["mesures"][2]["contractuel"]["cas"] = json!("3°");
+    let text = draft_text(&app, &body).await;
+    assert!(
+        text.contains("sur le fondement de l’article L. 332-8 du code général de la fonction publique, la commune comptant moins de 1 000 habitants (3°)"),
+        "{text}"
+    );
+    // Aubrecourt-en-Artois has 4,120 inhabitants: not a commune under 1,000 (3°) nor 2,000 (4°).
+    for cas in ["3°", "4°"] {
+        let mut body = fixture("deliberation-emplois");
+        body["collectivite"] = json!("216295105");
+        body["data"]["mesures"][2]["contractuel"]["cas"] = json!(cas);
+        let (paths, message) = refused(&app, &body).await;
+        assert_eq!(paths, ["/data/mesures/2/contractuel/cas"], "{message}");
+        assert!(
+            message.contains(&format!("Le {cas} de l’article L. 332-8")) && message.contains("4120"),
+            "{message}"
+        );
+    }
+    // 5°: an emploi under half a full-time one; the ATSEM emploi has 28 hours.
+    let mut body = fixture("deliberation-emplois");
+    body["data"]["mesures"][2]["contractuel"]["cas"] = json!("5°");
+    let (paths, message) = refused(&app, &body).await;
+    assert_eq!(paths, ["/data/mesures/2/contractuel/cas", "/data/mesures/2/heures"], "{message}");
+    assert!(message.contains("17 heures 30"), "{message}");
+}
+
+#[tokio::test]
 async fn a_refus_de_titularisation_needs_the_cap_and_a_prolongation_computes_the_new_end() {
     let app = spawn_app().await;
     let (paths, _) = refused(&app, &with("arrete-fin-stage", json!({ "avis_cap": null }))).await;

@@ -162,7 +162,7 @@ async fn a_delegation_of_the_councils_powers_needs_its_deliberation_to_allow_the
     let text = draft_text(&app, &fixture("arrete-delegation-signature")).await;
     assert!(
         text.contains(
-            "Vu la délibération du conseil municipal du 11 juin 2020 donnant délégation au maire en application de \
+            "Vu la délibération du conseil municipal du 21 mars 2026 donnant délégation au maire en application de \
              l’article L. 2122-22 du code général des collectivités territoriales et permettant que les décisions \
              prises en vertu de cette délégation soient signées par délégation (article L. 2122-23 du même code)"
         ),

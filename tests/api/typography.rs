@@ -12,16 +12,22 @@
 //! - a missing elision or contraction ("de adjoint", "que il", "à le maire");
 //! - "Maire", "Président", "Directeur" with a capital in running text (the
 //!   capital stays in the heading "Le Maire de …," and above the signature);
-//! - a small number of jours francs in figures ("3 jours francs").
+//! - a small number of jours francs in figures ("3 jours francs");
+//! - a contraction missing after a colon ("adressée à : le service");
+//! - a day cut from its month, an indice or matricule from its number, a
+//!   postcode from its town, "SIREN" from its number.
+//!
+//! The campaign bordereau, not an act, is scanned for cut names too.
 
 use std::process::Command;
 use std::sync::LazyLock;
 
+use acta::service::Acta;
 use regex::Regex;
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use crate::helpers::{fixture, repo_path, spawn_app};
+use crate::helpers::{fixture, repo_path, spawn_app, test_settings};
 
 /// One visual line of a page: its runs of text joined, superscript runs
 /// written `^er`.
@@ -93,12 +99,13 @@ fn faults(lines: &[String]) -> Vec<String> {
     static RULES: LazyLock<Vec<(&str, Regex)>> = LazyLock::new(|| {
         [
             ("ordinal not in superscript", r"\b(1er|1re|1ère|1ers|1res|[0-9]+e|[0-9]+es|[0-9]+ème|[IVX]+e)\b"),
-            ("line break after a title or n°", r"\S\s+(M\.|MM\.|Mme|Mmes|Mlle|n°|N°)$"),
+            ("line break after a title or n°", r"\S\s+(M\.|MM\.|Mme|Mmes|Mlle|n°|N°|SIREN)$"),
             (
                 "missing elision",
                 r"\b(de|De|que|Que|le|Le|la|La|ne|se|jusque|lorsque|puisque) [aeiouàâéèêëîïôûœAEIOUÀÂÉÈÊÎÔŒ]\w*",
             ),
             ("missing contraction", r"\b(à|À|de|De) (le|les) \w+"),
+            ("missing contraction after a colon", r"\b(à|À) : (le|les|l’)"),
             ("small number of jours francs in figures", r"\b([0-9]|1[0-6]) jours? francs?\b"),
         ]
         .into_iter()
@@ -117,6 +124,16 @@ fn faults(lines: &[String]) -> Vec<String> {
     static UNIT_START: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"^(%|€|euros?\b|km/h|km\b|h\b|[0-9]{3}\b)").unwrap());
     static DIGIT_END: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[0-9]$").unwrap());
+    static DAY_END: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(^|\s)[0-9]{1,2}(\^er)?$").unwrap());
+    static MONTH_START: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"^(janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre)\b",
+        )
+        .unwrap()
+    });
+    static LABEL_END: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\b(indice brut|indice majoré|indice|matricule)$").unwrap());
+    static POSTCODE_END: LazyLock<Regex> = LazyLock::new(|| Regex::new(r", [0-9]{5}$").unwrap());
     let mut found = Vec::new();
     let empreinte = Regex::new(r"SHA-256\) : [0-9a-f]{64}").unwrap();
     for (i, raw) in lines.iter().enumerate() {
@@ -141,6 +158,15 @@ fn faults(lines: &[String]) -> Vec<String> {
         {
             found.push(format!("number cut from its unit or group: «{line}» / «{next}»"));
         }
+        if DAY_END.is_match(&line) && MONTH_START.is_match(next) {
+            found.push(format!("day cut from its month: «{line}» / «{next}»"));
+        }
+        if LABEL_END.is_match(&line) && next.starts_with(|c: char| c.is_ascii_digit()) {
+            found.push(format!("number cut from its label: «{line}» / «{next}»"));
+        }
+        if POSTCODE_END.is_match(&line) && next.starts_with(char::is_uppercase) {
+            found.push(format!("postcode cut from its town: «{line}» / «{next}»"));
+        }
         if line.ends_with('«') || next.starts_with(['»', ':', ';', '!', '?']) {
             found.push(format!("guillemet or punctuation cut from its word: «{line}» / «{next}»"));
         }
@@ -162,6 +188,12 @@ fn the_scan_finds_each_fault_it_looks_for() {
         "Martin-d’Hères ; le Maire certifie",
         "Article 3 — Le Directeur général des services est chargé",
         "soit 3 jours francs avant la séance",
+        "dont ampliation sera adressée à : le service départemental",
+        "Hôtel de ville, 2 place du Beffroi, 62990 Aubrecourt-en-Artois — SIREN",
+        "216295105 ; Mairie, 1 rue de l’Église, 62991",
+        "Marquenval-sur-Canche ; décret du 22",
+        "mars 2010 ; classé au 3^e échelon (indice brut 415, indice majoré",
+        "369) ;",
     ]
     .map(String::from);
     let found = faults(&bad).join("\n");
@@ -175,6 +207,11 @@ fn the_scan_finds_each_fault_it_looks_for() {
         "capital title in running text: «Martin",
         "capital title in running text: «Article 3",
         "small number of jours francs in figures",
+        "missing contraction after a colon: «à : le»",
+        "line break after a title or n°: «— SIREN»",
+        "postcode cut from its town",
+        "day cut from its month",
+        "number cut from its label",
     ] {
         assert!(found.contains(expected), "{expected} not found in:\n{found}");
     }
@@ -240,4 +277,52 @@ async fn every_fixture_is_set_in_french_typography_for_every_collectivite() {
 fn is_bare_number(line: &str) -> bool {
     let line = line.trim();
     !line.is_empty() && line.chars().all(|c| c.is_ascii_digit())
+}
+
+/// The bordereau d'envoi of a campaign lists agents and objects in narrow
+/// columns: a long compound name wraps at a space, never at its own hyphens
+/// (« Fontaine-Saint-/Roch »), as in the acts.
+#[tokio::test]
+async fn the_campaign_bordereau_never_cuts_a_compound_name_at_its_hyphens() {
+    let tmp = tempfile::tempdir().unwrap();
+    let acta = Acta::open(&test_settings(tmp.path())).unwrap();
+    let actes: Vec<Value> = (1..=30)
+        .map(|i| {
+            json!({
+                "agent": format!("Mme Marie-Bernadette Fontaine-Saint-Roch-de-la-Vallée (A-{i:05})"),
+                "numero": format!("2026_ARR_{i:05}"),
+                "objet": "Arrêté portant reclassement — Fontaine-Saint-Roch",
+                "date": "15/04/2026",
+            })
+        })
+        .collect();
+    let data = json!({
+        "collectivite": {"nom": "Commune de Fontaine-Saint-Roch-lès-Aubrecourt", "siren": "216295105"},
+        "campagne": {"id": "01a248d2-8a26-7177-8960-a23bb15b98f8", "source": "reclassement.csv", "date": "2026-04-15"},
+        "actes": actes,
+    });
+    let at = time::macros::datetime!(2026-04-15 09:00 UTC);
+    let pdf = acta
+        .render_document(
+            "bordereau-campagne".parse().unwrap(),
+            &data,
+            "216295105".parse().unwrap(),
+            "Bordereau d’envoi".into(),
+            "Commune de Fontaine-Saint-Roch-lès-Aubrecourt".into(),
+            at,
+        )
+        .await
+        .unwrap();
+    let lines = lines(&pdf);
+    // The names are long enough to wrap: each agent takes two lines.
+    let whole = lines.iter().filter(|l| l.contains("Fontaine-Saint-Roch-de-la-Vallée")).count();
+    assert!(whole >= 30, "{whole} whole names in:\n{}", lines.join("\n"));
+    assert!(
+        lines.iter().any(|l| l.trim_end().ends_with("Mme Marie-Bernadette")),
+        "no wrap at all:\n{}",
+        lines.join("\n")
+    );
+    let cuts: Vec<String> =
+        faults(&lines).into_iter().filter(|f| f.starts_with("proper name split")).collect();
+    assert!(cuts.is_empty(), "names cut in the bordereau:\n{}", cuts.join("\n"));
 }
