@@ -112,10 +112,8 @@ fn resolve<'a>(root: &'a Value, schema: &'a Value) -> &'a Value {
 /// nested `properties`, `not`).
 fn satisfies(root: &Value, schema: &Value, data: &Value) -> bool {
     let schema = resolve(root, schema);
-    if let Some(not) = schema.get("not") {
-        if satisfies(root, not, data) {
-            return false;
-        }
+    if schema.get("not").is_some_and(|not| satisfies(root, not, data)) {
+        return false;
     }
     let required = schema.get("required").and_then(Value::as_array).cloned().unwrap_or_default();
     if required.iter().filter_map(Value::as_str).any(|name| data.get(name).is_none()) {
@@ -138,8 +136,8 @@ fn satisfies(root: &Value, schema: &Value, data: &Value) -> bool {
 fn branches<'a>(root: &'a Value, schema: &'a Value, data: &Value) -> Vec<&'a Value> {
     let schema = resolve(root, schema);
     let mut out = vec![schema];
-    let all =
-        schema.get("allOf").and_then(Value::as_array).map(|a| a.iter().collect()).unwrap_or_else(Vec::new);
+    let all: Vec<&Value> =
+        schema.get("allOf").and_then(Value::as_array).map(|a| a.iter().collect()).unwrap_or_default();
     for s in std::iter::once(schema).chain(all) {
         let s = resolve(root, s);
         if !std::ptr::eq(s, schema) {
