@@ -27,6 +27,8 @@ pub mod openapi;
 pub(crate) mod range;
 mod register;
 pub mod routes;
+mod quarantine;
+pub(crate) use quarantine::xml_download as quarantine_download;
 mod search;
 pub mod server;
 mod transfers;
