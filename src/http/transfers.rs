@@ -73,13 +73,15 @@ pub async fn list(
     State(acta): State<AppState>,
     Extension(caller): Extension<Caller>,
     Query(params): Query<Vec<(String, String)>>,
-) -> Result<Json<TransferList>, TransferError> {
-    let query = list_query(&params).map_err(|e| TransferError(ArchiveError::Service(e)))?;
-    Ok(Json(acta.list_transfers(caller.collectivites(), &query).await?))
+) -> Result<Json<TransferList>, Response> {
+    let query = list_query(&params).map_err(IntoResponse::into_response)?;
+    let list = acta.list_transfers(caller.collectivites(), &query).await;
+    Ok(Json(list.map_err(|e| TransferError(e).into_response())?))
 }
 
-fn list_query(params: &[(String, String)]) -> Result<ListQuery, ServiceError> {
-    let bad = |m: String| ServiceError::Invalid(vec![FieldError { path: String::new(), message: m }]);
+/// The list's parameters, each checked (400 `invalid_parameter` naming it).
+fn list_query(params: &[(String, String)]) -> Result<ListQuery, ApiError> {
+    let bad = ApiError::InvalidParameter;
     let mut q = ListQuery { collectivite: None, before: None, limit: DEFAULT_PAGE };
     let mut seen = Vec::new();
     for (k, v) in params {

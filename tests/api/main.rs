@@ -13,6 +13,7 @@
 //! Chromium with axe-core).
 
 mod access;
+mod archivist;
 mod acts;
 mod attack;
 mod body_budget;
