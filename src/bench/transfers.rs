@@ -170,7 +170,10 @@ async fn fill(acta: &Acta, sirens: &[Siren], count: usize) -> Result<(), BenchEr
                         received_at: now,
                     };
                     store.create(&record::outcome_key(&id), json(&outcome)).await.map_err(fail)?;
-                    store.create(&record::verdict_key(&id), Bytes::from_static(b"<x/>")).await.map_err(fail)?;
+                    store
+                        .create(&record::verdict_key(&id), Bytes::from_static(b"<x/>"))
+                        .await
+                        .map_err(fail)?;
                 }
                 Ok::<_, BenchError>(())
             }

@@ -13,8 +13,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement
 
 use super::access::Access;
 use super::routes::routes;
-use super::{acts, admin, campaign_samples, campaigns, error, health, quarantine, register, search,
-    transfers};
+use super::{
+    acts, admin, campaign_samples, campaigns, error, health, quarantine, register, search, transfers,
+};
 use crate::auth::{AuditEntry, Role, TokenInfo, TokenRequest};
 
 /// Name of the bearer-token security scheme.

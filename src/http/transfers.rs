@@ -198,7 +198,9 @@ impl IntoResponse for TransferError {
         match self.0 {
             ArchiveError::Quarantined { refusal, kept } => {
                 let (code, title) = match *refusal {
-                    ArchiveError::ReplyUnidentified { .. } => ("reply_unidentified", "Réponse sans transfert"),
+                    ArchiveError::ReplyUnidentified { .. } => {
+                        ("reply_unidentified", "Réponse sans transfert")
+                    }
                     _ => ("reply_not_for_transfer", "Réponse d'un autre transfert"),
                 };
                 quarantined(unprocessable(code, title, format!("{refusal} ; {kept}")), kept)

@@ -98,7 +98,9 @@ async fn requests(
         "/api/v1/verify" => one(route.path.into(), Some(json!({"sha256": "0".repeat(64)}))),
         "/api/v1/log/checkpoint" | "/api/v1/log/key" => one(route.path.into(), None),
         "/api/v1/log/tile/{*path}" => one("/api/v1/log/tile/0/000".into(), None),
-        "/api/v1/transfers" if m == Method::GET => one(format!("/api/v1/transfers?collectivite={siren}"), None),
+        "/api/v1/transfers" if m == Method::GET => {
+            one(format!("/api/v1/transfers?collectivite={siren}"), None)
+        }
         "/api/v1/transfers" => {
             one(route.path.into(), Some(json!({"collectivite": siren, "acts": [acts.sealed]})))
         }

@@ -39,7 +39,8 @@ fn ko_naming(request: &str, op: &str) -> String {
 
 async fn reply_as(client: &reqwest::Client, app: &TestApp, id: &str, xml: &str) -> (StatusCode, Value) {
     let url = app.url(&format!("/api/v1/transfers/{id}/reply"));
-    let r = client.post(url).header("content-type", "application/xml").body(xml.to_owned()).send().await.unwrap();
+    let r =
+        client.post(url).header("content-type", "application/xml").body(xml.to_owned()).send().await.unwrap();
     (r.status(), r.json().await.unwrap())
 }
 
@@ -61,46 +62,48 @@ async fn a_reply_naming_no_transfer_within_reach_is_kept_in_quarantine_and_chang
     // Vitam's KO naming nothing: refused as before, and kept.
     let ko = vitam_ko("aeeaaaaaaop1");
     let (status, problem) = reply_as(&archiviste, &app, &t1, &ko).await;
-    assert_eq!((status, problem["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("reply_unidentified")));
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("reply_unidentified"))
+    );
     assert_eq!(problem["quarantine"]["id"], "000001", "{problem:#}");
-    assert!(problem["detail"].as_str().unwrap().contains("conservée en quarantaine sous le n° 000001"), "{problem:#}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("conservée en quarantaine sous le n° 000001"),
+        "{problem:#}"
+    );
     // The same reply posted again is kept once.
     let (_, again) = reply_as(&archiviste, &app, &t1, &ko).await;
     assert_eq!(again["quarantine"]["id"], "000001", "{again:#}");
     // Something that is no transfer, and another collectivité's transfer,
     // are told apart by nothing: both are "no transfer of your scope".
     let (_, unknown) = reply_as(&archiviste, &app, &t1, &ko_naming("FRAD999_ATR_27", "op2")).await;
-    assert_eq!((unknown["code"].as_str(), unknown["quarantine"]["id"].as_str()), (Some("reply_not_for_transfer"), Some("000002")));
+    assert_eq!(
+        (unknown["code"].as_str(), unknown["quarantine"]["id"].as_str()),
+        (Some("reply_not_for_transfer"), Some("000002"))
+    );
     let (_, other) = reply_as(&archiviste, &app, &t1, &ko_naming(&foreign, "op3")).await;
-    assert_eq!((other["code"].as_str(), other["quarantine"]["id"].as_str()), (Some("reply_not_for_transfer"), Some("000003")));
+    assert_eq!(
+        (other["code"].as_str(), other["quarantine"]["id"].as_str()),
+        (Some("reply_not_for_transfer"), Some("000003"))
+    );
     // A reply of another transfer within reach belongs there: refused, not kept.
     let (status, mine) = reply_as(&archiviste, &app, &t1, &ko_naming(&t2, "op4")).await;
-    assert_eq!((status, mine["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("reply_not_for_transfer")));
+    assert_eq!(
+        (status, mine["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("reply_not_for_transfer"))
+    );
     assert!(mine.get("quarantine").is_none() && mine["detail"].as_str().unwrap().contains(&t2), "{mine:#}");
     assert_eq!([stored(&app, "transfers"), stored(&app, "acts")], before, "no transfer changed");
     for t in [&t1, &t2, &foreign] {
         let (_, shown) = app.get_json(&format!("/api/v1/transfers/{t}")).await;
-        assert_eq!((shown["status"].as_str(), shown["replies"].as_u64()), (Some("sent"), Some(0)), "{shown:#}");
+        assert_eq!(
+            (shown["status"].as_str(), shown["replies"].as_u64()),
+            (Some("sent"), Some(0)),
+            "{shown:#}"
+        );
     }
 
-    // Listed for the archivist, with who, when, why and the identifiers found.
-    let (status, list) = get(&archiviste, &app, "/api/v1/quarantine").await;
-    assert_eq!(status, StatusCode::OK, "{list:#}");
-    let ids: Vec<&str> = list["replies"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["000003", "000002", "000001"], "newest first: {list:#}");
-    assert_eq!((list["waiting"].as_u64(), list["max"].as_u64()), (Some(3), Some(100)));
-    let first = &list["replies"][2];
-    assert_eq!(first["reason"], "unidentified");
-    assert_eq!((first["transfer"].as_str(), first["collectivite"].as_str()), (Some(t1.as_str()), Some(OWN)));
-    assert_eq!((first["kind"].as_str(), first["reply_code"].as_str()), (Some("transfer_reply"), Some("KO")));
-    assert_eq!(first["identifiers"]["message_identifier"], "aeeaaaaaaop1", "{first:#}");
-    assert_eq!(first["uploaded_by"]["role"], "archiviste");
-    assert!(first["uploaded_by"]["token"].as_str().is_some_and(|t| !t.is_empty()), "{first:#}");
-    assert_eq!(list["replies"][0]["identifiers"]["message_request_identifier"], foreign.as_str());
-    assert_eq!(list["replies"][0]["reason"], "unknown_transfer");
-    let r = archiviste.get(app.url("/api/v1/quarantine/000001/xml")).send().await.unwrap();
-    assert_eq!((r.status(), r.headers()["content-type"].to_str().unwrap()), (StatusCode::OK, "application/xml"));
-    assert_eq!(r.text().await.unwrap(), ko, "the reply as received");
+    listed_with_who_when_why(&app, &archiviste, &t1, &foreign, &ko).await;
 
     // Scope: the other collectivité's archivist sees none of them; a lecteur
     // may not look.
@@ -109,7 +112,11 @@ async fn a_reply_naming_no_transfer_within_reach_is_kept_in_quarantine_and_chang
     assert_eq!(theirs["replies"], json!([]), "{theirs:#}");
     for path in ["/api/v1/quarantine/000001", "/api/v1/quarantine/000001/xml", "/api/v1/quarantine/999999"] {
         let (status, p) = get(&outsider, &app, path).await;
-        assert_eq!((status, p["code"].as_str()), (StatusCode::NOT_FOUND, Some("quarantine_not_found")), "{path}");
+        assert_eq!(
+            (status, p["code"].as_str()),
+            (StatusCode::NOT_FOUND, Some("quarantine_not_found")),
+            "{path}"
+        );
     }
     let ack = |client: &reqwest::Client, id: &str, body: Value| {
         client.post(app.url(&format!("/api/v1/quarantine/{id}/acknowledge"))).json(&body).send()
@@ -119,7 +126,9 @@ async fn a_reply_naming_no_transfer_within_reach_is_kept_in_quarantine_and_chang
     assert_eq!(get(&lecteur, &app, "/api/v1/quarantine").await.0, StatusCode::FORBIDDEN);
 
     // Acknowledged: off the list, kept, once.
-    let r = ack(&archiviste, "000001", json!({"note": "pas pour nous : Vitam a perdu la demande"})).await.unwrap();
+    let r = ack(&archiviste, "000001", json!({"note": "pas pour nous : Vitam a perdu la demande"}))
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let r: Value = r.json().await.unwrap();
     assert_eq!(r["acknowledged"]["note"], "pas pour nous : Vitam a perdu la demande", "{r:#}");
@@ -139,8 +148,46 @@ async fn a_reply_naming_no_transfer_within_reach_is_kept_in_quarantine_and_chang
         audit["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions.iter().filter(|a| **a == "transfer.reply.quarantine").count(), 4, "{actions:?}");
     assert!(actions.contains(&"quarantine.acknowledge"), "{actions:?}");
-    let entry = audit["entries"].as_array().unwrap().iter().find(|e| e["action"] == "quarantine.acknowledge").unwrap();
+    let entry = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "quarantine.acknowledge")
+        .unwrap();
     assert!(entry["token_id"].is_string() && entry["target"] == "quarantaine 000001", "{entry:#}");
+}
+
+/// The quarantine as the archivist lists it: who, when, why, the identifiers found,
+/// newest first; the XML as received.
+async fn listed_with_who_when_why(
+    app: &TestApp,
+    archiviste: &reqwest::Client,
+    t1: &str,
+    foreign: &str,
+    ko: &str,
+) {
+    // Listed for the archivist, with who, when, why and the identifiers found.
+    let (status, list) = get(archiviste, app, "/api/v1/quarantine").await;
+    assert_eq!(status, StatusCode::OK, "{list:#}");
+    let ids: Vec<&str> =
+        list["replies"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["000003", "000002", "000001"], "newest first: {list:#}");
+    assert_eq!((list["waiting"].as_u64(), list["max"].as_u64()), (Some(3), Some(100)));
+    let first = &list["replies"][2];
+    assert_eq!(first["reason"], "unidentified");
+    assert_eq!((first["transfer"].as_str(), first["collectivite"].as_str()), (Some(t1), Some(OWN)));
+    assert_eq!((first["kind"].as_str(), first["reply_code"].as_str()), (Some("transfer_reply"), Some("KO")));
+    assert_eq!(first["identifiers"]["message_identifier"], "aeeaaaaaaop1", "{first:#}");
+    assert_eq!(first["uploaded_by"]["role"], "archiviste");
+    assert!(first["uploaded_by"]["token"].as_str().is_some_and(|t| !t.is_empty()), "{first:#}");
+    assert_eq!(list["replies"][0]["identifiers"]["message_request_identifier"], foreign);
+    assert_eq!(list["replies"][0]["reason"], "unknown_transfer");
+    let r = archiviste.get(app.url("/api/v1/quarantine/000001/xml")).send().await.unwrap();
+    assert_eq!(
+        (r.status(), r.headers()["content-type"].to_str().unwrap()),
+        (StatusCode::OK, "application/xml")
+    );
+    assert_eq!(r.text().await.unwrap(), ko, "the reply as received");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -158,7 +205,10 @@ async fn the_quarantine_is_bounded_in_number_even_when_uploads_race_and_in_size(
     let kept = answers.iter().filter(|(_, p)| p["quarantine"].is_object()).count();
     assert_eq!(kept, 3, "{answers:#?}");
     for (status, p) in &answers {
-        assert_eq!((*status, p["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("reply_unidentified")));
+        assert_eq!(
+            (*status, p["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("reply_unidentified"))
+        );
         if !p["quarantine"].is_object() {
             assert_eq!(p["quarantine_refused"], "quarantine_full", "{p:#}");
             assert!(p["detail"].as_str().unwrap().contains("3 réponses attendent déjà"), "{p:#}");
@@ -177,8 +227,14 @@ async fn the_quarantine_is_bounded_in_number_even_when_uploads_race_and_in_size(
     let r = app.client.post(app.url("/api/v1/quarantine/000001/acknowledge")).json(&json!({})).send();
     assert_eq!(r.await.unwrap().status(), StatusCode::OK);
     let padding = format!("<!-- {} -->", "x".repeat(5 << 20));
-    let (status, p) = reply(&app, &t, &vitam_ko("op-big").replacen("<ReplyCode>", &format!("{padding}<ReplyCode>"), 1)).await;
-    assert_eq!((status, p["quarantine_refused"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("quarantine_reply_too_large")), "{p:#}");
+    let (status, p) =
+        reply(&app, &t, &vitam_ko("op-big").replacen("<ReplyCode>", &format!("{padding}<ReplyCode>"), 1))
+            .await;
+    assert_eq!(
+        (status, p["quarantine_refused"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("quarantine_reply_too_large")),
+        "{p:#}"
+    );
     let (_, shown) = app.get_json(&format!("/api/v1/transfers/{t}")).await;
     assert_eq!(shown["status"], "sent");
 }
@@ -204,7 +260,11 @@ async fn the_transfers_list_pages_newest_first_within_scope_and_indexes_older_tr
     assert_eq!(ids(&all), [foreign.clone(), own[2].clone(), own[1].clone(), own[0].clone()]);
     assert!(all.get("next").is_none());
     let oldest = &all["transfers"][3];
-    assert_eq!((oldest["status"].as_str(), oldest["acts"].as_u64()), (Some("accepted"), Some(1)), "{oldest:#}");
+    assert_eq!(
+        (oldest["status"].as_str(), oldest["acts"].as_u64()),
+        (Some("accepted"), Some(1)),
+        "{oldest:#}"
+    );
     assert_eq!(oldest["href"], format!("/api/v1/transfers/{}", own[0]));
 
     // An archivist of one collectivité, two at a time.
@@ -218,8 +278,15 @@ async fn the_transfers_list_pages_newest_first_within_scope_and_indexes_older_tr
     let (status, page) = get(&archiviste, &app, &format!("/api/v1/transfers?collectivite={FOREIGN}")).await;
     assert_eq!((status, page["transfers"].clone()), (StatusCode::OK, json!([])), "nothing outside the scope");
     let (_, page) = app.get_json(&format!("/api/v1/transfers?collectivite={FOREIGN}")).await;
-    assert_eq!(ids(&page), [foreign.clone()]);
-    for (query, named) in [("limit=0", "limit"), ("limit=201", "limit"), ("before=x", "before"), ("collectivite=12", "collectivite"), ("sort=asc", "sort"), ("limit=2&limit=3", "limit")] {
+    assert_eq!(ids(&page), std::slice::from_ref(&foreign));
+    for (query, named) in [
+        ("limit=0", "limit"),
+        ("limit=201", "limit"),
+        ("before=x", "before"),
+        ("collectivite=12", "collectivite"),
+        ("sort=asc", "sort"),
+        ("limit=2&limit=3", "limit"),
+    ] {
         let (status, p) = get(&archiviste, &app, &format!("/api/v1/transfers?{query}")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {p:#}");
         assert!(p.to_string().contains(named), "{query}: {p:#}");
@@ -271,9 +338,10 @@ async fn an_archivist_sends_a_transfer_and_follows_its_replies_and_a_stray_one_i
     // Selection, then sending.
     let page = v.get(&format!("/transferts?collectivite={OWN}&kinds=ARR")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains("L'acte scellé de la sélection"), "{}", page.body);
+    assert!(page.body.contains("L'acte scellé de la sélection") && page.body.contains(&act), "{}", page.body);
     assert!(page.body.contains("Aucune réponse en quarantaine"), "{}", page.body);
-    let sent = v.post("/transferts", &[("csrf", &page.csrf()), ("collectivite", OWN), ("kinds", "ARR")]).await;
+    let sent =
+        v.post("/transferts", &[("csrf", &page.csrf()), ("collectivite", OWN), ("kinds", "ARR")]).await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
     let at = sent.location().to_owned();
     let t = at.trim_start_matches("/transferts/").split('?').next().unwrap().to_owned();
@@ -295,24 +363,51 @@ async fn an_archivist_sends_a_transfer_and_follows_its_replies_and_a_stray_one_i
     let r = v.post_body(&format!("/transferts/{t}/reponse"), &ct, body).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = v.get(&format!("/transferts/{t}")).await;
-    assert!(page.body.contains("Envoyé, en attente de réponse") && page.body.contains("accusé de réception"), "{}", page.body);
+    assert!(
+        page.body.contains("Envoyé, en attente de réponse") && page.body.contains("accusé de réception"),
+        "{}",
+        page.body
+    );
 
     // Vitam's KO without the request id: refused beside the field, kept in quarantine.
     let (ct, body) = multipart(&[("csrf", &csrf)], ("ko.xml", vitam_ko("aeeaaaaaaweb").as_bytes()));
     let r = v.post_body(&format!("/transferts/{t}/reponse"), &ct, body).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains(r#"id="reponse-error""#) && r.body.contains("conservée en quarantaine sous le n° 000001"), "{}", r.body);
+    assert!(
+        r.body.contains(r#"id="reponse-error""#)
+            && r.body.contains("conservée en quarantaine sous le n° 000001"),
+        "{}",
+        r.body
+    );
     let list = v.get("/transferts").await;
-    assert!(list.body.contains("Réponses en quarantaine") && list.body.contains("aeeaaaaaaweb"), "{}", list.body);
-    assert!(list.body.contains("Elle ne nomme aucun transfert") && list.body.contains("par archives"), "{}", list.body);
+    assert!(
+        list.body.contains("Réponses en quarantaine") && list.body.contains("aeeaaaaaaweb"),
+        "{}",
+        list.body
+    );
+    assert!(
+        list.body.contains("Elle ne nomme aucun transfert") && list.body.contains("par archives"),
+        "{}",
+        list.body
+    );
     assert!(list.body.contains("Réponse au transfert, code KO"), "{}", list.body);
     let xml = v.get("/transferts/quarantaine/000001/xml").await;
-    assert_eq!((xml.status, xml.headers["content-type"].to_str().unwrap()), (StatusCode::OK, "application/xml"));
+    assert_eq!(
+        (xml.status, xml.headers["content-type"].to_str().unwrap()),
+        (StatusCode::OK, "application/xml")
+    );
     assert!(xml.body.contains("aeeaaaaaaweb"));
-    let done = v.post("/transferts/quarantaine/000001/traitee", &[("csrf", &list.csrf()), ("note", "Renvoyé au SAE")]).await;
+    let done = v
+        .post("/transferts/quarantaine/000001/traitee", &[("csrf", &list.csrf()), ("note", "Renvoyé au SAE")])
+        .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     let list = v.get(done.location()).await;
-    assert!(list.body.contains("n° 000001 est marquée comme traitée") && list.body.contains("Aucune réponse en quarantaine"), "{}", list.body);
+    assert!(
+        list.body.contains("n° 000001 est marquée comme traitée")
+            && list.body.contains("Aucune réponse en quarantaine"),
+        "{}",
+        list.body
+    );
     let other = logged_in_other(&app).await;
     assert_eq!(other.0, StatusCode::NOT_FOUND, "another collectivité's archivist: {}", other.1);
 
@@ -321,7 +416,11 @@ async fn an_archivist_sends_a_transfer_and_follows_its_replies_and_a_stray_one_i
     let r = v.post_body(&format!("/transferts/{t}/reponse"), &ct, body).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = v.get(&format!("/transferts/{t}")).await;
-    assert!(page.body.contains("Refusé par les archives") && page.body.contains("services agents inconnus"), "{}", page.body);
+    assert!(
+        page.body.contains("Refusé par les archives") && page.body.contains("services agents inconnus"),
+        "{}",
+        page.body
+    );
     let list = v.get("/transferts").await;
     assert!(list.body.contains("Refusé par les archives"), "{}", list.body);
 
@@ -330,7 +429,8 @@ async fn an_archivist_sends_a_transfer_and_follows_its_replies_and_a_stray_one_i
     let mut admin = Visitor::new(&app.base);
     admin.login("admin", &password).await;
     let journal = admin.get("/admin/journal?utilisateur=archives").await;
-    for action in ["transfer.create", "transfer.reply", "transfer.reply.quarantine", "quarantine.acknowledge"] {
+    for action in ["transfer.create", "transfer.reply", "transfer.reply.quarantine", "quarantine.acknowledge"]
+    {
         assert!(journal.body.contains(&format!("<code>{action}</code>")), "{action}: {}", journal.body);
     }
 }

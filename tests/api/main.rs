@@ -13,8 +13,8 @@
 //! Chromium with axe-core).
 
 mod access;
-mod archivist;
 mod acts;
+mod archivist;
 mod attack;
 mod body_budget;
 mod browser;

@@ -146,14 +146,22 @@ impl Acta {
     async fn ensure_transfer_index(&self) -> Result<(), ArchiveError> {
         self.transfer_index_checked
             .get_or_try_init(|| async {
-                let indexed: HashSet<TransferId> =
-                    self.store.list(INDEX_PREFIX).await?.iter().filter_map(|k| parse_key(k)).map(|k| k.1).collect();
+                let indexed: HashSet<TransferId> = self
+                    .store
+                    .list(INDEX_PREFIX)
+                    .await?
+                    .iter()
+                    .filter_map(|k| parse_key(k))
+                    .map(|k| k.1)
+                    .collect();
                 let missing: Vec<TransferId> = self
                     .store
                     .list("transfers/")
                     .await?
                     .iter()
-                    .filter_map(|k| k.strip_prefix("transfers/")?.strip_suffix("/transfer.json")?.parse().ok())
+                    .filter_map(|k| {
+                        k.strip_prefix("transfers/")?.strip_suffix("/transfer.json")?.parse().ok()
+                    })
                     .filter(|id| !indexed.contains(id))
                     .collect();
                 if !missing.is_empty() {
@@ -196,7 +204,7 @@ impl Acta {
                 }
             }
         }
-        rows.sort_unstable_by(|a, b| b.1.cmp(&a.1));
+        rows.sort_unstable_by_key(|r| std::cmp::Reverse(r.1));
         rows.dedup_by(|a, b| a.1 == b.1);
         let limit = query.limit.clamp(1, MAX_PAGE);
         let mut page: Vec<(String, TransferId)> =
@@ -213,11 +221,8 @@ impl Acta {
 
     async fn list_item(&self, siren: String, id: TransferId) -> Result<TransferListItem, ArchiveError> {
         let key = format!("{INDEX_PREFIX}{siren}/{id}.json");
-        let bytes = self
-            .store
-            .get(&key)
-            .await?
-            .ok_or_else(|| ServiceError::Corrupt(format!("{key} vanished")))?;
+        let bytes =
+            self.store.get(&key).await?.ok_or_else(|| ServiceError::Corrupt(format!("{key} vanished")))?;
         let s: TransferSummary =
             serde_json::from_slice(&bytes).map_err(|e| ServiceError::Corrupt(format!("{key}: {e}")))?;
         let status = self.outcome(&id).await?.map_or(TransferStatus::Sent, |o| o.status);

@@ -30,10 +30,12 @@ use time::OffsetDateTime;
 
 pub use config::{ArchiveConfig, ArchiveConfigError};
 pub use error::ArchiveError;
-pub use index::{INDEX_PREFIX, ListQuery, MAX_PAGE, TransferList, TransferListItem, TransferSummary, index_key};
+pub use index::{
+    INDEX_PREFIX, ListQuery, MAX_PAGE, TransferList, TransferListItem, TransferSummary, index_key,
+};
 pub use quarantine::{
-    MAX_QUARANTINED_BYTES, QuarantineAcknowledgement, QuarantineId, QuarantineReason, QuarantineRefused, QuarantinedReply, Quarantined,
-    ReplyIdentifiers, Uploader,
+    MAX_QUARANTINED_BYTES, QuarantineAcknowledgement, QuarantineId, QuarantineReason, QuarantineRefused,
+    Quarantined, QuarantinedReply, ReplyIdentifiers, Uploader,
 };
 pub use record::{
     ArchiveRecord, OutcomeRecord, SipInfo, TransferId, TransferRecord, TransferSpec, TransferStatus,

@@ -462,7 +462,11 @@ impl Acta {
     }
 
     /// The XML of quarantined reply `id`, as received.
-    pub async fn quarantined_xml(&self, id: QuarantineId, scope: &Collectivites) -> Result<Bytes, ArchiveError> {
+    pub async fn quarantined_xml(
+        &self,
+        id: QuarantineId,
+        scope: &Collectivites,
+    ) -> Result<Bytes, ArchiveError> {
         self.quarantined_reply(id, scope).await?;
         let key = slot_key(id, "reply.xml");
         Ok(self.store.get(&key).await?.ok_or_else(|| ServiceError::Corrupt(format!("{key} is missing")))?)

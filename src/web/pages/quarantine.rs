@@ -57,19 +57,25 @@ pub struct QuarantineRow {
 fn reason_label(r: QuarantineReason) -> &'static str {
     match r {
         QuarantineReason::Unidentified => "Elle ne nomme aucun transfert",
-        QuarantineReason::UnknownTransfer => "Elle nomme un message qui n'est pas un transfert de votre périmètre",
+        QuarantineReason::UnknownTransfer => {
+            "Elle nomme un message qui n'est pas un transfert de votre périmètre"
+        }
     }
 }
 
-fn identifier_labels(i: &ReplyIdentifiers) -> Vec<(&'static str, String)> {
-    [
-        ("Identifiant du message (MessageIdentifier)", &i.message_identifier),
-        ("Message auquel elle répond (MessageRequestIdentifier)", &i.message_request_identifier),
-        ("Message reçu (MessageReceivedIdentifier)", &i.message_received_identifier),
-    ]
-    .into_iter()
-    .map(|(label, v)| (label, v.clone().filter(|v| !v.trim().is_empty()).unwrap_or_else(|| "vide".into())))
-    .collect()
+/// The identifiers of a reply of `kind`: those its kind of message has.
+fn identifier_labels(kind: &str, i: &ReplyIdentifiers) -> Vec<(&'static str, String)> {
+    let answered = if kind == "acknowledgement" {
+        ("Message reçu (MessageReceivedIdentifier)", &i.message_received_identifier)
+    } else {
+        ("Message auquel elle répond (MessageRequestIdentifier)", &i.message_request_identifier)
+    };
+    [("Identifiant du message (MessageIdentifier)", &i.message_identifier), answered]
+        .into_iter()
+        .map(|(label, v)| {
+            (label, v.clone().filter(|v| !v.trim().is_empty()).unwrap_or_else(|| "vide".into()))
+        })
+        .collect()
 }
 
 fn row(web: &Web, r: QuarantinedReply) -> QuarantineRow {
@@ -86,7 +92,7 @@ fn row(web: &Web, r: QuarantinedReply) -> QuarantineRow {
         collectivite: r.collectivite.map(|c| collectivite_name(&web.acta, c.as_str())).unwrap_or_default(),
         kind,
         reason: reason_label(r.reason),
-        identifiers: identifier_labels(&r.identifiers),
+        identifiers: identifier_labels(&r.kind, &r.identifiers),
     }
 }
 
@@ -133,7 +139,9 @@ pub async fn acknowledge(
             see_other(&format!("{PATH}?traitee={id}#quarantaine"))
         }
         // Marked meanwhile (another tab, a colleague): the list says it.
-        Err(ArchiveError::QuarantineAcknowledged(_)) => see_other(&format!("{PATH}?traitee={id}#quarantaine")),
+        Err(ArchiveError::QuarantineAcknowledged(_)) => {
+            see_other(&format!("{PATH}?traitee={id}#quarantaine"))
+        }
         Err(ArchiveError::QuarantineNotFound) => not_found(&visit),
         Err(ArchiveError::Invalid(errors)) => {
             let why: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
@@ -141,7 +149,10 @@ pub async fn acknowledge(
                 &visit,
                 axum::http::StatusCode::UNPROCESSABLE_ENTITY,
                 "Note refusée",
-                &format!("La note n'est pas acceptée : elle {}. Revenez en arrière pour la corriger.", why.join(" ; ")),
+                &format!(
+                    "La note n'est pas acceptée : elle {}. Revenez en arrière pour la corriger.",
+                    why.join(" ; ")
+                ),
             )
         }
         Err(e) => internal_error(&visit, &e),

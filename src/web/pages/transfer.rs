@@ -16,7 +16,9 @@ use serde::Deserialize;
 use super::setup::capitalise;
 use super::transfers::{ActRow, PATH, SHOWN, status_label};
 use super::wording::{collectivite_name, day_label, moment_label as when};
-use crate::service::archive::{ArchiveError, Quarantined, TransferId, TransferStatus, TransferView, Uploader};
+use crate::service::archive::{
+    ArchiveError, Quarantined, TransferId, TransferStatus, TransferView, Uploader,
+};
 use crate::web::Web;
 use crate::web::gate::Visit;
 use crate::web::page::{Form, Layout, internal_error, render, see_other};
@@ -171,8 +173,13 @@ async fn ingest(web: &Web, visit: &Visit, id: &TransferId, xml: &[u8]) -> Result
     let by = Uploader::of(caller);
     let result = web.acta.ingest_or_quarantine(id, xml, &by, caller.collectivites()).await;
     if let Err(ArchiveError::Quarantined { kept: Quarantined::Kept(q), .. }) = &result {
-        web.record(visit, None, "transfer.reply.quarantine", Some(format!("quarantaine {q} (transfert {id})")))
-            .await;
+        web.record(
+            visit,
+            None,
+            "transfer.reply.quarantine",
+            Some(format!("quarantaine {q} (transfert {id})")),
+        )
+        .await;
     }
     result
 }
