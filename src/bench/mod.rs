@@ -20,6 +20,7 @@ mod render;
 mod seal;
 pub mod sip;
 mod stream;
+pub mod transfers;
 mod vary;
 
 pub use fairness::{External, FairnessOptions, FairnessReport, fairness, long_minutes};

@@ -90,6 +90,13 @@ pub enum BenchCommand {
         #[arg(long, hide = true, value_name = "SIREN")]
         measure: Option<String>,
     },
+    /// The transfers list (one page) over `count` transfers stored in a
+    /// throw-away data directory: first listing, then medians.
+    Transfers {
+        /// Transfers stored.
+        #[arg(long, default_value_t = 5_000)]
+        count: usize,
+    },
     /// Export the corpus of `bench corpus` and the typical queries of `bench
     /// search` as TSV files for the PostgreSQL peer figure
     /// (`scripts/bench-postgres.sh` runs this, then PostgreSQL).
@@ -209,6 +216,9 @@ pub(super) async fn run(
         }
         BenchCommand::Sip { count, fixture, measure: None } => {
             print!("{}", crate::bench::sip::run(settings, &read_json(&fixture)?, count).await?);
+        }
+        BenchCommand::Transfers { count } => {
+            print!("{}", crate::bench::transfers::run(settings, count).await?);
         }
         BenchCommand::PeerExport { count, queries, out } => {
             crate::search::bench::peer::export(&out, count, queries).map_err(ServiceError::from)?;

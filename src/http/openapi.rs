@@ -13,7 +13,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement
 
 use super::access::Access;
 use super::routes::routes;
-use super::{acts, admin, campaign_samples, campaigns, error, health, register, search, transfers};
+use super::{
+    acts, admin, campaign_samples, campaigns, error, health, quarantine, register, search, transfers,
+};
 use crate::auth::{AuditEntry, Role, TokenInfo, TokenRequest};
 
 /// Name of the bearer-token security scheme.
@@ -45,6 +47,11 @@ const BEARER: &str = "bearer";
         transfers::get,
         transfers::sip,
         transfers::reply,
+        transfers::list,
+        quarantine::list,
+        quarantine::get,
+        quarantine::xml,
+        quarantine::acknowledge,
         campaigns::create,
         campaigns::get,
         campaigns::start,
@@ -75,6 +82,14 @@ const BEARER: &str = "bearer";
         crate::service::archive::TransferStatus,
         crate::service::archive::SipInfo,
         crate::service::archive::OutcomeRecord,
+        crate::service::archive::TransferList,
+        crate::service::archive::TransferListItem,
+        crate::service::archive::QuarantinedReply,
+        crate::service::archive::QuarantineReason,
+        crate::service::archive::QuarantineAcknowledgement,
+        crate::service::archive::ReplyIdentifiers,
+        crate::service::archive::Uploader,
+        quarantine::QuarantineList,
         campaigns::Created,
         campaigns::Refused,
         campaign_samples::Samples,

@@ -20,7 +20,8 @@ use axum::routing::{MethodRouter, get, post, put};
 
 use super::access::Access;
 use super::{
-    AppState, acts, admin, campaign_samples, campaigns, health, openapi, register, search, transfers,
+    AppState, acts, admin, campaign_samples, campaigns, health, openapi, quarantine, register, search,
+    transfers,
 };
 use crate::auth::Permission as P;
 
@@ -70,6 +71,14 @@ pub(super) fn table() -> Vec<(Route, MethodRouter<AppState>)> {
         (
             r(M::POST, "/api/v1/transfers/{id}/reply", Access::Transfer(P::IngestReplies)),
             post(transfers::reply),
+        ),
+        (r(M::GET, "/api/v1/transfers", Access::Role(P::Export)), get(transfers::list)),
+        (r(M::GET, "/api/v1/quarantine", Access::Role(P::Export)), get(quarantine::list)),
+        (r(M::GET, "/api/v1/quarantine/{id}", Access::Role(P::Export)), get(quarantine::get)),
+        (r(M::GET, "/api/v1/quarantine/{id}/xml", Access::Role(P::Export)), get(quarantine::xml)),
+        (
+            r(M::POST, "/api/v1/quarantine/{id}/acknowledge", Access::Role(P::IngestReplies)),
+            post(quarantine::acknowledge),
         ),
         (r(M::POST, "/api/v1/campaigns", Access::Role(P::RunCampaign)), post(campaigns::create)),
         (r(M::GET, "/api/v1/campaigns/{id}", Access::Role(P::ReadCampaign)), get(campaigns::get)),

@@ -1,18 +1,24 @@
 //! `/api/v1/transfers…`: SEDA transfers to electronic archiving. Handlers
 //! are thin: the work is in [`crate::service::archive`].
 
-use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
 
-use super::AppState;
-use super::access::Audited;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+
+use super::access::{Audited, Gate};
 use super::error::{ApiError, Problem};
 use super::input::{JsonBody, RawBody};
+use super::{AppState, REQUEST_ID};
+use crate::auth::{AuditEntry, Caller};
 use crate::catalog::FieldError;
 use crate::service::ServiceError;
-use crate::service::archive::{ArchiveError, TransferId, TransferSpec, TransferView};
+use crate::service::archive::{
+    ArchiveError, ListQuery, MAX_PAGE, Quarantined, TransferId, TransferList, TransferSpec, TransferView,
+    Uploader,
+};
 
 /// `POST /api/v1/transfers`: select sealed acts, write and store the SIP,
 /// record the transfer; 201 with it.
@@ -51,6 +57,59 @@ pub async fn create(
     Ok(resp)
 }
 
+/// Rows of a page of `GET /api/v1/transfers` when `limit` is not given.
+const DEFAULT_PAGE: usize = 50;
+
+/// `GET /api/v1/transfers?collectivite=&before=&limit=`: the transfers of
+/// the caller's scope, newest first, one page at a time (from the summary
+/// index: no transfer record is read).
+#[utoipa::path(get, path = "/api/v1/transfers", tag = "transfers",
+    params(("collectivite" = Option<String>, Query, description = "one collectivité (SIREN)"),
+           ("before" = Option<String>, Query, description = "the previous page's `next`"),
+           ("limit" = Option<usize>, Query, description = "rows, 1 to 200 (50)")),
+    responses((status = 200, description = "`{transfers, next}`", body = TransferList),
+              (status = 400, body = Problem)))]
+pub async fn list(
+    State(acta): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<Json<TransferList>, Response> {
+    let query = list_query(&params).map_err(IntoResponse::into_response)?;
+    let list = acta.list_transfers(caller.collectivites(), &query).await;
+    Ok(Json(list.map_err(|e| TransferError(e).into_response())?))
+}
+
+/// The list's parameters, each checked (400 `invalid_parameter` naming it).
+fn list_query(params: &[(String, String)]) -> Result<ListQuery, ApiError> {
+    let bad = ApiError::InvalidParameter;
+    let mut q = ListQuery { collectivite: None, before: None, limit: DEFAULT_PAGE };
+    let mut seen = Vec::new();
+    for (k, v) in params {
+        if seen.contains(&k.as_str()) {
+            return Err(bad(format!("le paramètre « {k} » est donné plusieurs fois")));
+        }
+        seen.push(k.as_str());
+        match k.as_str() {
+            "collectivite" => {
+                q.collectivite =
+                    Some(v.parse().map_err(|e| bad(format!("le paramètre « collectivite » : {e}")))?);
+            }
+            "before" => {
+                q.before = Some(v.parse().map_err(|_| {
+                    bad(format!("le paramètre « before » attend l'identifiant d'un transfert (reçu « {v} »)"))
+                })?);
+            }
+            "limit" => {
+                q.limit = v.parse().ok().filter(|n| (1..=MAX_PAGE).contains(n)).ok_or_else(|| {
+                    bad(format!("le paramètre « limit » attend un nombre de 1 à {MAX_PAGE} (reçu « {v} »)"))
+                })?;
+            }
+            other => return Err(bad(format!("paramètre inconnu « {other} »"))),
+        }
+    }
+    Ok(q)
+}
+
 /// `GET /api/v1/transfers/{id}`: the transfer and its status.
 #[utoipa::path(get, path = "/api/v1/transfers/{id}", tag = "transfers", params(("id" = String, Path)),
     responses((status = 200, description = "the transfer", body = TransferView), (status = 404, body = Problem)))]
@@ -83,11 +142,33 @@ pub async fn sip(State(acta): State<AppState>, Path(id): Path<String>) -> Result
               (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn reply(
     State(acta): State<AppState>,
+    Extension(gate): Extension<Arc<Gate>>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<Response, TransferError> {
     let id = transfer_id(&id)?;
-    let transfer = acta.ingest_reply(&id, &body).await?;
+    let by = Uploader::of(&caller);
+    let transfer = match acta.ingest_or_quarantine(&id, &body, &by, caller.collectivites()).await {
+        Err(e @ ArchiveError::Quarantined { kept: Quarantined::Kept(q), .. }) => {
+            // Refused (422), so the gate writes no entry: this one says who
+            // left what in quarantine.
+            let entry = AuditEntry {
+                token_id: caller.token_id().cloned(),
+                user: caller.user().map(ToString::to_string),
+                collectivite: acta.transfer_owner(&id).await.ok(),
+                target: Some(format!("quarantaine {q} (transfert {id})")),
+                request_id: headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()).map(str::to_owned),
+                ..AuditEntry::new("api", caller.role, "transfer.reply.quarantine")
+            };
+            if let Err(err) = gate.audit().record(&entry).await {
+                tracing::error!(error = %err, "audit entry could not be written");
+            }
+            return Err(e.into());
+        }
+        other => other?,
+    };
     let audited = Audited { action: Some("transfer.reply"), ..Audited::default() };
     let mut resp = Json(transfer).into_response();
     resp.extensions_mut().insert(audited);
@@ -115,6 +196,26 @@ impl IntoResponse for TransferError {
         let unprocessable =
             |code, title, detail: String| Problem::new(S::UNPROCESSABLE_ENTITY, code, title, detail);
         match self.0 {
+            ArchiveError::Quarantined { refusal, kept } => {
+                let (code, title) = match *refusal {
+                    ArchiveError::ReplyUnidentified { .. } => {
+                        ("reply_unidentified", "Réponse sans transfert")
+                    }
+                    _ => ("reply_not_for_transfer", "Réponse d'un autre transfert"),
+                };
+                quarantined(unprocessable(code, title, format!("{refusal} ; {kept}")), kept)
+            }
+            ArchiveError::QuarantineNotFound => Problem::new(
+                S::NOT_FOUND,
+                "quarantine_not_found",
+                "Réponse en quarantaine introuvable",
+                ArchiveError::QuarantineNotFound.to_string(),
+            )
+            .into_response(),
+            e @ ArchiveError::QuarantineAcknowledged(_) => {
+                Problem::new(S::CONFLICT, "quarantine_acknowledged", "Réponse déjà traitée", e.to_string())
+                    .into_response()
+            }
             ArchiveError::Service(e) => ApiError::Service(e).into_response(),
             ArchiveError::Invalid(errors) => ApiError::Service(ServiceError::Invalid(errors)).into_response(),
             ArchiveError::EmptySelection => unprocessable(
@@ -150,4 +251,22 @@ impl IntoResponse for TransferError {
             ArchiveError::Sip(e) => ApiError::Service(ServiceError::Internal(e.to_string())).into_response(),
         }
     }
+}
+
+/// The refusal's `problem`, completed with what became of the reply:
+/// `quarantine` `{id, href}` when kept, `quarantine_refused` (a stable code)
+/// when not; its detail says it in French.
+fn quarantined(problem: Problem, kept: Quarantined) -> Response {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+    let mut body = serde_json::to_value(&problem).expect("problems serialise");
+    match kept {
+        Quarantined::Kept(q) => {
+            body["quarantine"] =
+                serde_json::json!({"id": q.to_string(), "href": format!("/api/v1/quarantine/{q}")});
+        }
+        Quarantined::Refused(why) => body["quarantine_refused"] = why.code().into(),
+    }
+    let mut resp = (status, Json(body)).into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(super::error::PROBLEM_JSON));
+    resp
 }

@@ -117,6 +117,9 @@ pub struct Acta {
     /// API tokens: one per process, so that a revocation made here applies
     /// at once to every request (see [`crate::auth::Tokens`]).
     tokens: crate::auth::Tokens,
+    /// Whether this process has made sure every transfer is in the
+    /// transfers' summary index (see `archive/index.rs`).
+    transfer_index_checked: tokio::sync::OnceCell<()>,
 }
 
 impl Acta {
@@ -180,6 +183,7 @@ impl Acta {
             act_locks: (0..ACT_LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
             pending: std::sync::Mutex::default(),
             sealed_cache: immutable::SealedCache::default(),
+            transfer_index_checked: tokio::sync::OnceCell::new(),
             pdf_cache: pdf_cache::PdfCache::new(settings.http.pdf_cache_bytes),
             tokens: crate::auth::Tokens::with_recheck(store.clone(), recheck),
         })

@@ -98,8 +98,17 @@ async fn requests(
         "/api/v1/verify" => one(route.path.into(), Some(json!({"sha256": "0".repeat(64)}))),
         "/api/v1/log/checkpoint" | "/api/v1/log/key" => one(route.path.into(), None),
         "/api/v1/log/tile/{*path}" => one("/api/v1/log/tile/0/000".into(), None),
+        "/api/v1/transfers" if m == Method::GET => {
+            one(format!("/api/v1/transfers?collectivite={siren}"), None)
+        }
         "/api/v1/transfers" => {
             one(route.path.into(), Some(json!({"collectivite": siren, "acts": [acts.sealed]})))
+        }
+        "/api/v1/quarantine" => one(route.path.into(), None),
+        "/api/v1/quarantine/{id}" | "/api/v1/quarantine/{id}/xml" | "/api/v1/quarantine/{id}/acknowledge" => {
+            let id = quarantine_of(app, siren, &acts.sealed).await;
+            let body = (m == Method::POST).then(|| json!({"note": "traitée"}));
+            one(route.path.replace("{id}", &id), body)
         }
         "/api/v1/transfers/{id}" | "/api/v1/transfers/{id}/sip" => {
             one(route.path.replace("{id}", &transfer_of(app, siren, &acts.sealed).await), None)
@@ -163,6 +172,18 @@ async fn campaign_of(app: &TestApp, siren: &str) -> String {
     body["campagne"]["id"].as_str().unwrap().to_owned()
 }
 
+/// A reply naming no transfer, posted by the administrator to a fresh
+/// transfer of `act` of `siren`: the id of its place in quarantine.
+async fn quarantine_of(app: &TestApp, siren: &str, act: &str) -> String {
+    let transfer = transfer_of(app, siren, act).await;
+    let xml = crate::transfers::reply_fixture("atr-ko-vitam.xml")
+        .replace("aeeaaaaaachk7bs6abo3walwa3jx6vyaaaaq", &format!("op-{}", uuid::Uuid::now_v7()));
+    let url = app.url(&format!("/api/v1/transfers/{transfer}/reply"));
+    let r = app.client.post(url).header("content-type", "application/xml").body(xml).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    r.json::<Value>().await.unwrap()["quarantine"]["id"].as_str().unwrap().to_owned()
+}
+
 /// A fresh transfer (made by the administrator) of sealed act `act` of `siren`.
 async fn transfer_of(app: &TestApp, siren: &str, act: &str) -> String {
     let body = json!({"collectivite": siren, "acts": [act]});
@@ -203,6 +224,12 @@ fn expected(route: &Route, role: Role, own: bool, subject: Subject) -> StatusCod
             | "/api/v1/transfers/{id}/reply",
         ) if !archives => StatusCode::FORBIDDEN,
         ("POST", "/api/v1/transfers") => found(StatusCode::CREATED),
+        // The list is limited to the scope: another collectivité's is empty.
+        ("GET", "/api/v1/transfers") => StatusCode::OK,
+        (_, p) if p.starts_with("/api/v1/quarantine") && !archives => StatusCode::FORBIDDEN,
+        ("GET", "/api/v1/quarantine") => StatusCode::OK,
+        ("GET", "/api/v1/quarantine/{id}" | "/api/v1/quarantine/{id}/xml") => found(StatusCode::OK),
+        ("POST", "/api/v1/quarantine/{id}/acknowledge") => found(StatusCode::OK),
         ("GET", "/api/v1/transfers/{id}" | "/api/v1/transfers/{id}/sip") => found(StatusCode::OK),
         ("POST", "/api/v1/transfers/{id}/reply") => found(StatusCode::OK),
         ("POST", "/api/v1/acts/{id}/withdraw") if !writes => StatusCode::FORBIDDEN,

@@ -14,6 +14,7 @@
 
 mod access;
 mod acts;
+mod archivist;
 mod attack;
 mod body_budget;
 mod browser;

@@ -7,6 +7,7 @@
 //! { "profile": "vitam",
 //!   "rules": { "kinds": [ … ] },
 //!   "max_acknowledgements": 16,
+//!   "max_quarantined": 100,
 //!   "collectivites": { "216295105": { "profile": "asalae", "agencies": { … } } } }
 //! ```
 //!
@@ -31,12 +32,17 @@ const DEFAULT_RULES: &str = include_str!("../../../fixtures/seda-rules.json");
 pub const DEFAULT_MAX_ACKNOWLEDGEMENTS: usize = 16;
 /// The largest `max_acknowledgements` accepted.
 const MAX_ACKNOWLEDGEMENTS_LIMIT: usize = 1000;
+/// Replies waiting in quarantine at most, when the file does not say.
+pub const DEFAULT_MAX_QUARANTINED: usize = 100;
+/// The largest `max_quarantined` accepted.
+const MAX_QUARANTINED_LIMIT: usize = 10_000;
 
 /// The archiving configuration, loaded once at start-up.
 #[derive(Debug, Clone)]
 pub struct ArchiveConfig {
     profile: Profile,
     max_acknowledgements: usize,
+    max_quarantined: usize,
     rules: ManagementRules,
     collectivites: BTreeMap<String, CollectiviteArchive>,
 }
@@ -62,6 +68,8 @@ struct File {
     rules: Option<ManagementRules>,
     #[serde(default)]
     max_acknowledgements: Option<usize>,
+    #[serde(default)]
+    max_quarantined: Option<usize>,
     #[serde(default)]
     collectivites: BTreeMap<String, CollectiviteArchive>,
 }
@@ -113,9 +121,17 @@ impl ArchiveConfig {
                 message: format!("max_acknowledgements must be between 1 and {MAX_ACKNOWLEDGEMENTS_LIMIT}"),
             });
         }
+        let max_quarantined = file.max_quarantined.unwrap_or(DEFAULT_MAX_QUARANTINED);
+        if !(1..=MAX_QUARANTINED_LIMIT).contains(&max_quarantined) {
+            return Err(ArchiveConfigError::Invalid {
+                path: shown,
+                message: format!("max_quarantined must be between 1 and {MAX_QUARANTINED_LIMIT}"),
+            });
+        }
         Ok(Self {
             profile: file.profile.unwrap_or(Profile::Vitam),
             max_acknowledgements,
+            max_quarantined,
             rules,
             collectivites: file.collectivites,
         })
@@ -126,6 +142,7 @@ impl ArchiveConfig {
         Self {
             profile: Profile::Vitam,
             max_acknowledgements: DEFAULT_MAX_ACKNOWLEDGEMENTS,
+            max_quarantined: DEFAULT_MAX_QUARANTINED,
             rules: ManagementRules::from_json(DEFAULT_RULES).expect("the built-in rules are valid"),
             collectivites: BTreeMap::new(),
         }
@@ -134,6 +151,11 @@ impl ArchiveConfig {
     /// How many acknowledgements a transfer keeps at most.
     pub fn max_acknowledgements(&self) -> usize {
         self.max_acknowledgements
+    }
+
+    /// How many refused replies may wait in quarantine at most.
+    pub fn max_quarantined(&self) -> usize {
+        self.max_quarantined
     }
 
     /// The management rules.

@@ -53,6 +53,22 @@ pub enum ArchiveError {
     /// The transfer already has a verdict.
     #[error("le transfert {0} a déjà reçu sa réponse définitive")]
     Settled(String),
+    /// A reply refused because it names no transfer within reach (`refusal`:
+    /// [`ArchiveError::ReplyUnidentified`] or [`ArchiveError::ReplyMismatch`]),
+    /// and what became of it: kept in quarantine or not.
+    #[error("{refusal} ; {kept}")]
+    Quarantined {
+        /// Why it was refused.
+        refusal: Box<ArchiveError>,
+        /// Kept (its slot), or why not.
+        kept: super::Quarantined,
+    },
+    /// No such quarantined reply within the caller's scope.
+    #[error("aucune réponse en quarantaine sous ce numéro dans votre périmètre")]
+    QuarantineNotFound,
+    /// The quarantined reply was already acknowledged.
+    #[error("la réponse en quarantaine n° {0} est déjà marquée comme traitée")]
+    QuarantineAcknowledged(String),
     /// Writing the SIP failed (I/O, or a stored PDF no longer matching its seal).
     #[error("écriture du SIP : {0}")]
     Sip(SedaError),

@@ -15,6 +15,8 @@ pub mod config;
 mod error;
 #[cfg(test)]
 mod fuzz;
+mod index;
+mod quarantine;
 pub mod record;
 mod reply;
 pub(in crate::service) mod select;
@@ -28,6 +30,13 @@ use time::OffsetDateTime;
 
 pub use config::{ArchiveConfig, ArchiveConfigError};
 pub use error::ArchiveError;
+pub use index::{
+    INDEX_PREFIX, ListQuery, MAX_PAGE, TransferList, TransferListItem, TransferSummary, index_key,
+};
+pub use quarantine::{
+    MAX_QUARANTINED_BYTES, QuarantineAcknowledgement, QuarantineId, QuarantineReason, QuarantineRefused,
+    Quarantined, QuarantinedReply, ReplyIdentifiers, Uploader,
+};
 pub use record::{
     ArchiveRecord, OutcomeRecord, SipInfo, TransferId, TransferRecord, TransferSpec, TransferStatus,
 };
@@ -140,6 +149,11 @@ impl Acta {
         };
         let json = serde_json::to_vec_pretty(&record).expect("records serialise");
         self.store.create(&record::transfer_key(&id), Bytes::from(json)).await?;
+        // The transfer exists now; its index entry is derived data, which
+        // the next process start completes if this write fails.
+        if let Err(e) = self.index_transfer(&record).await {
+            tracing::error!(error = %e, transfer = %id, "transfer not indexed: listed after a restart");
+        }
         Ok(view(record, None, 0))
     }
 
@@ -209,36 +223,6 @@ impl Acta {
         let outcome = self.outcome(id).await?;
         let replies = self.replies(id).await?;
         Ok(view(record, outcome, replies))
-    }
-
-    /// The most recent transfers (at most `limit`) of the collectivités
-    /// `in_scope` accepts, newest first (ids are time-ordered).
-    pub async fn recent_transfers(
-        &self,
-        in_scope: impl Fn(&Siren) -> bool,
-        limit: usize,
-    ) -> Result<Vec<TransferView>, ArchiveError> {
-        let mut ids: Vec<TransferId> = self
-            .store
-            .list("transfers/")
-            .await?
-            .iter()
-            .filter_map(|k| k.strip_prefix("transfers/")?.strip_suffix("/transfer.json")?.parse().ok())
-            .collect();
-        ids.sort_unstable_by(|a, b| b.cmp(a));
-        let mut out = Vec::new();
-        for id in ids {
-            if out.len() == limit {
-                break;
-            }
-            let record = self.transfer_record(&id).await?;
-            if in_scope(&record.collectivite) {
-                let outcome = self.outcome(&id).await?;
-                let replies = self.replies(&id).await?;
-                out.push(view(record, outcome, replies));
-            }
-        }
-        Ok(out)
     }
 
     /// The stored SIP of transfer `id`, streamed.

@@ -14,6 +14,7 @@ mod collectivite;
 mod confirm;
 pub(super) mod errors;
 mod info;
+mod quarantine;
 mod search;
 mod transfer;
 mod transfers;
@@ -77,6 +78,13 @@ pub(super) fn routes() -> Vec<(Method, &'static str, Access, MethodRouter<Arc<We
         (M::GET, "/transferts/{id}", Access::Transfer(P::Export), get(transfer::show)),
         (M::GET, "/transferts/{id}/sip", Access::Transfer(P::Export), get(transfer::sip)),
         (M::POST, "/transferts/{id}/reponse", Access::Transfer(P::IngestReplies), post(transfer::reply)),
+        (M::GET, "/transferts/quarantaine/{id}/xml", Access::Role(P::Export), get(quarantine::xml)),
+        (
+            M::POST,
+            "/transferts/quarantaine/{id}/traitee",
+            Access::Role(P::IngestReplies),
+            post(quarantine::acknowledge),
+        ),
         (M::POST, "/admin/comptes/{login}/etat", Access::Role(P::ManageTokens), post(users::set_state)),
         (M::GET, "/admin/comptes/{login}/etat", Access::Role(P::ManageTokens), get(confirm::disable_user)),
         (M::POST, "/admin/comptes/{login}/mot-de-passe", Access::Role(P::ManageTokens), post(users::reset)),

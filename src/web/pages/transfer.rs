@@ -16,7 +16,9 @@ use serde::Deserialize;
 use super::setup::capitalise;
 use super::transfers::{ActRow, PATH, SHOWN, status_label};
 use super::wording::{collectivite_name, day_label, moment_label as when};
-use crate::service::archive::{ArchiveError, TransferId, TransferStatus, TransferView};
+use crate::service::archive::{
+    ArchiveError, Quarantined, TransferId, TransferStatus, TransferView, Uploader,
+};
 use crate::web::Web;
 use crate::web::gate::Visit;
 use crate::web::page::{Form, Layout, internal_error, render, see_other};
@@ -162,6 +164,26 @@ pub async fn sip(
     }
 }
 
+/// Ingest `xml` for transfer `id` as the visitor, keeping in quarantine a
+/// reply that names no transfer within reach (and saying who left it).
+async fn ingest(web: &Web, visit: &Visit, id: &TransferId, xml: &[u8]) -> Result<TransferView, ArchiveError> {
+    let Some(caller) = visit.caller.as_ref() else {
+        return Err(crate::service::ServiceError::Internal("a reply without a caller".into()).into());
+    };
+    let by = Uploader::of(caller);
+    let result = web.acta.ingest_or_quarantine(id, xml, &by, caller.collectivites()).await;
+    if let Err(ArchiveError::Quarantined { kept: Quarantined::Kept(q), .. }) = &result {
+        web.record(
+            visit,
+            None,
+            "transfer.reply.quarantine",
+            Some(format!("quarantaine {q} (transfert {id})")),
+        )
+        .await;
+    }
+    result
+}
+
 /// `POST /transferts/{id}/reponse`: the archive's reply, uploaded (multipart).
 pub async fn reply(
     State(web): State<Arc<Web>>,
@@ -181,13 +203,14 @@ pub async fn reply(
     let mut form = Form::default();
     match xml.filter(|b| !b.is_empty()) {
         None => form.error("reponse", "Choisissez le fichier XML de la réponse des archives"),
-        Some(xml) => match web.acta.ingest_reply(&id, &xml).await {
+        Some(xml) => match ingest(&web, &visit, &id, &xml).await {
             Ok(_) => {
                 web.record(&visit, None, "transfer.reply", Some(id.to_string())).await;
                 return see_other(&format!("{PATH}/{id}?reponse=1"));
             }
             Err(
                 e @ (ArchiveError::BadReply(_)
+                | ArchiveError::Quarantined { .. }
                 | ArchiveError::ReplyMismatch { .. }
                 | ArchiveError::ReplyUnidentified { .. }
                 | ArchiveError::TooManyAcknowledgements { .. }

@@ -23,9 +23,8 @@ use super::setup::capitalise;
 use super::wording::{collectivite_name, moment_label as when, parse_day, series_label};
 use crate::auth::Caller;
 use crate::domain::Siren;
-use crate::search::Collectivites;
 use crate::service::ServiceError;
-use crate::service::archive::{ArchiveError, TransferSpec, TransferStatus};
+use crate::service::archive::{ArchiveError, ListQuery, TransferId, TransferSpec, TransferStatus};
 use crate::web::Web;
 use crate::web::gate::Visit;
 use crate::web::page::{Form, Layout, internal_error, render, see_other};
@@ -159,6 +158,13 @@ struct TransfersPage {
     kinds: Vec<(String, String)>,
     preview: Option<Vec<ActRow>>,
     transfers: Vec<TransferRow>,
+    /// The link to the older transfers, when there are.
+    older: Option<String>,
+    /// Whether this page shows older transfers (not the most recent).
+    paged: bool,
+    quarantine: super::quarantine::QuarantineSection,
+    /// What was just done.
+    notice: Option<String>,
 }
 
 impl TransfersPage {
@@ -182,6 +188,7 @@ async fn page(
     selection: Selection,
     form: Form,
     preview: Option<Vec<ActRow>>,
+    before: Option<TransferId>,
 ) -> Result<TransfersPage, ArchiveError> {
     let acta = &web.acta;
     let collectivites = acta
@@ -191,23 +198,21 @@ async fn page(
         .map(|p| (p.siren.to_string(), p.nom.clone()))
         .collect();
     let series: BTreeSet<String> = acta.catalog().iter().map(|t| t.series.as_str().to_owned()).collect();
-    let scope = caller.collectivites().clone();
-    let in_scope = |s: &Siren| match &scope {
-        Collectivites::All => true,
-        Collectivites::Only(set) => set.contains(s),
-    };
-    let transfers = acta
-        .recent_transfers(in_scope, RECENT)
-        .await?
+    let query = ListQuery { collectivite: None, before, limit: RECENT };
+    let listed = acta.list_transfers(caller.collectivites(), &query).await?;
+    let transfers = listed
+        .transfers
         .into_iter()
         .map(|t| TransferRow {
             href: format!("{PATH}/{}", t.id),
             date: when(t.created_at),
             collectivite: collectivite_name(acta, t.collectivite.as_str()),
-            acts: t.acts.len(),
+            acts: t.acts,
             status: status_label(t.status),
         })
         .collect();
+    let older = listed.next.map(|n| format!("{PATH}?avant={n}#recents"));
+    let quarantine = super::quarantine::section(web, caller).await?;
     let mut layout = Layout::new(visit, "Transferts aux archives", PATH);
     layout.has_errors = !form.is_valid();
     Ok(TransfersPage {
@@ -218,6 +223,10 @@ async fn page(
         kinds: series.into_iter().map(|s| (series_label(&s), s)).collect(),
         preview,
         transfers,
+        older,
+        paged: before.is_some(),
+        quarantine,
+        notice: None,
     })
 }
 
@@ -260,6 +269,8 @@ pub async fn list(
     let pairs: Vec<(String, String)> =
         form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect();
     let selection = Selection::of(&pairs);
+    // `avant`: the page of older transfers (an unreadable one: the first page).
+    let before = pairs.iter().find(|(k, _)| k == "avant").and_then(|(_, v)| v.parse().ok());
     let mut form = Form::default();
     let mut preview = None;
     if pairs.iter().any(|(k, _)| k == "collectivite")
@@ -289,7 +300,14 @@ pub async fn list(
         }
     }
     let status = if form.is_valid() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    respond(&visit, status, page(&web, &visit, &caller, selection, form, preview).await)
+    let acknowledged = pairs.iter().find(|(k, _)| k == "traitee").and_then(|(_, v)| v.parse().ok());
+    let page = page(&web, &visit, &caller, selection, form, preview, before).await.map(|mut p| {
+        p.notice = acknowledged.map(|q: crate::service::archive::QuarantineId| {
+            format!("La réponse en quarantaine n° {q} est marquée comme traitée ; elle reste conservée.")
+        });
+        p
+    });
+    respond(&visit, status, page)
 }
 
 /// `POST /transferts`: send the selection (make and keep the SIP).
@@ -318,6 +336,6 @@ pub async fn create(
     respond(
         &visit,
         StatusCode::UNPROCESSABLE_ENTITY,
-        page(&web, &visit, &caller, selection, form, None).await,
+        page(&web, &visit, &caller, selection, form, None, None).await,
     )
 }
