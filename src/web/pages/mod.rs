@@ -66,6 +66,7 @@ pub(super) fn routes() -> Vec<(Method, &'static str, Access, MethodRouter<Arc<We
         (M::POST, "/actes/{id}/supprimer", Access::Act(P::CreateDraft), post(acts::edit::delete)),
         (M::GET, "/actes/{id}/sceller", Access::Act(P::Seal), get(acts::seal::form)),
         (M::POST, "/actes/{id}/sceller", Access::Act(P::Seal), post(acts::seal::submit)),
+        (M::GET, "/actes/{id}/retirer", Access::Act(P::Seal), get(acts::seal::withdraw_form)),
         (M::POST, "/actes/{id}/retirer", Access::Act(P::Seal), post(acts::seal::withdraw)),
         (M::GET, "/admin/comptes", Access::Role(P::ManageTokens), get(users::list)),
         (M::POST, "/admin/comptes", Access::Role(P::ManageTokens), post(users::create)),
