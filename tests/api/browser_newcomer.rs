@@ -114,15 +114,25 @@ async fn accounts(c: &Client, base: &str) {
         "{table}"
     );
 
-    // A new password for an account: shown once, on a checked page.
-    c.find(Locator::Css("form[action='/admin/comptes/sophie.bernard/mot-de-passe'] button"))
+    // A new password for an account: asked first (the old one dies), then
+    // shown once, on a checked page.
+    c.find(Locator::Css("a[href='/admin/comptes/sophie.bernard/mot-de-passe']"))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
+    c.wait()
+        .for_element(Locator::Css("form[action='/admin/comptes/sophie.bernard/mot-de-passe']"))
+        .await
+        .unwrap();
+    visit(c, "Nouveau mot de passe pour sophie.bernard — acta").await;
+    assert!(text(c, ".confirm__what").await.contains("ne fonctionnera plus"));
+    submit(c, "main form").await;
     c.wait().for_element(Locator::Id("secret-value")).await.unwrap();
     visit(c, "Comptes — acta").await;
+    let password = text(c, "#secret-value").await;
+    assert!(password.len() >= 12, "{password}");
 }
 
 /// « Nouvel acte »: the templates under three legends, the career first.
@@ -184,8 +194,28 @@ async fn sealed_act(c: &Client, base: &str, data: &std::path::Path) -> String {
     assert!(text(c, "#verification").await.len() > 3);
     let journal = text(c, ".verdict").await;
     assert!(journal.contains("(1 inscription)"), "{journal}");
-    // The espace collectivité's table at 360 px scrolls inside itself.
+    // The pages around a sealed act: its images, a correction's form, the
+    // next act of the agent's career, the refusal to edit it; and a search
+    // that finds nothing.
+    let sealed = &ids[0];
+    c.goto(&format!("{base}/actes/{sealed}/apercu")).await.unwrap();
+    visit(c, "Aperçu de l'acte").await;
+    c.goto(&format!("{base}/actes/{sealed}")).await.unwrap();
+    let correction =
+        c.find(Locator::Css("a[href*='nature=rectificatif']")).await.unwrap().attr("href").await.unwrap();
+    c.goto(&format!("{base}{}", correction.unwrap())).await.unwrap();
+    visit(c, "Nouvel acte").await;
     let siren = fixture("arrete-avancement-echelon")["collectivite"].as_str().unwrap().to_owned();
+    c.goto(&format!("{base}/actes/nouveau/arrete-avancement-echelon?collectivite={siren}&matricule=A-00417"))
+        .await
+        .unwrap();
+    visit(c, "Nouvel acte : Arrêté portant avancement").await;
+    assert_eq!(value_of(c, "f.agent.nom").await, "Cœurdevey", "the career's last act prefills the form");
+    c.goto(&format!("{base}/actes/{sealed}/modifier")).await.unwrap();
+    visit(c, "Acte scellé").await;
+    c.goto(&format!("{base}/recherche?q=introuvablement")).await.unwrap();
+    visit(c, "Rechercher un acte — acta").await;
+    // The espace collectivité's table at 360 px scrolls inside itself.
     c.goto(&format!("{base}/collectivite?collectivite={siren}")).await.unwrap();
     visit(c, "Espace collectivité").await;
     ids.swap_remove(0)

@@ -228,7 +228,7 @@ async fn another_collectivite_does_not_exist_for_the_pages_and_hostile_input_is_
     assert!(page.body.contains("&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(!page.body.contains("<script>"));
     assert!(
-        page.body.contains(r##"<a href="#f.agent.nom">Nom : champ obligatoire manquant</a>"##),
+        page.body.contains(r##"<a href="#f.agent.nom">Agent — Nom : champ obligatoire manquant</a>"##),
         "{}",
         page.body
     );

@@ -122,15 +122,19 @@ impl Renderer<'_> {
                     r#"<div class="field field--checkbox{}">"#,
                     if error.is_some() { " field--error" } else { "" }
                 );
-                hint_and_error(html, &id, hint, error.as_deref());
-                let _ = writeln!(
+                // The error above the box, the hint under its label (one
+                // reads what to tick before reading when to tick it).
+                hint_and_error(html, &id, None, error.as_deref());
+                let _ = write!(
                     html,
-                    r#"<input type="checkbox" class="checkbox" id="{id}" name="{}" value="oui"{checked}{}{}><label class="field__label" for="{id}">{}</label></div>"#,
+                    r#"<input type="checkbox" class="checkbox" id="{id}" name="{}" value="oui"{checked}{}{}><label class="field__label" for="{id}">{}</label>"#,
                     esc(ptr),
                     described(&id, hint, error.as_deref()),
                     autofocus,
                     esc(label)
                 );
+                hint_and_error(html, &id, hint, None);
+                html.push_str("</div>\n");
             }
             Kind::Choice(options) if options.len() <= RADIOS => {
                 open_group(html, &id, label, optional, hint, error.as_deref(), "fieldset fieldset--inline");

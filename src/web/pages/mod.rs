@@ -80,6 +80,12 @@ pub(super) fn routes() -> Vec<(Method, &'static str, Access, MethodRouter<Arc<We
         (M::POST, "/transferts/{id}/reponse", Access::Transfer(P::IngestReplies), post(transfer::reply)),
         (M::POST, "/admin/comptes/{login}/etat", Access::Role(P::ManageTokens), post(users::set_state)),
         (M::GET, "/admin/comptes/{login}/etat", Access::Role(P::ManageTokens), get(confirm::disable_user)),
+        (
+            M::GET,
+            "/admin/comptes/{login}/mot-de-passe",
+            Access::Role(P::ManageTokens),
+            get(confirm::reset_password),
+        ),
         (M::POST, "/admin/comptes/{login}/mot-de-passe", Access::Role(P::ManageTokens), post(users::reset)),
         (M::GET, admin::TOKENS, Access::Role(P::ManageTokens), get(admin::tokens)),
         (M::POST, admin::TOKENS, Access::Role(P::ManageTokens), post(admin::create_token)),
