@@ -202,7 +202,12 @@ pub async fn list(
     let done = |l: Option<String>, what: &str| {
         l.and_then(|l| l.parse::<Login>().ok()).map(|l| format!("Le compte « {l} » est {what}."))
     };
-    let notice = done(q.cree, "créé")
+    let created = q.cree.and_then(|l| l.parse::<Login>().ok()).map(|l| {
+        format!(
+            "Le compte « {l} » est créé. Communiquez à la personne son identifiant, son mot de passe initial (par un autre moyen que le courriel) et l'adresse d'acta : elle se connecte avec « Se connecter »."
+        )
+    });
+    let notice = created
         .or_else(|| done(q.desactive, "désactivé"))
         .or_else(|| done(q.active, "réactivé"));
     match page(&web, &visit, fields(&web.acta, None), notice).await {
