@@ -367,9 +367,9 @@ fn beside(message: &str) -> String {
     }
 }
 
-/// An enum value for people: `de_droit` → « de droit ».
+/// An enum value for people: `de_droit` → « de droit », `deces` → « décès ».
 fn choice_label(v: &str) -> String {
-    v.replace('_', " ")
+    labels::choice(v)
 }
 
 fn capitalise(s: &str) -> String {

@@ -207,9 +207,7 @@ pub async fn list(
             "Le compte « {l} » est créé. Communiquez à la personne son identifiant, son mot de passe initial (par un autre moyen que le courriel) et l'adresse d'acta : elle se connecte avec « Se connecter »."
         )
     });
-    let notice = created
-        .or_else(|| done(q.desactive, "désactivé"))
-        .or_else(|| done(q.active, "réactivé"));
+    let notice = created.or_else(|| done(q.desactive, "désactivé")).or_else(|| done(q.active, "réactivé"));
     match page(&web, &visit, fields(&web.acta, None), notice).await {
         Ok(p) => render(StatusCode::OK, &p),
         Err(e) => internal_error(&visit, &e),
