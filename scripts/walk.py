@@ -16,7 +16,7 @@ Needs what the browser tests need (scripts/test.sh installs them): chromium,
 chromedriver, axe-core in .tools/node_modules. Python 3 standard library only.
 Exit code 1 and the list of problems if anything is wrong.
 """
-import argparse, base64, hashlib, json, os, socket, subprocess, sys, tempfile, time
+import argparse, base64, hashlib, json, os, shutil, socket, subprocess, sys, tempfile, time
 import urllib.error, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -134,6 +134,8 @@ class Browser:
             self.s("DELETE", "")
         finally:
             self.driver.kill()
+            self.driver.wait()
+            shutil.rmtree(self.profile, ignore_errors=True)
 
 
 def expect(ok, what):
@@ -320,13 +322,16 @@ def walk(acta, out):
     finally:
         b.close()
         server.kill()
+        server.wait()
+        shutil.rmtree(data, ignore_errors=True)
 
 
 def main():
     args = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     args.add_argument("--acta", default=os.path.join(ROOT, "target/release/acta"))
-    args.add_argument("--out", default=tempfile.mkdtemp(prefix="acta-walk-"))
+    args.add_argument("--out", help="where the screenshots go (default: a new temporary directory)")
     a = args.parse_args()
+    a.out = a.out or tempfile.mkdtemp(prefix="acta-walk-")
     os.makedirs(a.out, exist_ok=True)
     walk(a.acta, a.out)
     print(f"Screenshots: {a.out}")
