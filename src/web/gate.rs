@@ -34,6 +34,9 @@ use crate::http::access::{self, Access};
 use crate::http::error::ApiError;
 use crate::service::ServiceError;
 
+/// What « Accès refusé » says: why, and whom to ask.
+const FORBIDDEN: &str = "Votre rôle ne permet pas d'ouvrir cette page. Si votre travail le demande, adressez-vous à l'administrateur d'acta de votre centre de gestion.";
+
 /// Who is visiting, as the gate established it.
 #[derive(Debug, Clone)]
 pub struct Visit {
@@ -173,12 +176,7 @@ async fn transfer_rule(
     parts: &mut Parts,
 ) -> Result<(), Response> {
     if !caller.allows(p) {
-        return Err(error_page(
-            visit,
-            StatusCode::FORBIDDEN,
-            "Accès refusé",
-            "Votre rôle ne permet pas d'ouvrir cette page.",
-        ));
+        return Err(error_page(visit, StatusCode::FORBIDDEN, "Accès refusé", FORBIDDEN));
     }
     match crate::http::access::transfer_in_scope(&web.acta, parts, caller).await {
         Ok(_) => Ok(()),
@@ -217,12 +215,7 @@ async fn admit(
         (Access::Transfer(p), Some(caller)) => transfer_rule(web, visit, p, caller, parts).await?,
         (Access::Transfer(_), None) => return Err(see_other(&login_redirect(parts))),
         (Access::Role(_) | Access::Act(_), Some(_)) => {
-            return Err(error_page(
-                visit,
-                StatusCode::FORBIDDEN,
-                "Accès refusé",
-                "Votre rôle ne permet pas d'ouvrir cette page.",
-            ));
+            return Err(error_page(visit, StatusCode::FORBIDDEN, "Accès refusé", FORBIDDEN));
         }
         (Access::Role(_) | Access::Act(_), None) => return Err(see_other(&login_redirect(parts))),
         // Pages about a transfer, or naming a collectivité in their body,

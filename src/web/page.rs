@@ -123,6 +123,8 @@ pub struct Field {
     pub optional: bool,
     /// For a `select`: value and label of each option.
     pub options: Vec<(String, String)>,
+    /// For a text field: values offered as one types (a `<datalist>`).
+    pub suggestions: Vec<String>,
 }
 
 impl Field {
@@ -165,6 +167,12 @@ impl Field {
     pub fn select(mut self, options: Vec<(String, String)>) -> Self {
         self.kind = "select";
         self.options = options;
+        self
+    }
+
+    /// Offering `values` as one types.
+    pub fn suggestions(mut self, values: Vec<String>) -> Self {
+        self.suggestions = values;
         self
     }
 

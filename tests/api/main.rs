@@ -21,6 +21,7 @@ mod browser;
 mod browser_acts;
 mod browser_campaign;
 mod browser_find;
+mod browser_newcomer;
 mod caching;
 mod campaigns;
 mod campaigns_acceptance;

@@ -228,7 +228,7 @@ async fn another_collectivite_does_not_exist_for_the_pages_and_hostile_input_is_
     assert!(page.body.contains("&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(!page.body.contains("<script>"));
     assert!(
-        page.body.contains(r##"<a href="#f.agent.nom">Nom : champ obligatoire manquant</a>"##),
+        page.body.contains(r##"<a href="#f.agent.nom">Agent — Nom : champ obligatoire manquant</a>"##),
         "{}",
         page.body
     );
@@ -237,4 +237,54 @@ async fn another_collectivite_does_not_exist_for_the_pages_and_hostile_input_is_
         post_form(&mut v, &format!("/actes/nouveau/{TEMPLATE}"), &csrf, &[("/echelon/nouveau", "six")]).await;
     assert!(words.body.contains(r#"value="six""#));
     assert!(words.body.contains("Nouvel échelon : doit être un nombre entier"), "{}", words.body);
+}
+
+/// A délibération voted « à main levée » (no names, as most are) is saved
+/// from its form: the optional « Nom des votants » group the form shows
+/// empty is not posted as an empty group that the rule « as many names as
+/// votes » would refuse; once names are asked for, they must match.
+#[tokio::test]
+async fn a_deliberation_voted_by_show_of_hands_is_saved_from_its_form() {
+    let app = spawn_app().await;
+    let mut v = logged_in(&app, "sylvie", "secretaire", SIREN).await;
+    let new = "/actes/nouveau/deliberation";
+    let form = v.get(&format!("{new}?collectivite={SIREN}")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains(r##"name="#/vote/noms/pour" value="0""##), "the form shows the empty lists");
+    let csrf = form.csrf();
+    let data = fixture("deliberation")["data"].clone();
+    assert!(data["vote"].get("noms").is_none(), "the fixture votes by show of hands");
+    let mut pairs = Vec::new();
+    inputs(&data, "", &mut pairs);
+    // An unchecked box posts nothing; the three empty lists of names are posted as the form shows them.
+    pairs.retain(|(_, value)| value != "false");
+    pairs.iter_mut().filter(|(_, value)| value == "true").for_each(|(_, value)| *value = "oui".into());
+    for list in ["pour", "contre", "abstentions"] {
+        pairs.push((format!("#/vote/noms/{list}"), "0".into()));
+    }
+    let post = |extra: Vec<(String, String)>| {
+        let mut all = pairs.clone();
+        all.extend(extra);
+        all.extend(
+            [("csrf", csrf.as_str()), ("collectivite", SIREN), ("action", "enregistrer")]
+                .map(|(k, v)| (k.to_owned(), v.to_owned())),
+        );
+        all
+    };
+    // Names asked for, one given: the rule speaks, beside the group, and nothing is saved.
+    let one_name = post(vec![
+        ("#/vote/noms/pour".into(), "1".into()),
+        ("/vote/noms/pour/0/civilite".into(), "M.".into()),
+        ("/vote/noms/pour/0/prenom".into(), "Anselme".into()),
+        ("/vote/noms/pour/0/nom".into(), "Ribouldec".into()),
+    ]);
+    let refused =
+        v.post(new, &one_name.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>()).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert!(refused.body.contains("1 nom(s) indiqué(s) pour « pour »"), "{}", refused.body);
+    // No names: saved.
+    let plain = post(Vec::new());
+    let saved = v.post(new, &plain.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>()).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert!(saved.location().starts_with("/actes/"), "{}", saved.location());
 }

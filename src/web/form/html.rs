@@ -36,7 +36,7 @@ pub fn render(
     errors: &BTreeMap<String, Vec<String>>,
     focus: Option<&str>,
 ) -> Rendered {
-    let mut r = Renderer { errors, focus, out: Rendered::default(), shown: Vec::new() };
+    let mut r = Renderer { errors, focus, out: Rendered::default(), shown: Vec::new(), groups: Vec::new() };
     if let Kind::Object(props) = &root.kind {
         r.props(props, value, "");
     }
@@ -75,6 +75,9 @@ struct Renderer<'a> {
     out: Rendered,
     /// Pointers drawn (fields and groups).
     shown: Vec<(String, String)>,
+    /// The labels of the groups being drawn, outermost first: the summary
+    /// says « Liste d'aptitude — Date », not three bare « Date ».
+    groups: Vec<String>,
 }
 
 impl Renderer<'_> {
@@ -94,13 +97,16 @@ impl Renderer<'_> {
             _ => id.clone(),
         };
         self.shown.push((ptr.to_owned(), link.clone()));
-        let hint = node.description.as_deref();
+        // A description that only repeats the label is no hint.
+        let hint = node.description.as_deref().filter(|d| d.trim_end_matches('.') != label);
         let error = self.error_of(ptr, label, &link);
         let html = &mut self.out.html;
         match &node.kind {
             Kind::Object(props) => {
                 open_group(html, &id, label, optional, hint, error.as_deref(), "fieldset");
+                self.groups.push(label.to_owned());
                 self.props(props, value, ptr);
+                self.groups.pop();
                 self.out.html.push_str("</fieldset>\n");
             }
             Kind::Array { item, max } => {
@@ -116,15 +122,19 @@ impl Renderer<'_> {
                     r#"<div class="field field--checkbox{}">"#,
                     if error.is_some() { " field--error" } else { "" }
                 );
-                hint_and_error(html, &id, hint, error.as_deref());
-                let _ = writeln!(
+                // The error above the box, the hint under its label (one
+                // reads what to tick before reading when to tick it).
+                hint_and_error(html, &id, None, error.as_deref());
+                let _ = write!(
                     html,
-                    r#"<input type="checkbox" class="checkbox" id="{id}" name="{}" value="oui"{checked}{}{}><label class="field__label" for="{id}">{}</label></div>"#,
+                    r#"<input type="checkbox" class="checkbox" id="{id}" name="{}" value="oui"{checked}{}{}><label class="field__label" for="{id}">{}</label>"#,
                     esc(ptr),
                     described(&id, hint, error.as_deref()),
                     autofocus,
                     esc(label)
                 );
+                hint_and_error(html, &id, hint, None);
+                html.push_str("</div>\n");
             }
             Kind::Choice(options) if options.len() <= RADIOS => {
                 open_group(html, &id, label, optional, hint, error.as_deref(), "fieldset fieldset--inline");
@@ -275,8 +285,13 @@ impl Renderer<'_> {
     fn error_of(&mut self, ptr: &str, label: &str, id: &str) -> Option<String> {
         let messages = self.errors.get(ptr)?;
         let shown: Vec<String> = messages.iter().map(|m| beside(m)).collect();
+        // The nearest group, unless the label names it already (a list row).
+        let named = match self.groups.last() {
+            Some(group) if !label.starts_with(group.as_str()) => format!("{group} — {label}"),
+            _ => label.to_owned(),
+        };
         for m in messages {
-            self.out.summary.push((id.to_owned(), format!("{label} : {m}")));
+            self.out.summary.push((id.to_owned(), format!("{named} : {m}")));
         }
         Some(shown.join(" ; "))
     }
@@ -352,9 +367,9 @@ fn beside(message: &str) -> String {
     }
 }
 
-/// An enum value for people: `de_droit` → « de droit ».
+/// An enum value for people: `de_droit` → « de droit », `deces` → « décès ».
 fn choice_label(v: &str) -> String {
-    v.replace('_', " ")
+    labels::choice(v)
 }
 
 fn capitalise(s: &str) -> String {

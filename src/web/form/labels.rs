@@ -10,6 +10,60 @@ pub fn label(key: &str) -> String {
     }
 }
 
+/// An enum value of a schema as the form shows it: accents and the small
+/// words the code leaves out (`mise_retraite_office` → « mise à la retraite
+/// d'office »); a value missing here loses only its underscores.
+pub fn choice(value: &str) -> String {
+    match CHOICES.binary_search_by_key(&value, |(k, _)| k) {
+        Ok(i) => CHOICES[i].1.to_owned(),
+        Err(_) => value.replace('_', " "),
+    }
+}
+
+/// Sorted by value (checked by a test).
+const CHOICES: &[(&str, &str)] = &[
+    ("abaissement_echelon", "abaissement d'échelon"),
+    ("abandon_poste", "abandon de poste"),
+    ("accident_service", "accident de service"),
+    ("accident_trajet", "accident de trajet"),
+    ("amelioration_sante", "amélioration de l'état de santé"),
+    ("apres_avis", "après avis"),
+    ("blame", "blâme"),
+    ("citis", "CITIS (invalidité temporaire imputable au service)"),
+    ("cld", "CLD (longue durée)"),
+    ("clm", "CLM (longue maladie)"),
+    ("cmo", "CMO (maladie ordinaire)"),
+    ("cnracl", "CNRACL"),
+    ("conges", "congés"),
+    ("creation", "création"),
+    ("creation_entreprise", "création d'entreprise"),
+    ("deces", "décès"),
+    ("defavorable", "défavorable"),
+    ("demission", "démission"),
+    ("donner_soins", "donner des soins"),
+    ("elever_enfant", "élever un enfant"),
+    ("etudes_recherches", "études ou recherches"),
+    ("exclusion_1", "exclusion de 1 à 3 jours (1er groupe)"),
+    ("exclusion_2", "exclusion de 4 à 15 jours (2e groupe)"),
+    ("exclusion_3", "exclusion de 16 jours à 2 ans (3e groupe)"),
+    ("invalidite", "invalidité"),
+    ("limite_age", "limite d'âge"),
+    ("mandat_elu", "mandat d'élu"),
+    ("mise_retraite_office", "mise à la retraite d'office"),
+    ("pleniere", "plénière"),
+    ("presumee", "présumée"),
+    ("radiation_tableau", "radiation du tableau d'avancement"),
+    ("readaptation", "réadaptation"),
+    ("refus_titularisation", "refus de titularisation"),
+    ("regime_general", "régime général"),
+    ("retrogradation", "rétrogradation"),
+    ("revocation", "révocation"),
+    ("suivre_conjoint", "suivre son conjoint"),
+    ("tarifs_voirie_stationnement", "tarifs de voirie et de stationnement"),
+    ("taux_promotion", "taux de promotion"),
+    ("troisieme_concours", "troisième concours"),
+];
+
 fn readable(key: &str) -> String {
     let words = key.replace('_', " ");
     let mut c = words.chars();
@@ -206,6 +260,21 @@ const LABELS: &[(&str, &str)] = &[
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn choices_are_sorted_and_read_in_french() {
+        assert!(super::CHOICES.windows(2).all(|w| w[0].0 < w[1].0));
+        assert_eq!(super::choice("troisieme_concours"), "troisième concours");
+        assert_eq!(super::choice("concours_externe"), "concours externe");
+        // Every value written here is one a schema offers (no stale entry).
+        let all: String = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/schemas"))
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .collect();
+        for (value, _) in super::CHOICES {
+            assert!(all.contains(&format!("\"{value}\"")), "{value} is in no schema");
+        }
+    }
+
     #[test]
     fn labels_are_sorted_so_the_lookup_finds_them() {
         assert!(super::LABELS.windows(2).all(|w| w[0].0 < w[1].0));

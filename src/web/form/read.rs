@@ -66,7 +66,11 @@ impl Reader<'_> {
                         obj.insert(p.key.clone(), v);
                     }
                 }
-                (required || !obj.is_empty()).then_some(Value::Object(obj))
+                // An optional group is there when something was typed in
+                // it (or, while editing, a row added): members it would
+                // only have by default (an empty list, an unchecked box) do
+                // not make it there, or rules about it would fire.
+                (required || self.typed_in(ptr)).then_some(Value::Object(obj))
             }
             Kind::Array { item, .. } => {
                 let rows = self
@@ -112,6 +116,17 @@ impl Reader<'_> {
             }
             Kind::Text { .. } | Kind::Date => self.text(ptr).map(|t| Value::String(t.to_owned())),
         }
+    }
+
+    /// Whether anything was typed (or chosen, or checked) under `ptr`; while
+    /// editing, a row added to a list under it counts too.
+    fn typed_in(&self, ptr: &str) -> bool {
+        let inside = format!("{ptr}/");
+        let rows = format!("#{ptr}/");
+        self.map.iter().any(|(k, v)| {
+            (k.starts_with(&inside) && !v.trim().is_empty())
+                || (!self.compact && k.starts_with(&rows) && v.parse::<usize>().is_ok_and(|n| n > 0))
+        })
     }
 
     /// What was typed at `ptr`, trimmed (line ends made `\n`); `None` if empty.

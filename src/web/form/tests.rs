@@ -119,7 +119,7 @@ fn every_error_is_beside_its_field_and_in_the_summary_in_form_order() {
         summary,
         [
             "formulaire La date d'effet précède la décision",
-            "f.agent.nom Nom : ne doit pas être vide",
+            "f.agent.nom Agent — Nom : ne doit pas être vide",
             "f.grade Grade : champ obligatoire manquant",
             "f.echelon-groupe Échelon : champ inconnu pour ce modèle",
         ]
@@ -190,4 +190,54 @@ fn a_member_that_may_be_null_is_a_number_input_and_sent_as_null_when_left_empty(
     assert_eq!(typed.pointer("/echelon/duree_mois"), Some(&json!(24)));
     let empty = read(&form, &pairs(&[("/echelon/duree_mois", " ")]), true);
     assert_eq!(empty.pointer("/echelon/duree_mois"), Some(&Value::Null));
+}
+
+/// A délibération voted « à main levée » posts the optional « Nom des
+/// votants » group with its three lists empty: the group is absent, not an
+/// empty one that the rule « as many names as votes » would then refuse.
+#[test]
+fn an_optional_group_whose_lists_were_left_empty_is_absent() {
+    let schema: Value =
+        serde_json::from_str(include_str!("../../../schemas/deliberation.schema.json")).unwrap();
+    let form = Node::of_schema(&schema);
+    let posted = |extra: &[(&str, &str)]| {
+        let mut p = pairs(&[
+            ("/vote/scrutin", "main levée"),
+            ("/vote/pour", "23"),
+            ("#/vote/noms/pour", "0"),
+            ("#/vote/noms/contre", "0"),
+            ("#/vote/noms/abstentions", "0"),
+        ]);
+        p.extend(pairs(extra));
+        p
+    };
+    let saved = read(&form, &posted(&[]), true);
+    assert_eq!(saved["vote"]["pour"], json!(23));
+    assert!(saved["vote"].get("noms").is_none(), "{saved}");
+    // A name typed makes the group, with its other lists empty.
+    let named =
+        read(&form, &posted(&[("#/vote/noms/pour", "1"), ("/vote/noms/pour/0/nom", "Ribouldec")]), true);
+    assert_eq!(named["vote"]["noms"]["contre"], json!([]), "{named}");
+    assert_eq!(named["vote"]["noms"]["pour"][0]["nom"], json!("Ribouldec"));
+    // While editing, a row just added keeps the group (and the row) there.
+    let editing = read(&form, &posted(&[("#/vote/noms/pour", "1")]), false);
+    assert_eq!(editing["vote"]["noms"]["pour"], json!([null]), "{editing}");
+}
+
+#[test]
+fn the_summary_names_the_group_of_a_field_whose_label_repeats() {
+    let form = echelon();
+    let mut errors = BTreeMap::new();
+    errors.insert("/agent/nom".to_owned(), vec!["champ obligatoire manquant".to_owned()]);
+    errors.insert("/date_effet".to_owned(), vec!["champ obligatoire manquant".to_owned()]);
+    let out = render(&form, &json!({}), &errors, None);
+    let summary: Vec<_> = out.summary.iter().map(|(_, m)| m.as_str()).collect();
+    assert!(summary.contains(&"Agent — Nom : champ obligatoire manquant"), "{summary:?}");
+    assert!(summary.contains(&"Date d'effet : champ obligatoire manquant"), "{summary:?}");
+    // Beside the field, the label alone (the fieldset's legend says the group).
+    assert!(
+        out.html.contains(r#"<label class="field__label" for="f.agent.nom">Nom</label>"#),
+        "{}",
+        out.html
+    );
 }

@@ -134,3 +134,50 @@ pub async fn disable_user(
     };
     render(StatusCode::OK, &page)
 }
+
+/// `GET /admin/comptes/{login}/mot-de-passe`: « Donner un nouveau mot de
+/// passe à … ? » — the current password stops working at once, so the
+/// button asks first (the page then shows the new one, once).
+pub async fn reset_password(
+    State(web): State<Arc<Web>>,
+    Extension(visit): Extension<Visit>,
+    Path(login): Path<String>,
+) -> Response {
+    let unknown =
+        || error_page(&visit, StatusCode::NOT_FOUND, "Compte introuvable", "Ce compte n'existe pas.");
+    let Ok(login) = login.parse::<Login>() else { return unknown() };
+    let user = match web.users.get(&login).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return unknown(),
+        Err(e) => return internal_error(&visit, &e),
+    };
+    let mine = visit.account.as_ref().is_some_and(|me| me.login == login);
+    let name = user.display_name.clone();
+    let page = ConfirmPage {
+        layout: Layout::new(&visit, format!("Nouveau mot de passe pour {login}"), "/admin/comptes"),
+        lead: if mine {
+            "Votre mot de passe actuel ne fonctionnera plus : acta en génère un nouveau, affiché une seule fois.".into()
+        } else {
+            format!(
+                "Le mot de passe actuel de {name} ne fonctionnera plus : acta en génère un nouveau, affiché une seule fois."
+            )
+        },
+        facts: vec![
+            ("Identifiant", login.to_string()),
+            ("Nom", name),
+            ("Rôle", user.role.label().to_owned()),
+            ("Collectivités", scope(&web, &user.collectivites)),
+        ],
+        consequences: vec![
+            "Le nouveau mot de passe s'affiche sur la page suivante : notez-le, il ne sera plus montré."
+                .into(),
+            "Communiquez-le à la personne par un autre moyen que le courriel.".into(),
+            "Le changement est inscrit au journal d'audit, à votre nom.".into(),
+        ],
+        action: format!("/admin/comptes/{login}/mot-de-passe"),
+        hidden: Vec::new(),
+        button: format!("Générer un nouveau mot de passe pour {login}"),
+        cancel: "/admin/comptes",
+    };
+    render(StatusCode::OK, &page)
+}

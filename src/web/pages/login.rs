@@ -23,6 +23,8 @@ struct LoginPage {
     form: Form,
     suite: String,
     notice: Option<String>,
+    /// No account exists yet: the page says where the first one is made.
+    no_account: bool,
 }
 
 /// The query of `GET /connexion`.
@@ -55,11 +57,15 @@ fn fields(login: &str) -> Form {
 fn page(visit: &Visit, form: Form, suite: &str, notice: Option<String>) -> LoginPage {
     let mut layout = Layout::new(visit, "Se connecter", "/connexion");
     layout.has_errors = !form.is_valid();
-    LoginPage { layout, form, suite: suite.to_owned(), notice }
+    LoginPage { layout, form, suite: suite.to_owned(), notice, no_account: false }
 }
 
 /// `GET /connexion`: the form (or home, for someone logged in already).
-pub async fn form(Extension(visit): Extension<Visit>, Query(q): Query<LoginQuery>) -> Response {
+pub async fn form(
+    State(web): State<Arc<Web>>,
+    Extension(visit): Extension<Visit>,
+    Query(q): Query<LoginQuery>,
+) -> Response {
     let suite = safe_return(q.suite.as_deref());
     if visit.caller.is_some() {
         return see_other(suite);
@@ -69,7 +75,11 @@ pub async fn form(Extension(visit): Extension<Visit>, Query(q): Query<LoginQuery
         Some("expiree") => Some("Votre session a expiré : connectez-vous à nouveau.".to_owned()),
         _ => None,
     };
-    render(StatusCode::OK, &page(&visit, fields(""), suite, notice))
+    let mut login = page(&visit, fields(""), suite, notice);
+    // A newcomer who opens the address before the console's link: say where
+    // the administrator account is made (a failed look-up just says nothing).
+    login.no_account = matches!(web.users.any().await, Ok(false));
+    render(StatusCode::OK, &login)
 }
 
 /// `POST /connexion`: check the password (throttled), open a fresh session.
@@ -114,7 +124,10 @@ pub async fn submit(
             tracing::warn!(address = %visit.address, ?blocked, "login throttled");
             form.error(
                 "identifiant",
-                format!("Trop de tentatives de connexion {why}. Réessayez dans {minutes} minute(s)."),
+                format!(
+                    "Trop de tentatives de connexion {why}. Réessayez dans {}.",
+                    super::wording::plural(minutes, "minute", "minutes")
+                ),
             );
             let mut resp = render(StatusCode::TOO_MANY_REQUESTS, &page(&visit, form, &suite, None));
             if let Ok(v) = HeaderValue::from_str(&(minutes * 60).to_string()) {

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::setup::capitalise;
 use crate::auth::{Login, NewUser, Password, Role, UserError, UserRecord};
 use crate::domain::Siren;
+use crate::service::Acta;
 use crate::web::Web;
 use crate::web::gate::Visit;
 use crate::web::page::{Field, Form, Layout, error_page, internal_error, render, see_other};
@@ -27,11 +28,11 @@ pub struct Row {
 }
 
 impl Row {
-    fn of(r: &UserRecord) -> Self {
+    fn of(r: &UserRecord, acta: &Acta) -> Self {
         let scope = if r.collectivites.is_empty() {
             "toutes".to_owned()
         } else {
-            r.collectivites.iter().map(Siren::as_str).collect::<Vec<_>>().join(", ")
+            r.collectivites.iter().map(|s| named(acta, s)).collect::<Vec<_>>().join(", ")
         };
         let state = r.state_label();
         Self {
@@ -43,6 +44,83 @@ impl Row {
             state,
         }
     }
+}
+
+/// « Commune de Marquenval-sur-Canche (216296202) », as the field accepts it back.
+fn named(acta: &Acta, siren: &Siren) -> String {
+    acta.collectivites().get(siren).map_or_else(|| siren.to_string(), |p| format!("{} ({siren})", p.nom))
+}
+
+/// What the administrator typed in « Collectivités », as SIRENs: each
+/// item (separated by commas, semicolons or lines) is a SIREN (« 216 296
+/// 202 » too), a suggestion of the list (« Nom (SIREN) »), or the exact name
+/// or town of one collectivité (case and accents aside). The error names
+/// the item that is none of them.
+fn collectivites(acta: &Acta, typed: &str) -> Result<Vec<Siren>, String> {
+    let mut out = Vec::new();
+    for item in typed.split([',', ';', '\n']).map(str::trim).filter(|s| !s.is_empty()) {
+        // « Nom (216296202) »: the SIREN between the last parentheses.
+        let inner = item
+            .strip_suffix(')')
+            .and_then(|s| s.rsplit_once('('))
+            .map(|(_, digits)| digits)
+            .filter(|d| d.chars().all(|c| c.is_ascii_digit() || c.is_whitespace()));
+        let digits_only = item.chars().all(|c| c.is_ascii_digit() || c.is_whitespace());
+        let sirens: Vec<String> = match inner {
+            Some(d) => vec![d.split_whitespace().collect()],
+            None if digits_only => {
+                let joined: String = item.split_whitespace().collect();
+                // « 216 296 202 » is one SIREN; « 216296202 216297309 » two.
+                if joined.len() == 9 {
+                    vec![joined]
+                } else {
+                    item.split_whitespace().map(str::to_owned).collect()
+                }
+            }
+            None => {
+                let wanted = fold(item);
+                let found: Vec<_> = acta
+                    .collectivites()
+                    .iter()
+                    .filter(|p| fold(&p.nom) == wanted || fold(&p.ville) == wanted)
+                    .map(|p| p.siren.to_string())
+                    .collect();
+                match found.len() {
+                    0 => {
+                        return Err(format!(
+                            "« {item} » : aucune collectivité de ce nom ; choisissez-la dans la liste proposée, ou saisissez son numéro SIREN (9 chiffres)"
+                        ));
+                    }
+                    1 => found,
+                    _ => {
+                        return Err(format!(
+                            "« {item} » désigne plusieurs collectivités : saisissez le numéro SIREN de la bonne"
+                        ));
+                    }
+                }
+            }
+        };
+        for s in sirens {
+            match s.parse::<Siren>() {
+                Ok(siren) => out.push(siren),
+                Err(_) => return Err(format!("« {s} » n'est pas un numéro SIREN (9 chiffres)")),
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Lower case without accents nor apostrophe variants: « Sainte-Ombeline » = « sainte-ombeline ».
+fn fold(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .map(|c| if c == '’' { '\'' } else { c })
+        .flat_map(char::to_lowercase)
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[derive(Template)]
@@ -81,7 +159,7 @@ pub struct Created {
     active: Option<String>,
 }
 
-fn fields(posted: Option<&NewUserForm>) -> Form {
+fn fields(acta: &Acta, posted: Option<&NewUserForm>) -> Form {
     let v = |s: Option<&String>| s.map_or(String::new(), |s| s.trim().to_owned());
     let roles = std::iter::once((String::new(), "Choisissez un rôle".to_owned()))
         .chain(Role::ALL.iter().map(|r| (r.as_str().to_owned(), capitalise(r.label()))))
@@ -96,8 +174,9 @@ fn fields(posted: Option<&NewUserForm>) -> Form {
             .select(roles)
             .value(v(posted.map(|p| &p.role))),
         Field::text("collectivites", "Collectivités")
-            .hint("Numéros SIREN séparés par des virgules ; laissez vide pour toutes les collectivités")
+            .hint("Nom ou numéro SIREN, choisis dans la liste qui s'ouvre en tapant ; plusieurs, séparés par des virgules ; laissez vide pour toutes les collectivités (gestionnaire, archiviste)")
             .value(v(posted.map(|p| &p.collectivites)))
+            .suggestions(acta.collectivites().iter().map(|p| named(acta, &p.siren)).collect())
             .optional(),
         Field::text("mot_de_passe", "Mot de passe initial")
             .kind("password")
@@ -107,7 +186,7 @@ fn fields(posted: Option<&NewUserForm>) -> Form {
 }
 
 async fn page(web: &Web, visit: &Visit, form: Form, notice: Option<String>) -> Result<UsersPage, UserError> {
-    let users = web.users.list().await?.iter().map(Row::of).collect();
+    let users = web.users.list().await?.iter().map(|r| Row::of(r, &web.acta)).collect();
     let mut layout = Layout::new(visit, "Comptes", "/admin/comptes");
     layout.has_errors = !form.is_valid();
     let me = visit.account.as_ref().map_or_else(String::new, |a| a.login.to_string());
@@ -123,10 +202,13 @@ pub async fn list(
     let done = |l: Option<String>, what: &str| {
         l.and_then(|l| l.parse::<Login>().ok()).map(|l| format!("Le compte « {l} » est {what}."))
     };
-    let notice = done(q.cree, "créé")
-        .or_else(|| done(q.desactive, "désactivé"))
-        .or_else(|| done(q.active, "réactivé"));
-    match page(&web, &visit, fields(None), notice).await {
+    let created = q.cree.and_then(|l| l.parse::<Login>().ok()).map(|l| {
+        format!(
+            "Le compte « {l} » est créé. Communiquez à la personne son identifiant, son mot de passe initial (par un autre moyen que le courriel) et l'adresse d'acta : elle se connecte avec « Se connecter »."
+        )
+    });
+    let notice = created.or_else(|| done(q.desactive, "désactivé")).or_else(|| done(q.active, "réactivé"));
+    match page(&web, &visit, fields(&web.acta, None), notice).await {
         Ok(p) => render(StatusCode::OK, &p),
         Err(e) => internal_error(&visit, &e),
     }
@@ -138,7 +220,7 @@ pub async fn create(
     Extension(visit): Extension<Visit>,
     Posted(posted): Posted<NewUserForm>,
 ) -> Response {
-    let mut form = fields(Some(&posted));
+    let mut form = fields(&web.acta, Some(&posted));
     let login = posted.identifiant.parse::<Login>();
     if let Err(e) = &login {
         form.error("identifiant", capitalise(&e.to_string()));
@@ -147,16 +229,10 @@ pub async fn create(
     if role.is_err() {
         form.error("role", "Choisissez un rôle");
     }
-    let mut collectivites = Vec::new();
-    for s in posted.collectivites.split([',', ' ', ';', '\n']).map(str::trim).filter(|s| !s.is_empty()) {
-        match s.parse::<Siren>() {
-            Ok(siren) => collectivites.push(siren),
-            Err(_) => {
-                form.error("collectivites", format!("« {s} » n'est pas un numéro SIREN (9 chiffres)"));
-                break;
-            }
-        }
-    }
+    let collectivites = collectivites(&web.acta, &posted.collectivites).unwrap_or_else(|e| {
+        form.error("collectivites", e);
+        Vec::new()
+    });
     let (Ok(login), Ok(role), true) = (login, role, form.is_valid()) else {
         return respond(&web, &visit, form).await;
     };
@@ -255,7 +331,7 @@ pub async fn reset(
     match web.users.set_password(&login, password.clone(), &by).await {
         Ok(_) => {
             web.record(&visit, None, "user.reset", Some(login.to_string())).await;
-            match page(&web, &visit, fields(None), None).await {
+            match page(&web, &visit, fields(&web.acta, None), None).await {
                 Ok(mut p) => {
                     p.secret = Some((login.to_string(), password.expose().to_owned()));
                     render(StatusCode::OK, &p)

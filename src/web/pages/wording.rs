@@ -8,6 +8,26 @@ use time::Date;
 use crate::domain::Siren;
 use crate::service::Acta;
 
+/// `n` with its noun, singular for 0 and 1 as French has it: « 1 minute »,
+/// « 15 minutes ».
+pub fn plural(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n <= 1 { one } else { many })
+}
+
+/// A size for people: « 812 octets », « 75 Ko », « 1,4 Mo » (1 Ko = 1024 octets).
+pub fn size_label(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    match bytes {
+        b if b < KIB => plural(b, "octet", "octets"),
+        b if b < KIB * KIB => format!("{} Ko", b.div_ceil(KIB)),
+        b => {
+            let tenths = (b * 10).div_ceil(KIB * KIB);
+            format!("{},{} Mo", tenths / 10, tenths % 10)
+        }
+    }
+}
+
 /// A kind of act (`arrete`, `deliberation`…) as people say it.
 pub fn kind_label(kind: &str) -> String {
     match kind {
@@ -18,6 +38,7 @@ pub fn kind_label(kind: &str) -> String {
         "liste-deliberations" => "Liste des délibérations",
         "decision" => "Décision",
         "autre" => "Autre",
+        "contrat" => "Contrat",
         other => return other.to_owned(),
     }
     .to_owned()
@@ -32,6 +53,7 @@ pub fn series_label(series: &str) -> String {
         "PV" => "Procès-verbaux",
         "LD" => "Listes des délibérations",
         "DEC" => "Décisions",
+        "CTR" => "Contrats",
         other => return other.to_owned(),
     }
     .to_owned()
@@ -145,6 +167,13 @@ mod tests {
     #[test]
     fn kinds_and_days_read_in_french() {
         assert_eq!(kind_label("deliberation"), "Délibération");
+        assert_eq!(kind_label("contrat"), "Contrat");
+        assert_eq!(series_label("CTR"), "Contrats");
+        assert_eq!(plural(1u64, "minute", "minutes"), "1 minute");
+        assert_eq!(plural(15u64, "minute", "minutes"), "15 minutes");
+        assert_eq!(size_label(812), "812 octets");
+        assert_eq!(size_label(76_667), "75 Ko");
+        assert_eq!(size_label(1_468_006), "1,4 Mo");
         assert_eq!(day_label("2026-03-01"), "1er mars 2026");
         assert_eq!(day_label("n'importe"), "n'importe");
     }

@@ -27,6 +27,26 @@ pub struct Choice {
     title: String,
     description: String,
     checked: bool,
+    /// The first radio of the page carries the group's id (`modele`).
+    first: bool,
+}
+
+/// The groups of templates, in the order people look for them: an agent's
+/// career, the maire's own arrêtés, the council's sittings.
+const GROUPS: [&str; 3] = [
+    "Carrière et situation des agents",
+    "Arrêtés du maire",
+    "Séances : convocations, délibérations, procès-verbaux",
+];
+
+/// The group of a template: by register series, then @ctes matière
+/// (4.x: fonction publique).
+fn group_of(t: &crate::catalog::Template) -> usize {
+    match t.series.as_str() {
+        "ARR" | "CTR" if t.matiere.starts_with("4.") => 0,
+        "ARR" | "CTR" => 1,
+        _ => 2,
+    }
 }
 
 #[derive(Template)]
@@ -34,7 +54,8 @@ pub struct Choice {
 struct ChoosePage {
     layout: Layout,
     collectivites: Vec<(String, String, bool)>,
-    templates: Vec<Choice>,
+    /// Legend and templates of each group.
+    groups: Vec<(&'static str, Vec<Choice>)>,
     errors: Vec<(&'static str, &'static str)>,
 }
 
@@ -81,17 +102,23 @@ pub async fn choose(
             .iter()
             .map(|p| (p.siren.to_string(), p.nom.clone(), siren.as_deref() == Some(p.siren.as_str())))
             .collect(),
-        templates: web
-            .acta
-            .catalog()
-            .iter()
-            .map(|t| Choice {
-                id: t.id.to_string(),
-                title: t.title.clone(),
-                description: t.description.clone(),
-                checked: template.as_deref() == Some(t.id.as_str()),
-            })
-            .collect(),
+        groups: {
+            let mut groups: Vec<_> = GROUPS.iter().map(|g| (*g, Vec::new())).collect();
+            for t in web.acta.catalog().iter() {
+                groups[group_of(t)].1.push(Choice {
+                    id: t.id.to_string(),
+                    title: t.title.clone(),
+                    description: t.description.clone(),
+                    checked: template.as_deref() == Some(t.id.as_str()),
+                    first: false,
+                });
+            }
+            groups.retain(|(_, g)| !g.is_empty());
+            if let Some(c) = groups.first_mut().and_then(|(_, g)| g.first_mut()) {
+                c.first = true;
+            }
+            groups
+        },
         errors,
     };
     let status = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -12,11 +13,12 @@ use serde::Deserialize;
 
 use super::edit::ConfirmPage;
 use super::register_name;
+use super::show::REASONS;
 use crate::service::ServiceError;
 use crate::tlog::WithdrawReason;
 use crate::web::Web;
 use crate::web::gate::{ActInScope, Visit};
-use crate::web::page::{Layout, error_page, internal_error, not_found, render, see_other};
+use crate::web::page::{Field, Form, Layout, error_page, internal_error, not_found, render, see_other};
 
 /// `GET /actes/{id}/sceller`.
 pub async fn form(
@@ -88,20 +90,76 @@ pub struct WithdrawForm {
     motif: String,
 }
 
-/// `POST /actes/{id}/retirer`.
+/// « Retirer l'acte n° … »: the reason, asked on a page of its own before
+/// anything is written (the register never forgets a withdrawal).
+#[derive(Template)]
+#[template(path = "acts/withdraw.html")]
+struct WithdrawPage {
+    layout: Layout,
+    id: String,
+    facts: Vec<(&'static str, String)>,
+    form: Form,
+}
+
+fn motif_field(chosen: &str) -> Form {
+    let options = std::iter::once((String::new(), "Choisissez un motif".to_owned()))
+        .chain(REASONS.iter().map(|(c, l)| ((*c).to_owned(), (*l).to_owned())))
+        .collect();
+    Form::new(vec![
+        Field::text("motif", "Motif du retrait")
+            .hint("Il est inscrit au registre avec le retrait, et donné à quiconque vérifie l'acte")
+            .select(options)
+            .value(chosen),
+    ])
+}
+
+/// The withdrawal page of a sealed act not withdrawn yet (else its act page).
+async fn withdraw_page(web: &Web, visit: &Visit, act: &ActInScope, form: Form) -> Response {
+    let view = match web.acta.get(&act.id).await {
+        Ok(v) => v,
+        Err(ServiceError::ActNotFound) => return not_found(visit),
+        Err(e) => return internal_error(visit, &e),
+    };
+    let Some(number) = view.number.as_ref().filter(|_| view.retrait.is_none()) else {
+        return see_other(&format!("/actes/{}", act.id));
+    };
+    let mut layout = Layout::new(visit, format!("Retirer l'acte n° {number}"), "");
+    layout.has_errors = !form.is_valid();
+    let status = if form.is_valid() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = WithdrawPage {
+        layout,
+        id: act.id.to_string(),
+        facts: vec![
+            ("Acte", view.title.clone()),
+            ("Numéro", number.to_string()),
+            ("Collectivité", view.collectivite.nom.clone()),
+        ],
+        form,
+    };
+    render(status, &page)
+}
+
+/// `GET /actes/{id}/retirer`: « Retirer l'acte n° … », with its reason.
+pub async fn withdraw_form(
+    State(web): State<Arc<Web>>,
+    Extension(visit): Extension<Visit>,
+    Extension(act): Extension<ActInScope>,
+) -> Response {
+    withdraw_page(&web, &visit, &act, motif_field("")).await
+}
+
+/// `POST /actes/{id}/retirer`: the withdrawal, for the reason chosen; none
+/// chosen, the same page again with the error beside the field.
 pub async fn withdraw(
     State(web): State<Arc<Web>>,
     Extension(visit): Extension<Visit>,
     Extension(act): Extension<ActInScope>,
-    Posted(form): Posted<WithdrawForm>,
+    Posted(posted): Posted<WithdrawForm>,
 ) -> Response {
-    let Ok(reason) = form.motif.parse::<WithdrawReason>() else {
-        return error_page(
-            &visit,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Retrait impossible",
-            "Choisissez le motif du retrait, puis recommencez.",
-        );
+    let Ok(reason) = posted.motif.parse::<WithdrawReason>() else {
+        let mut form = motif_field("");
+        form.error("motif", "Choisissez le motif du retrait");
+        return withdraw_page(&web, &visit, &act, form).await;
     };
     match web.acta.withdraw(&act.id, reason, None).await {
         Ok(_) => {

@@ -48,7 +48,8 @@ struct ActPage {
     can_seal: bool,
     can_withdraw: bool,
     can_correct: bool,
-    reasons: Vec<(&'static str, &'static str)>,
+    /// The PDF's size for people (« 75 Ko »).
+    size: Option<String>,
     withdrawn: Option<String>,
 }
 
@@ -92,9 +93,9 @@ pub async fn page(
                 inclusion: v.registre.as_ref().map(|r| {
                     if r.inclus {
                         format!(
-                            "inscription n° {} du journal, dont la preuve d'inclusion se vérifie contre le point de contrôle signé ({} inscriptions)",
+                            "inscription n° {} du journal, dont la preuve d'inclusion se vérifie contre le point de contrôle signé ({})",
                             r.feuille + 1,
-                            r.taille
+                            super::super::wording::plural(r.taille, "inscription", "inscriptions")
                         )
                     } else {
                         format!("inscription n° {} du journal : sa preuve d'inclusion ne se vérifie pas", r.feuille + 1)
@@ -147,7 +148,7 @@ pub async fn page(
         can_seal: !sealed && caller.allows(Permission::Seal),
         can_withdraw: sealed && view.retrait.is_none() && caller.allows(Permission::Seal),
         can_correct: sealed && caller.allows(Permission::CreateDraft),
-        reasons: REASONS.to_vec(),
+        size: view.size.map(super::super::wording::size_label),
         withdrawn,
         act: view,
     };
