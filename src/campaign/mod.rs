@@ -39,6 +39,7 @@ mod french;
 pub mod launch;
 pub mod mapping;
 pub mod record;
+pub mod report;
 pub mod run;
 pub mod sample;
 pub mod source;

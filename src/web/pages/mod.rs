@@ -23,6 +23,7 @@ mod campaign;
 mod campaign_check;
 mod campaign_view;
 pub(crate) mod campaigns;
+mod mappings;
 
 use std::sync::Arc;
 
@@ -104,6 +105,26 @@ pub(super) fn routes() -> Vec<(Method, &'static str, Access, MethodRouter<Arc<We
             "/campagnes/controle/{upload}/rapport.csv",
             Access::Role(P::RunCampaign),
             get(campaign_check::report_csv),
+        ),
+        (
+            M::GET,
+            "/campagnes/controle/{upload}/rapport.xlsx",
+            Access::Role(P::RunCampaign),
+            get(campaign_check::report_xlsx),
+        ),
+        (M::GET, mappings::PATH, Access::Role(P::RunCampaign), get(mappings::list)),
+        (M::GET, "/campagnes/correspondances/{template}", Access::Role(P::RunCampaign), get(mappings::edit)),
+        (
+            M::POST,
+            "/campagnes/correspondances/{template}",
+            Access::Role(P::RunCampaign),
+            post(mappings::save),
+        ),
+        (
+            M::POST,
+            "/campagnes/correspondances/{template}/entetes",
+            Access::Role(P::RunCampaign),
+            post(mappings::headers),
         ),
         (
             M::GET,
