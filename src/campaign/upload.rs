@@ -219,10 +219,10 @@ impl Uploads {
         // Renamed first: a reader then finds it gone, never half-deleted.
         let dir = self.path(id);
         let trash = self.dir.join(format!(".deleted-{id}"));
-        if tokio::fs::rename(&dir, &trash).await.is_ok() {
-            if let Err(e) = tokio::fs::remove_dir_all(&trash).await {
-                tracing::warn!(upload = %id, error = %e, "campaign upload not deleted");
-            }
+        if tokio::fs::rename(&dir, &trash).await.is_ok()
+            && let Err(e) = tokio::fs::remove_dir_all(&trash).await
+        {
+            tracing::warn!(upload = %id, error = %e, "campaign upload not deleted");
         }
     }
 

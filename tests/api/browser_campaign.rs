@@ -47,6 +47,19 @@ async fn follow(c: &Client, label: &str) {
     }
 }
 
+/// The column mapping editor: the list, the saved mapping, a mistake.
+async fn mapping_editor(c: &Client, base: &str) {
+    follow(c, "Correspondance des colonnes des modèles").await;
+    visit(c, "Correspondance des colonnes — acta", "correspondances").await;
+    c.goto(&format!("{base}/campagnes/correspondances/arrete-avancement-echelon")).await.unwrap();
+    visit(c, "Correspondance des colonnes : ", "correspondance").await;
+    c.find(Locator::Id("collectivite")).await.unwrap().clear().await.unwrap();
+    submit(c, "main form[action$='echelon']").await;
+    visit(c, "Erreur : Correspondance des colonnes : ", "correspondance-erreurs").await;
+    assert!(text(c, ".error-summary").await.contains("Indiquez la colonne du SIREN"));
+    c.goto(&format!("{base}/campagnes")).await.unwrap();
+}
+
 #[tokio::test]
 async fn a_gestionnaire_checks_fixes_launches_and_delivers_a_campaign_in_a_real_browser() {
     let data = tempfile::tempdir().unwrap();
@@ -73,16 +86,7 @@ async fn a_gestionnaire_checks_fixes_launches_and_delivers_a_campaign_in_a_real_
 
     c.goto(&format!("{base}/campagnes")).await.unwrap();
     visit(&c, "Campagnes — acta", "campagnes").await;
-    // The column mapping editor: the list, the saved mapping, a mistake.
-    follow(&c, "Correspondance des colonnes des modèles").await;
-    visit(&c, "Correspondance des colonnes — acta", "correspondances").await;
-    c.goto(&format!("{base}/campagnes/correspondances/arrete-avancement-echelon")).await.unwrap();
-    visit(&c, "Correspondance des colonnes : ", "correspondance").await;
-    c.find(Locator::Id("collectivite")).await.unwrap().clear().await.unwrap();
-    submit(&c, "main form[action$='echelon']").await;
-    visit(&c, "Erreur : Correspondance des colonnes : ", "correspondance-erreurs").await;
-    assert!(text(&c, ".error-summary").await.contains("Indiquez la colonne du SIREN"));
-    c.goto(&format!("{base}/campagnes")).await.unwrap();
+    mapping_editor(&c, &base).await;
     follow(&c, "Nouvelle campagne").await;
     visit(&c, "Nouvelle campagne — acta", "campagne-nouvelle").await;
 

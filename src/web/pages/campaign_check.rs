@@ -27,6 +27,9 @@ use crate::web::Web;
 use crate::web::gate::Visit;
 use crate::web::page::{Layout, error_page, internal_error, render, see_other};
 
+/// The report as XLSX.
+pub const XLSX: &str = "/campagnes/controle/{upload}/rapport.xlsx";
+
 /// An excluded line of the report form.
 pub struct LineChoice {
     line: usize,

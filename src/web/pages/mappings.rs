@@ -31,6 +31,10 @@ use crate::web::page::{Layout, internal_error, not_found, render, see_other};
 
 /// The list's address.
 pub const PATH: &str = "/campagnes/correspondances";
+/// A template's editor.
+pub const EDIT: &str = "/campagnes/correspondances/{template}";
+/// Reading the headers of an example file for a template's editor.
+pub const HEADERS: &str = "/campagnes/correspondances/{template}/entetes";
 /// The field of the collectivité's column.
 const COLLECTIVITE: &str = "collectivite";
 
@@ -301,39 +305,35 @@ pub async fn headers(
     }
 }
 
-/// `POST /campagnes/correspondances/{template}`: check and save the mapping
-/// (a new version); the editor with the problems next to their fields
-/// otherwise.
-pub async fn save(
-    State(web): State<Arc<Web>>,
-    Extension(visit): Extension<Visit>,
-    Path(id): Path<String>,
-    Posted(pairs): Posted<Vec<(String, String)>>,
-) -> Response {
-    let Some(t) = template_of(&web, &id) else { return not_found(&visit) };
-    let saved = match Mapping::load(web.acta.store(), &t.id).await {
-        Ok(m) => m,
-        Err(e) => return internal_error(&visit, &e),
-    };
-    let headers: Vec<String> = pairs.iter().filter(|(k, _)| k == "entete").map(|(_, v)| v.clone()).collect();
-    let value = |name: &str| {
-        pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).unwrap_or_default()
-    };
-    let example = pairs.iter().find(|(k, _)| k == "exemple").map(|(_, v)| v.clone());
+/// Field id → (the input at fault, the problem).
+type Errors = BTreeMap<String, (String, String)>;
+
+/// The form's values (trimmed; empty when absent).
+fn form_value(pairs: &[(String, String)], name: &str) -> String {
+    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).unwrap_or_default()
+}
+
+/// The example file's headers carried by the form.
+fn form_headers(pairs: &[(String, String)]) -> Vec<String> {
+    pairs.iter().filter(|(k, _)| k == "entete").map(|(_, v)| v.clone()).collect()
+}
+
+/// The mapping the editor's form of template `t` describes, from the saved
+/// one, and the problems of each field.
+fn read_form(t: &ActTemplate, saved: Option<&Mapping>, pairs: &[(String, String)]) -> (Mapping, Errors) {
+    let headers = form_headers(pairs);
+    let value = |name: &str| form_value(pairs, name);
     let fields = schema_fields(t.schema());
     let edited = |p: &str| fields.iter().any(|f| f.pointer == p);
     // What the form does not edit is kept: columns and common values of
     // other pointers, change-table columns.
     let mut columns: BTreeMap<String, String> = saved
-        .as_ref()
         .map(|m| m.columns.iter().filter(|(_, p)| !edited(p)).map(|(h, p)| (h.clone(), p.clone())).collect())
         .unwrap_or_default();
     let mut fixed: BTreeMap<String, serde_json::Value> = saved
-        .as_ref()
         .map(|m| m.fixed.iter().filter(|(p, _)| !edited(p)).map(|(p, v)| (p.clone(), v.clone())).collect())
         .unwrap_or_default();
-    // Field id → (the input at fault, the problem).
-    let mut errors: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut errors = Errors::new();
     let mut owner: BTreeMap<String, String> = BTreeMap::new();
     let collectivite = value(COLLECTIVITE);
     let known = |h: &str| headers.is_empty() || headers.iter().any(|x| same(x, h));
@@ -395,8 +395,30 @@ pub async fn save(
         collectivite: collectivite.clone(),
         columns,
         fixed,
-        changes: saved.as_ref().map(|m| m.changes.clone()).unwrap_or_default(),
+        changes: saved.map(|m| m.changes.clone()).unwrap_or_default(),
     };
+    (mapping, errors)
+}
+
+/// `POST /campagnes/correspondances/{template}`: check and save the mapping
+/// (a new version); the editor with the problems next to their fields
+/// otherwise.
+pub async fn save(
+    State(web): State<Arc<Web>>,
+    Extension(visit): Extension<Visit>,
+    Path(id): Path<String>,
+    Posted(pairs): Posted<Vec<(String, String)>>,
+) -> Response {
+    let Some(t) = template_of(&web, &id) else { return not_found(&visit) };
+    let saved = match Mapping::load(web.acta.store(), &t.id).await {
+        Ok(m) => m,
+        Err(e) => return internal_error(&visit, &e),
+    };
+    let headers = form_headers(&pairs);
+    let value = |name: &str| form_value(&pairs, name);
+    let example = pairs.iter().find(|(k, _)| k == "exemple").map(|(_, v)| v.clone());
+    let collectivite = value(COLLECTIVITE);
+    let (mapping, mut errors) = read_form(t, saved.as_ref(), &pairs);
     if errors.is_empty() {
         let table_headers = mapping.columns.keys().chain([&mapping.collectivite]).cloned().collect();
         match mapping.bind(t, &crate::campaign::source::Table { headers: table_headers, rows: Vec::new() }) {
