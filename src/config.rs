@@ -54,6 +54,10 @@ pub struct Settings {
     /// `max_body_bytes`. A CSV row of a promotion wave is ~200 bytes, a JSON
     /// Lines row 1.2 to 1.5 KB: the default takes 20,500 rows in any format.
     pub campaign_max_upload_bytes: usize,
+    /// Hours a campaign file sent in the web pages is kept
+    /// (`<data_dir>/campaign-uploads/`) when no campaign recorded from it
+    /// has been made completely (that deletes it at once).
+    pub campaign_upload_retention_hours: u64,
     /// Object store URL: `file:///absolute/path` or `s3://bucket[/prefix]`.
     /// `None` stores under `<data_dir>/store`.
     pub store: Option<String>,
@@ -195,6 +199,7 @@ impl Default for Settings {
             logos_dir: None,
             max_body_bytes: 2 * 1024 * 1024,
             campaign_max_upload_bytes: 48 * 1024 * 1024,
+            campaign_upload_retention_hours: 7 * 24,
             store: None,
             s3: S3Settings::default(),
             single_writer: false,

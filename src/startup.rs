@@ -71,6 +71,7 @@ impl Application {
         }
         acta.spawn_index_follower();
         acta.spawn_index_committer();
+        crate::campaign::upload::spawn_sweeper(Arc::clone(&acta));
         let listener = TcpListener::bind(settings.listen)
             .await
             .map_err(|source| StartupError::Bind { addr: settings.listen, source })?;

@@ -15,7 +15,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::Instant;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::changes::{self, Change};
@@ -27,7 +27,7 @@ use crate::domain::{Siren, TemplateId};
 use crate::service::{Acta, ServiceError};
 
 /// One problem of one row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CellError {
     /// Line in the source file (the header is line 1).
     pub ligne: usize,
@@ -40,7 +40,7 @@ pub struct CellError {
 }
 
 /// The result of a check.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CheckReport {
     /// Rows read.
     pub lignes: usize,
@@ -315,13 +315,8 @@ fn duplicates(inputs: &[Input<'_>], errors: &[Vec<CellError>]) -> Vec<CellError>
     out
 }
 
-/// The report's problems as CSV for a spreadsheet (UTF-8 with BOM, `;`).
+/// The report's problems as CSV for a spreadsheet (UTF-8 with BOM, `;`,
+/// formula-like cells written as text: [`super::report::csv`]).
 pub fn errors_csv(report: &CheckReport) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(b"\xEF\xBB\xBF".to_vec());
-    let _ = w.write_record(["ligne", "colonne", "champ", "message"]);
-    for e in &report.erreurs {
-        let _ =
-            w.write_record([&e.ligne.to_string(), e.colonne.as_deref().unwrap_or(""), &e.champ, &e.message]);
-    }
-    w.into_inner().unwrap_or_default()
+    super::report::csv(report)
 }

@@ -19,6 +19,8 @@ pub fn launch(acta: &Arc<Acta>, id: CampaignId) -> Result<(), CampaignError> {
             Err(e) => tracing::error!(campaign = %id, error = %e, "campaign run failed"),
         }
         run::release(&id);
+        // Made completely: the file it was recorded from is no longer needed.
+        runner.campaign_uploads().campaign_ended(runner.store(), &id).await;
     });
     Ok(())
 }

@@ -251,6 +251,97 @@ fn set(root: &mut Value, pointer: &str, value: Value) {
     }
 }
 
+/// A field of a template's data a column can fill (a leaf of its schema).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaField {
+    /// Its JSON pointer into the data (`/agent/nom`).
+    pub pointer: String,
+    /// Its title in the schema, if it has one.
+    pub title: Option<String>,
+    /// Its description in the schema, if it has one.
+    pub description: Option<String>,
+    /// Whether every act must have it (required here and in every object
+    /// holding it).
+    pub required: bool,
+    /// How a cell is read for it, in French (« date JJ/MM/AAAA »…).
+    pub kind: &'static str,
+}
+
+/// A value every row shares, typed as a cell is (`1 234`, `15/03/2026`,
+/// `oui`, `a | b`), as the schema's type at `pointer` wants it.
+pub fn fixed_value(schema: &Value, pointer: &str, text: &str) -> Result<Value, String> {
+    convert(text.trim(), kind_at(schema, pointer))
+}
+
+/// A shared value written back as a cell would be (for an editor): what
+/// [`fixed_value`] reads back to the same value.
+pub fn fixed_text(schema: &Value, pointer: &str, value: &Value) -> String {
+    match value {
+        Value::String(s) if kind_at(schema, pointer) == Kind::Date => {
+            match s.split('-').collect::<Vec<_>>().as_slice() {
+                [y, m, d] => format!("{d}/{m}/{y}"),
+                _ => s.clone(),
+            }
+        }
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => if *b { "oui" } else { "non" }.to_owned(),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+            .collect::<Vec<_>>()
+            .join(" | "),
+        Value::Null => String::new(),
+        // Numbers as French spreadsheets write them (`1234,5`).
+        Value::Number(n) => n.to_string().replace('.', ","),
+        other => other.to_string(),
+    }
+}
+
+/// Every field of `schema` a column can fill, in the schema's order: the
+/// values that are not objects (lists included).
+pub fn schema_fields(schema: &Value) -> Vec<SchemaField> {
+    fn walk(root: &Value, at: &Value, prefix: &str, required: bool, out: &mut Vec<SchemaField>) {
+        let Some(props) = at.get("properties").and_then(Value::as_object) else { return };
+        let needed: Vec<&str> = at
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        for (name, raw) in props {
+            let Some(sub) = resolve(root, raw) else { continue };
+            let pointer = format!("{prefix}/{}", name.replace('~', "~0").replace('/', "~1"));
+            let req = required && needed.contains(&name.as_str());
+            if sub.get("properties").is_some() {
+                walk(root, sub, &pointer, req, out);
+                continue;
+            }
+            let text = |k: &str| raw.get(k).or_else(|| sub.get(k)).and_then(Value::as_str).map(str::to_owned);
+            let kind = match kind_at(root, &pointer) {
+                Kind::Text => "texte",
+                Kind::Integer => "nombre entier",
+                Kind::Number => "nombre (1 234,56)",
+                Kind::Boolean => "oui ou non",
+                Kind::Date => "date JJ/MM/AAAA",
+                Kind::List => "liste, éléments séparés par |",
+            };
+            out.push(SchemaField {
+                pointer,
+                title: text("title"),
+                description: text("description"),
+                required: req,
+                kind,
+            });
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(top) = resolve(schema, schema) {
+        walk(schema, top, "", true, &mut out);
+    }
+    out
+}
+
 /// The subschema at a data pointer, following `properties` and local `$ref`s.
 fn subschema<'s>(schema: &'s Value, pointer: &str) -> Option<&'s Value> {
     let mut at = resolve(schema, schema)?;
@@ -275,7 +366,12 @@ fn kind_at(schema: &Value, pointer: &str) -> Kind {
     if s.get("format").and_then(Value::as_str) == Some("date") {
         return Kind::Date;
     }
-    match s.get("type").and_then(Value::as_str) {
+    // `["integer", "null"]`: a value that may be left out is still typed.
+    let ty = match s.get("type") {
+        Some(Value::Array(types)) => types.iter().filter_map(Value::as_str).find(|t| *t != "null"),
+        other => other.and_then(Value::as_str),
+    };
+    match ty {
         Some("integer") => Kind::Integer,
         Some("number") => Kind::Number,
         Some("boolean") => Kind::Boolean,
@@ -298,11 +394,32 @@ mod tests {
     }
 
     #[test]
+    fn the_fields_a_column_can_fill_are_the_leaves_of_the_schema() {
+        let schema = json!({"required": ["agent"], "properties": {
+            "agent": {"type": "object", "required": ["nom"], "properties": {
+                "nom": {"$ref": "#/$defs/t", "title": "Nom"}, "prenom": {"type": "string"}}},
+            "date_effet": {"$ref": "#/$defs/date", "description": "Date d'effet"},
+            "visas": {"type": "array", "items": {"type": "string"}}},
+            "$defs": {"t": {"type": "string"}, "date": {"type": "string", "format": "date"}}});
+        let fields = schema_fields(&schema);
+        let pointers: Vec<&str> = fields.iter().map(|f| f.pointer.as_str()).collect();
+        assert_eq!(pointers, ["/agent/nom", "/agent/prenom", "/date_effet", "/visas"]);
+        assert!(fields[0].required && !fields[1].required && !fields[2].required);
+        assert_eq!(fields[0].title.as_deref(), Some("Nom"));
+        assert_eq!(fields[2].kind, "date JJ/MM/AAAA");
+        assert_eq!(fields[3].kind, "liste, éléments séparés par |");
+    }
+
+    #[test]
     fn the_expected_type_is_read_through_refs() {
         let schema = json!({"properties": {"e": {"type": "object", "properties": {"n": {"type": "integer"}}},
             "d": {"$ref": "#/$defs/date"}}, "$defs": {"date": {"type": "string", "format": "date"}}});
         assert_eq!(kind_at(&schema, "/e/n"), Kind::Integer);
         assert_eq!(kind_at(&schema, "/d"), Kind::Date);
+        assert_eq!(
+            kind_at(&json!({"properties": {"m": {"type": ["integer", "null"]}}}), "/m"),
+            Kind::Integer
+        );
         assert!(subschema(&schema, "/nope").is_none());
     }
 }

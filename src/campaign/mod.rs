@@ -18,7 +18,7 @@
 //! - **Mapping**: how a spreadsheet's columns fill a template's data: column
 //!   header → JSON pointer, plus the column naming the collectivité and values
 //!   shared by every row ([`mapping::Mapping`]); saved per template in the
-//!   store, editable from the CLI and the API.
+//!   store, editable from the CLI, the API and the web pages.
 //! - **Check report**: every problem of every row, by line and column, in
 //!   French ([`check::CheckReport`]), downloadable as CSV. A campaign is
 //!   created only when every row is valid or explicitly excluded.
@@ -27,9 +27,11 @@
 //!   the date d'effet ([`changes::Change`]), to review before launching.
 //! - **Sample**: a few rows (the first, the last, some between) rendered as
 //!   PROJET PDFs, nothing stored, to look at before launching ([`sample`]).
-//! - **Upload**: a file sent in the web pages, kept for its account while
-//!   the report is read and rows excluded, until the campaign is recorded
-//!   ([`upload`]); [`launch`] starts a run in the background of the server.
+//! - **Upload**: a file sent in the web pages, kept for its account on the
+//!   server that received it while the report is read and rows excluded,
+//!   with the checks of that report, and deleted once its campaign is made
+//!   or after its retention ([`upload`]); [`launch`] starts a run in the
+//!   background of the server.
 
 pub mod bordereau;
 pub mod changes;
@@ -39,6 +41,7 @@ mod french;
 pub mod launch;
 pub mod mapping;
 pub mod record;
+pub mod report;
 pub mod run;
 pub mod sample;
 pub mod source;

@@ -36,7 +36,8 @@ pub enum CampaignCommand {
         /// Lines to leave out (comma-separated line numbers of the file).
         #[arg(long, value_delimiter = ',', value_name = "LINES")]
         exclude: Vec<usize>,
-        /// Write the problems here as CSV (ligne;colonne;champ;message).
+        /// Write the problems here: CSV (ligne;colonne;champ;message), or XLSX
+        /// when the name ends in .xlsx.
         #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
         /// Write the change table here as CSV.
@@ -226,7 +227,13 @@ async fn check_file(
     .map_err(refused)?;
     let report = &checked.report;
     if let Some(path) = &args.report {
-        write(path, &check::errors_csv(report))?;
+        let is_xlsx = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+        let bytes = if is_xlsx {
+            campaign::report::xlsx(report).map_err(refused)?
+        } else {
+            check::errors_csv(report)
+        };
+        write(path, &bytes)?;
     }
     if let Some(path) = &args.changes {
         write(path, &campaign::changes::to_csv(&report.changements))?;

@@ -123,7 +123,7 @@ pub(super) async fn visible(
 /// `POST /api/v1/campaigns`: check every row of the file in the body (CSV,
 /// XLSX or JSON Lines); 201 with the recorded campaign when every row is
 /// valid or excluded, else 422 `campaign_rows_invalid` with the report (as
-/// CSV with `Accept: text/csv`). Nothing is made here.
+/// CSV with `Accept: text/csv`, as XLSX with `Accept:` the XLSX type). Nothing is made here.
 #[utoipa::path(post, path = "/api/v1/campaigns", tag = "campaigns", params(CheckQuery),
     request_body(content = String, description = "the file: text/csv, XLSX or application/x-ndjson"),
     responses((status = 201, body = Created), (status = 200, description = "dry run", body = Created),
@@ -184,9 +184,17 @@ pub async fn create(
     .map_err(|e| problem(CampaignError::Corrupt(format!("check task: {e}"))))?
     .map_err(problem)?;
     if !checked.report.pret {
-        let wants_csv =
-            headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/csv"));
-        if wants_csv {
+        let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        if accept.contains("spreadsheetml") {
+            let xlsx = campaign::report::xlsx(&checked.report).map_err(problem)?;
+            return Err((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                [(header::CONTENT_TYPE, campaign::report::XLSX_TYPE)],
+                xlsx,
+            )
+                .into_response());
+        }
+        if accept.contains("text/csv") {
             let csv = check::errors_csv(&checked.report);
             return Err((
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -106,6 +106,8 @@ pub struct Acta {
     render_limits: RenderSettings,
     /// Largest campaign file accepted (`campaign_max_upload_bytes`).
     campaign_upload_limit: usize,
+    /// Campaign files sent in the web pages (`<data_dir>/campaign-uploads`).
+    campaign_uploads: crate::campaign::upload::Uploads,
     act_locks: Vec<Mutex<()>>,
     /// Numbers taken by sealings that have not reached their seal record yet
     /// (see `sealing.rs`): a retry in this process reuses them.
@@ -180,6 +182,10 @@ impl Acta {
             scheduler: rendering::scheduler(&settings.render),
             render_limits: settings.render.clone(),
             campaign_upload_limit: settings.campaign_max_upload_bytes.max(settings.max_body_bytes),
+            campaign_uploads: crate::campaign::upload::Uploads::new(
+                settings.data_dir.join("campaign-uploads"),
+                std::time::Duration::from_secs(settings.campaign_upload_retention_hours.saturating_mul(3600)),
+            ),
             act_locks: (0..ACT_LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
             pending: std::sync::Mutex::default(),
             sealed_cache: immutable::SealedCache::default(),
@@ -205,6 +211,11 @@ impl Acta {
     /// (`campaign_max_upload_bytes`, never below `max_body_bytes`).
     pub fn campaign_upload_limit(&self) -> usize {
         self.campaign_upload_limit
+    }
+
+    /// The campaign files sent in the web pages.
+    pub fn campaign_uploads(&self) -> &crate::campaign::upload::Uploads {
+        &self.campaign_uploads
     }
 
     /// The sealer (for benchmarks).

@@ -93,7 +93,9 @@ impl Web {
     fn body_limit(&self, path: &str) -> usize {
         if path == pages::verify::PATH {
             crate::http::pdf_body_limit(self.max_body_bytes, self.acta.max_pages())
-        } else if path == pages::campaigns::NEW {
+        } else if path == pages::campaigns::NEW
+            || (path.starts_with("/campagnes/correspondances/") && path.ends_with("/entetes"))
+        {
             self.acta.campaign_upload_limit().max(self.max_body_bytes)
         } else {
             self.max_body_bytes

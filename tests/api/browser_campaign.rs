@@ -1,7 +1,8 @@
 //! Issues #14 and #16, a campaign in a real browser (Chromium through
 //! chromedriver, the real `acta` binary, axe-core on every page: zero
 //! serious or critical violation): a gestionnaire sends a small wave with a
-//! broken row, reads the report naming it, sends the fixed file, opens a
+//! broken row, reads the report naming it (after a look at the column
+//! mapping editor), sends the fixed file, opens a
 //! sample PDF, records and launches the campaign after the confirmation,
 //! follows its progress until done, and downloads a collectivité's ZIP.
 //! With `UI_SCREENSHOTS=1` the pages are photographed into `docs/ui/`.
@@ -46,6 +47,19 @@ async fn follow(c: &Client, label: &str) {
     }
 }
 
+/// The column mapping editor: the list, the saved mapping, a mistake.
+async fn mapping_editor(c: &Client, base: &str) {
+    follow(c, "Correspondance des colonnes des modèles").await;
+    visit(c, "Correspondance des colonnes — acta", "correspondances").await;
+    c.goto(&format!("{base}/campagnes/correspondances/arrete-avancement-echelon")).await.unwrap();
+    visit(c, "Correspondance des colonnes : ", "correspondance").await;
+    c.find(Locator::Id("collectivite")).await.unwrap().clear().await.unwrap();
+    submit(c, "main form[action$='echelon']").await;
+    visit(c, "Erreur : Correspondance des colonnes : ", "correspondance-erreurs").await;
+    assert!(text(c, ".error-summary").await.contains("Indiquez la colonne du SIREN"));
+    c.goto(&format!("{base}/campagnes")).await.unwrap();
+}
+
 #[tokio::test]
 async fn a_gestionnaire_checks_fixes_launches_and_delivers_a_campaign_in_a_real_browser() {
     let data = tempfile::tempdir().unwrap();
@@ -72,6 +86,7 @@ async fn a_gestionnaire_checks_fixes_launches_and_delivers_a_campaign_in_a_real_
 
     c.goto(&format!("{base}/campagnes")).await.unwrap();
     visit(&c, "Campagnes — acta", "campagnes").await;
+    mapping_editor(&c, &base).await;
     follow(&c, "Nouvelle campagne").await;
     visit(&c, "Nouvelle campagne — acta", "campagne-nouvelle").await;
 

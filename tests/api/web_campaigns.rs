@@ -46,7 +46,7 @@ pub(crate) fn wave(n: usize, broken: &[usize]) -> String {
 }
 
 /// `fields` and one file as a `multipart/form-data` body.
-fn multipart(fields: &[(&str, &str)], file: (&str, &str, &[u8])) -> (String, Vec<u8>) {
+pub(crate) fn multipart(fields: &[(&str, &str)], file: (&str, &str, &[u8])) -> (String, Vec<u8>) {
     let boundary = "acta-campagne-7d2f";
     let mut body = Vec::new();
     for (name, value) in fields {
@@ -65,13 +65,13 @@ fn multipart(fields: &[(&str, &str)], file: (&str, &str, &[u8])) -> (String, Vec
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-async fn save_mapping(app: &TestApp) {
+pub(crate) async fn save_mapping(app: &TestApp) {
     let mapping: Value = serde_json::from_slice(&std::fs::read(repo_path(MAPPING)).unwrap()).unwrap();
     let put = app.client.put(app.url("/api/v1/campaigns/mappings/arrete-avancement-echelon")).json(&mapping);
     assert_eq!(put.send().await.unwrap().status(), StatusCode::OK);
 }
 
-async fn logged_in(app: &TestApp, login: &str, role: &str, collectivites: &[&str]) -> Visitor {
+pub(crate) async fn logged_in(app: &TestApp, login: &str, role: &str, collectivites: &[&str]) -> Visitor {
     let password = cli_user(app, login, "Personne de test", role, collectivites);
     let mut v = Visitor::new(&app.base);
     assert_eq!(v.login(login, &password).await.status, StatusCode::SEE_OTHER);
@@ -79,7 +79,7 @@ async fn logged_in(app: &TestApp, login: &str, role: &str, collectivites: &[&str
 }
 
 /// Send `csv` through « Nouvelle campagne »; the answer to the POST.
-async fn send(v: &mut Visitor, csv: &str) -> Page {
+pub(crate) async fn send(v: &mut Visitor, csv: &str) -> Page {
     let csrf = v.get("/campagnes/nouvelle").await.csrf();
     let (content_type, body) = multipart(
         &[("csrf", &csrf), ("modele", "arrete-avancement-echelon")],
@@ -89,7 +89,7 @@ async fn send(v: &mut Visitor, csv: &str) -> Page {
 }
 
 /// The `href` values of the page's links that start with `prefix`.
-fn links(page: &Page, prefix: &str) -> Vec<String> {
+pub(crate) fn links(page: &Page, prefix: &str) -> Vec<String> {
     let needle = format!("href=\"{prefix}");
     page.body
         .match_indices(&needle)

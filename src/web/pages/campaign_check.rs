@@ -1,9 +1,12 @@
 //! « Contrôle du fichier » (`/campagnes/controle/{upload}`): the check
 //! report of a file sent in « Nouvelle campagne » ([`super::campaigns`]),
-//! run again on the kept upload with the lines excluded: the problems by
-//! line and column (and as CSV), the change table, sample PDFs of single
-//! rows, and the recording of the campaign once every row is valid or
-//! excluded. An upload is only ever seen by the account that sent it.
+//! with the lines excluded: the problems by line and column (and as CSV or
+//! XLSX), the change table, sample PDFs of single rows, and the recording of
+//! the campaign once every row is valid or excluded. The report of one set
+//! of exclusions is checked once and kept with the upload
+//! ([`crate::campaign::upload::KeptCheck`]); recording checks the file again,
+//! as what it records is what will be made. An upload is only ever seen by
+//! the account that sent it.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -17,12 +20,15 @@ use axum::{Extension, Form as Posted};
 use super::campaign_view::{ChangeRow, SampleLink, who};
 use super::campaigns::{NEW, PATH, SHOWN, siren_of};
 use crate::auth::Caller;
-use crate::campaign::upload::{self, Upload, UploadId};
-use crate::campaign::{CampaignError, Checked, Mapping, Source, check, record, sample};
+use crate::campaign::upload::{KeptCheck, Upload, UploadId};
+use crate::campaign::{CampaignError, Checked, Mapping, Source, check, record, report, sample};
 use crate::domain::Siren;
 use crate::web::Web;
 use crate::web::gate::Visit;
 use crate::web::page::{Layout, error_page, internal_error, render, see_other};
+
+/// The report as XLSX.
+pub const XLSX: &str = "/campagnes/controle/{upload}/rapport.xlsx";
 
 /// An excluded line of the report form.
 pub struct LineChoice {
@@ -78,23 +84,34 @@ fn query_of(excluded: &BTreeSet<usize>) -> String {
 /// What a kept upload holds.
 type Kept = (Upload, Source, Option<Mapping>, Caller);
 
-/// The upload `id` of the visitor, read with its template's mapping.
-async fn kept(web: &Web, visit: &Visit, id: &str) -> Result<Kept, Response> {
+fn gone(visit: &Visit) -> Response {
+    error_page(
+        visit,
+        StatusCode::NOT_FOUND,
+        "Fichier introuvable",
+        "Ce fichier de campagne n'existe pas, ou il a été envoyé par un autre compte, ou il a été supprimé après la campagne ou son délai de conservation. Envoyez-le à nouveau.",
+    )
+}
+
+/// The visitor's upload `id` (not its bytes) and who is asking.
+async fn owned(web: &Web, visit: &Visit, id: &str) -> Result<(Upload, Caller), Response> {
     let (Some(caller), Some(account)) = (visit.caller.clone(), visit.account.as_ref()) else {
         return Err(see_other("/connexion"));
     };
-    let gone = || {
-        error_page(
-            visit,
-            StatusCode::NOT_FOUND,
-            "Fichier introuvable",
-            "Ce fichier de campagne n'existe pas, ou il a été envoyé par un autre compte. Envoyez-le à nouveau.",
-        )
-    };
-    let Ok(id) = id.parse::<UploadId>() else { return Err(gone()) };
-    let (up, bytes) = match upload::load(web.acta.store(), &id, account.login.as_ref()).await {
+    let Ok(id) = id.parse::<UploadId>() else { return Err(gone(visit)) };
+    match web.acta.campaign_uploads().upload(&id, account.login.as_ref()).await {
+        Ok(up) => Ok((up, caller)),
+        Err(CampaignError::NotFound) => Err(gone(visit)),
+        Err(e) => Err(internal_error(visit, &e)),
+    }
+}
+
+/// The upload `id` of the visitor, read with its template's mapping.
+async fn kept(web: &Web, visit: &Visit, id: &str) -> Result<Kept, Response> {
+    let (up, caller) = owned(web, visit, id).await?;
+    let (up, bytes) = match web.acta.campaign_uploads().load(&up.id, &up.owner).await {
         Ok(x) => x,
-        Err(CampaignError::NotFound) => return Err(gone()),
+        Err(CampaignError::NotFound) => return Err(gone(visit)),
         Err(e) => return Err(internal_error(visit, &e)),
     };
     let source = Source::read(&up.name, &bytes).map_err(|e| internal_error(visit, &e))?;
@@ -135,11 +152,41 @@ async fn checked(
     }
 }
 
+/// What a view of the report needs: the check kept with the upload for
+/// these exclusions, this mapping and this caller, else a check (then kept).
+async fn report_of(
+    web: &Web,
+    visit: &Visit,
+    id: &str,
+    excluded: &BTreeSet<usize>,
+) -> Result<(Upload, KeptCheck), Response> {
+    let (up, caller) = owned(web, visit, id).await?;
+    let mapping = match &up.template {
+        Some(t) => Mapping::load(web.acta.store(), t).await.map_err(|e| internal_error(visit, &e))?,
+        None => None,
+    };
+    let uploads = web.acta.campaign_uploads();
+    let key = uploads.check_key(&[
+        serde_json::to_string(&mapping).unwrap_or_default().as_bytes(),
+        query_of(excluded).as_bytes(),
+        format!("{caller:?}").as_bytes(),
+    ]);
+    if let Some(kept) = uploads.kept_check(&up.id, &key).await {
+        return Ok((up, kept));
+    }
+    let (up, c) = checked(web, visit, id, excluded).await?;
+    let samples =
+        sample::pick(c.rows.len()).into_iter().map(|i| (c.rows[i].line, c.rows[i].body.clone())).collect();
+    let kept = KeptCheck { report: c.report, samples };
+    uploads.keep_check(&up.id, &key, &kept).await;
+    Ok((up, kept))
+}
+
 fn report_page(
     web: &Web,
     visit: &Visit,
     up: &Upload,
-    checked: &Checked,
+    checked: &KeptCheck,
     excluded: &BTreeSet<usize>,
 ) -> ReportPage {
     let r = &checked.report;
@@ -177,16 +224,11 @@ fn report_page(
         .collect();
     let changes: Vec<ChangeRow> = r.changements.iter().take(SHOWN).map(|c| ChangeRow::of(acta, c)).collect();
     let query = query_of(excluded);
-    let samples = sample::pick(checked.rows.len())
-        .into_iter()
-        .map(|i| {
-            let row = &checked.rows[i];
-            SampleLink::new(
-                acta,
-                format!("{PATH}/controle/{}/exemple/{}", up.id, row.line),
-                row.line,
-                &row.body,
-            )
+    let samples = checked
+        .samples
+        .iter()
+        .map(|(line, body)| {
+            SampleLink::new(acta, format!("{PATH}/controle/{}/exemple/{line}", up.id), *line, body)
         })
         .collect();
     let mut layout = Layout::new(visit, format!("Contrôle du fichier « {} »", up.name), NEW);
@@ -228,7 +270,7 @@ pub async fn report(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let excluded = exclusions(&pairs_of(raw));
-    match checked(&web, &visit, &id, &excluded).await {
+    match report_of(&web, &visit, &id, &excluded).await {
         Ok((up, c)) => {
             let status = if c.report.pret { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
             render(status, &report_page(&web, &visit, &up, &c, &excluded))
@@ -245,29 +287,51 @@ pub async fn report_csv(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
+    report_file(&web, &visit, &id, raw, false).await
+}
+
+/// `GET /campagnes/controle/{upload}/rapport.xlsx?exclure=…`: the problems
+/// as an XLSX workbook.
+pub async fn report_xlsx(
+    State(web): State<Arc<Web>>,
+    Extension(visit): Extension<Visit>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    report_file(&web, &visit, &id, raw, true).await
+}
+
+async fn report_file(web: &Web, visit: &Visit, id: &str, raw: Option<String>, xlsx: bool) -> Response {
     let excluded = exclusions(&pairs_of(raw));
-    match checked(&web, &visit, &id, &excluded).await {
-        Ok((up, c)) => {
-            let stem = up.name.rsplit_once('.').map_or(up.name.as_str(), |(s, _)| s);
-            let ascii: String =
-                stem.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
-            let disposition = format!("attachment; filename=\"controle-{ascii}.csv\"");
-            (
-                [
-                    (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        HeaderValue::from_str(&disposition)
-                            .unwrap_or_else(|_| HeaderValue::from_static("attachment")),
-                    ),
-                    (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-                ],
-                check::errors_csv(&c.report),
-            )
-                .into_response()
+    let (up, c) = match report_of(web, visit, id, &excluded).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let (bytes, content_type, ext) = if xlsx {
+        match report::xlsx(&c.report) {
+            Ok(b) => (b, report::XLSX_TYPE, "xlsx"),
+            Err(e) => return internal_error(visit, &e),
         }
-        Err(r) => r,
-    }
+    } else {
+        (report::csv(&c.report), "text/csv; charset=utf-8", "csv")
+    };
+    let stem = up.name.rsplit_once('.').map_or(up.name.as_str(), |(s, _)| s);
+    let ascii: String =
+        stem.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+    let disposition = format!("attachment; filename=\"controle-{ascii}.{ext}\"");
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition)
+                    .unwrap_or_else(|_| HeaderValue::from_static("attachment")),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        bytes,
+    )
+        .into_response()
 }
 
 /// `GET /campagnes/controle/{upload}/exemple/{ligne}`: one row of the file
@@ -307,10 +371,18 @@ pub async fn record_campaign(
         Err(r) => return r,
     };
     if !c.report.pret {
-        return render(StatusCode::UNPROCESSABLE_ENTITY, &report_page(&web, &visit, &up, &c, &excluded));
+        let samples = sample::pick(c.rows.len())
+            .into_iter()
+            .map(|i| (c.rows[i].line, c.rows[i].body.clone()))
+            .collect();
+        let kept = KeptCheck { report: c.report, samples };
+        return render(StatusCode::UNPROCESSABLE_ENTITY, &report_page(&web, &visit, &up, &kept, &excluded));
     }
     match record::create(web.acta.store(), &c, &up.name, &who(&visit)).await {
         Ok(created) => {
+            if let Err(e) = web.acta.campaign_uploads().link(&up.id, &created.id).await {
+                tracing::warn!(upload = %up.id, error = %e, "campaign upload not linked to its campaign");
+            }
             web.record(
                 &visit,
                 None,

@@ -21,7 +21,6 @@ use serde_json::Value;
 
 use super::campaign_view::{ChangeRow, campaign_state};
 use super::wording::{collectivite_name, moment_label};
-use crate::campaign::upload;
 use crate::campaign::{CampaignError, Mapping, Source, changes, record};
 use crate::domain::{Siren, TemplateId};
 use crate::web::Web;
@@ -196,7 +195,7 @@ pub async fn upload(
         },
         _ => None,
     };
-    match upload::save(web.acta.store(), &name, template, account.login.as_ref(), bytes.into()).await {
+    match web.acta.campaign_uploads().save(&name, template, account.login.as_ref(), bytes.into()).await {
         Ok(u) => {
             web.record(&visit, None, "campaign.upload", Some(format!("{} ({name})", u.id))).await;
             see_other(&format!("{PATH}/controle/{}", u.id))

@@ -24,6 +24,7 @@ mod campaign;
 mod campaign_check;
 mod campaign_view;
 pub(crate) mod campaigns;
+mod mappings;
 
 use std::sync::Arc;
 
@@ -120,6 +121,11 @@ pub(super) fn routes() -> Vec<(Method, &'static str, Access, MethodRouter<Arc<We
             Access::Role(P::RunCampaign),
             get(campaign_check::report_csv),
         ),
+        (M::GET, campaign_check::XLSX, Access::Role(P::RunCampaign), get(campaign_check::report_xlsx)),
+        (M::GET, mappings::PATH, Access::Role(P::RunCampaign), get(mappings::list)),
+        (M::GET, mappings::EDIT, Access::Role(P::RunCampaign), get(mappings::edit)),
+        (M::POST, mappings::EDIT, Access::Role(P::RunCampaign), post(mappings::save)),
+        (M::POST, mappings::HEADERS, Access::Role(P::RunCampaign), post(mappings::headers)),
         (
             M::GET,
             "/campagnes/controle/{upload}/exemple/{line}",
