@@ -187,7 +187,7 @@ pub fn to_csv(changes: &[Change]) -> Vec<u8> {
     ]);
     for c in changes {
         let o = |v: &Option<String>| v.clone().unwrap_or_default();
-        let _ = w.write_record([
+        let _ = w.write_record(super::spreadsheet::record([
             c.ligne.to_string(),
             c.collectivite.clone(),
             c.agent.clone(),
@@ -201,7 +201,7 @@ pub fn to_csv(changes: &[Change]) -> Vec<u8> {
             o(&c.indice_majore_ancien),
             o(&c.indice_majore_nouveau),
             o(&c.date_effet),
-        ]);
+        ]));
     }
     w.into_inner().unwrap_or_default()
 }

@@ -320,8 +320,12 @@ pub fn errors_csv(report: &CheckReport) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(b"\xEF\xBB\xBF".to_vec());
     let _ = w.write_record(["ligne", "colonne", "champ", "message"]);
     for e in &report.erreurs {
-        let _ =
-            w.write_record([&e.ligne.to_string(), e.colonne.as_deref().unwrap_or(""), &e.champ, &e.message]);
+        let _ = w.write_record(super::spreadsheet::record([
+            &e.ligne.to_string(),
+            e.colonne.as_deref().unwrap_or(""),
+            &e.champ,
+            &e.message,
+        ]));
     }
     w.into_inner().unwrap_or_default()
 }

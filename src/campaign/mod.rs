@@ -41,6 +41,7 @@ pub mod mapping;
 pub mod record;
 pub mod run;
 pub mod sample;
+pub mod spreadsheet;
 pub mod source;
 pub mod status;
 pub mod upload;
