@@ -41,8 +41,8 @@ pub mod mapping;
 pub mod record;
 pub mod run;
 pub mod sample;
-pub mod spreadsheet;
 pub mod source;
+pub mod spreadsheet;
 pub mod status;
 pub mod upload;
 

@@ -29,7 +29,8 @@ mod tests {
         for hostile in ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "＝1+1"] {
             assert_eq!(cell(hostile), format!("'{hostile}"));
         }
-        for plain in ["Mme Léonie Cœurdevey (A-00417)", "2026_ARR_00001", "15/04/2026", "", "a=b", "« =1 »"] {
+        for plain in ["Mme Léonie Cœurdevey (A-00417)", "2026_ARR_00001", "15/04/2026", "", "a=b", "« =1 »"]
+        {
             assert_eq!(cell(plain), plain);
         }
     }

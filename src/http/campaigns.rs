@@ -10,13 +10,14 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::error::{ApiError, Problem};
+use super::input::Params;
 use crate::auth::{Caller, Principal};
 use crate::campaign::{self, CampaignError, CampaignId, CheckReport, Mapping, Source, check, record, run};
 use crate::domain::{Siren, TemplateId};
@@ -131,7 +132,7 @@ pub(super) async fn visible(
 pub async fn create(
     State(acta): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Query(q): Query<CheckQuery>,
+    Params(q): Params<CheckQuery>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Answer {
@@ -295,7 +296,7 @@ pub async fn export(
     State(acta): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-    Query(q): Query<ExportQuery>,
+    Params(q): Params<ExportQuery>,
 ) -> Answer {
     let (id, c) = visible(&acta, &caller, &id).await?;
     let siren: Siren = q.collectivite.parse().map_err(|_| {

@@ -525,7 +525,10 @@ mod tests {
     /// from pasted East Asian text.)
     #[test]
     fn every_space_the_check_lets_through_renders() {
-        let e = engine(&[("/t.typ", "#set text(font: \"Libertinus Serif\")\n#let d = json(\"/data.json\")\n#d.x")]);
+        let e = engine(&[(
+            "/t.typ",
+            "#set text(font: \"Libertinus Serif\")\n#let d = json(\"/data.json\")\n#d.x",
+        )]);
         let id: TemplateId = "t".parse().unwrap();
         let spaces = (0..=0x10FFFF_u32).filter_map(char::from_u32).filter(|c| c.is_whitespace());
         for c in spaces.filter(|c| !c.is_control() && !matches!(c, '\u{2028}' | '\u{2029}')) {

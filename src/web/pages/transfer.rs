@@ -6,9 +6,10 @@
 
 use std::sync::Arc;
 
+use crate::web::page::Query;
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde::Deserialize;
