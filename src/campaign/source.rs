@@ -6,7 +6,8 @@
 //! ZIP signature is an XLSX workbook, a first character `{` JSON Lines,
 //! anything else CSV.
 
-use std::io::Cursor;
+use std::collections::BTreeMap;
+use std::io::{Cursor, Read};
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use serde_json::Value;
@@ -130,21 +131,77 @@ fn csv(text: &str) -> Result<Table, CampaignError> {
     finish(table)
 }
 
+/// Most bytes of a workbook once unzipped, all its parts together. A
+/// 20,500-row campaign sheet is ~20 MB of XML; a « ZIP bomb » (a few MB that
+/// inflate to gigabytes) is refused before anything is parsed.
+pub const MAX_XLSX_UNZIPPED_BYTES: u64 = 128 * 1024 * 1024;
+
+/// Last column a campaign sheet may use (a campaign has a few dozen).
+pub const MAX_XLSX_COLUMNS: u32 = 1024;
+
 fn xlsx(bytes: &[u8]) -> Result<Table, CampaignError> {
     let unreadable =
         |e: &dyn std::fmt::Display| CampaignError::Source(format!("classeur XLSX illisible : {e}"));
+    unzipped_size(bytes)?;
     let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or_else(|| CampaignError::Source("le classeur XLSX n’a aucune feuille".into()))?
-        .map_err(|e| unreadable(&e))?;
-    let (first_row, _) = range.start().unwrap_or((0, 0));
+    let first = workbook
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| CampaignError::Source("le classeur XLSX n’a aucune feuille".into()))?;
+    // Cells are read one by one into sparse rows: the sheet's rectangle
+    // (calamine's `Range`) is dense, and one cell at XFD1048576 made it 17
+    // billion cells — a 1.5 kB file exhausted the server's memory.
+    let mut reader = workbook.worksheet_cells_reader(&first).map_err(|e| unreadable(&e))?;
+    let mut rows: BTreeMap<u32, BTreeMap<u32, String>> = BTreeMap::new();
+    let mut first_column = u32::MAX;
+    while let Some(c) = reader.next_cell().map_err(|e| unreadable(&e))? {
+        let (row, column) = c.get_position();
+        let value = Data::from(c.get_value().clone());
+        if value == Data::Empty {
+            continue;
+        }
+        if column >= MAX_XLSX_COLUMNS {
+            return Err(CampaignError::Source(format!(
+                "la feuille a une valeur à la ligne {} au-delà de la colonne {MAX_XLSX_COLUMNS} : \
+                 supprimez les cellules hors du tableau",
+                u64::from(row) + 1
+            )));
+        }
+        first_column = first_column.min(column);
+        rows.entry(row).or_default().insert(column, cell(&value));
+    }
     let mut table = Table::default();
-    for (i, row) in range.rows().enumerate() {
-        let line = first_row as usize + i + 1;
-        push(&mut table, line, row.iter().map(cell).collect());
+    for (row, cells) in rows {
+        let last = cells.keys().next_back().copied().unwrap_or(first_column);
+        let mut line = vec![String::new(); (last - first_column + 1) as usize];
+        for (column, text) in cells {
+            line[(column - first_column) as usize] = text;
+        }
+        push(&mut table, row as usize + 1, line);
     }
     finish(table)
+}
+
+/// The bytes a workbook's parts inflate to, counted by inflating them (the
+/// sizes a ZIP declares may lie); refused past [`MAX_XLSX_UNZIPPED_BYTES`].
+fn unzipped_size(bytes: &[u8]) -> Result<u64, CampaignError> {
+    let unreadable =
+        |e: &dyn std::fmt::Display| CampaignError::Source(format!("classeur XLSX illisible : {e}"));
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let part = zip.by_index(i).map_err(|e| unreadable(&e))?;
+        let left = MAX_XLSX_UNZIPPED_BYTES - total;
+        total += std::io::copy(&mut part.take(left + 1), &mut std::io::sink()).map_err(|e| unreadable(&e))?;
+        if total > MAX_XLSX_UNZIPPED_BYTES {
+            return Err(CampaignError::Source(format!(
+                "le classeur XLSX dépasse {} Mo une fois décompressé : découpez la campagne",
+                MAX_XLSX_UNZIPPED_BYTES / 1024 / 1024
+            )));
+        }
+    }
+    Ok(total)
 }
 
 /// A cell as text: whole numbers without decimals, dates as `AAAA-MM-JJ`.
@@ -226,6 +283,88 @@ mod tests {
         let t = table("\u{feff}Nom,Prénom\nDurand,\"Anne, Marie\"\n".as_bytes());
         assert_eq!(t.headers, ["Nom", "Prénom"]);
         assert_eq!(t.rows[0].1, ["Durand", "Anne, Marie"]);
+    }
+
+    /// A workbook whose first sheet is `sheet` (written by `write`).
+    fn workbook(write: impl FnOnce(&mut dyn std::io::Write)) -> Vec<u8> {
+        use zip::write::SimpleFileOptions;
+        let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let o = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        let parts = [
+            (
+                "[Content_Types].xml",
+                r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#,
+            ),
+            (
+                "_rels/.rels",
+                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+            ),
+            (
+                "xl/workbook.xml",
+                r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Campagne" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
+            ),
+            (
+                "xl/_rels/workbook.xml.rels",
+                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#,
+            ),
+        ];
+        for (name, text) in parts {
+            z.start_file(name, o).unwrap();
+            std::io::Write::write_all(&mut z, text.as_bytes()).unwrap();
+        }
+        z.start_file("xl/worksheets/sheet1.xml", o.large_file(true)).unwrap();
+        write(&mut z);
+        z.finish().unwrap().into_inner()
+    }
+
+    const SHEET: &str = r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#;
+
+    fn inline(at: &str, text: &str) -> String {
+        format!(r#"<c r="{at}" t="inlineStr"><is><t>{text}</t></is></c>"#)
+    }
+
+    #[test]
+    fn a_sheet_is_read_by_its_cells_from_its_first_column() {
+        let xml = format!(
+            "{SHEET}<row r=\"2\">{}{}</row><row r=\"4\">{}<c r=\"D4\"><v>430</v></c></row></sheetData></worksheet>",
+            inline("B2", "Nom"),
+            inline("C2", "Indice"),
+            inline("B4", "Cœurdevey")
+        );
+        let bytes = workbook(|w| w.write_all(xml.as_bytes()).unwrap());
+        let Source::Table(t) = Source::read("x.xlsx", &bytes).unwrap() else { panic!() };
+        assert_eq!(t.headers, ["Nom", "Indice"]);
+        assert_eq!(t.rows, [(4, vec!["Cœurdevey".to_owned(), String::new(), "430".into()])]);
+    }
+
+    /// One cell at the sheet's last address made calamine's dense range 17
+    /// billion cells: a 1.5 kB upload killed the server (out of memory).
+    #[test]
+    fn a_cell_far_outside_the_table_is_refused_not_allocated() {
+        let xml = format!(
+            "{SHEET}<row r=\"1\">{}</row><row r=\"1048576\"><c r=\"XFD1048576\"><v>1</v></c></row></sheetData></worksheet>",
+            inline("A1", "Nom")
+        );
+        let bytes = workbook(|w| w.write_all(xml.as_bytes()).unwrap());
+        assert!(bytes.len() < 4096);
+        let e = Source::read("x.xlsx", &bytes).unwrap_err().to_string();
+        assert!(e.contains("ligne 1048576 au-delà de la colonne 1024"), "{e}");
+    }
+
+    /// 2 MB inflating to gigabytes held 6 GB of the server's memory for 50 s.
+    #[test]
+    fn a_workbook_that_inflates_past_the_limit_is_refused_before_it_is_parsed() {
+        let bytes = workbook(|w| {
+            w.write_all(format!("{SHEET}<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>").as_bytes())
+                .unwrap();
+            let chunk = vec![b'A'; 1 << 20];
+            for _ in 0..=MAX_XLSX_UNZIPPED_BYTES >> 20 {
+                w.write_all(&chunk).unwrap();
+            }
+            w.write_all(b"</t></is></c></row></sheetData></worksheet>").unwrap();
+        });
+        let e = Source::read("x.xlsx", &bytes).unwrap_err().to_string();
+        assert!(e.contains("dépasse 128 Mo une fois décompressé"), "{e}");
     }
 
     #[test]
