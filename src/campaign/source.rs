@@ -51,7 +51,7 @@ impl Source {
         if lower.ends_with(".xlsx") || bytes.starts_with(b"PK\x03\x04") {
             xlsx(bytes).map(Self::Table)
         } else if lower.ends_with(".jsonl") || lower.ends_with(".ndjson") || first == Some(&b'{') {
-            Ok(Self::Bodies(json_lines(&decode(bytes))))
+            Ok(Self::Bodies(json_lines(&decode(bytes))?))
         } else {
             csv(&decode(bytes)).map(Self::Table)
         }
@@ -126,7 +126,7 @@ fn csv(text: &str) -> Result<Table, CampaignError> {
         }
         let line = line_at(start);
         let cells: Vec<String> = record.iter().map(|c| c.trim().to_owned()).collect();
-        push(&mut table, line, cells);
+        push(&mut table, line, cells)?;
     }
     finish(table)
 }
@@ -178,7 +178,7 @@ fn xlsx(bytes: &[u8]) -> Result<Table, CampaignError> {
         for (column, text) in cells {
             line[(column - first_column) as usize] = text;
         }
-        push(&mut table, row as usize + 1, line);
+        push(&mut table, row as usize + 1, line)?;
     }
     finish(table)
 }
@@ -221,16 +221,30 @@ fn cell(d: &Data) -> String {
     }
 }
 
-/// The first non-empty line is the header; empty lines are skipped.
-fn push(table: &mut Table, line: usize, cells: Vec<String>) {
+/// The first non-empty line is the header; empty lines are skipped; past
+/// [`MAX_ROWS`] rows the file is refused.
+fn push(table: &mut Table, line: usize, cells: Vec<String>) -> Result<(), CampaignError> {
     if cells.iter().all(String::is_empty) {
-        return;
+        return Ok(());
     }
     if table.headers.is_empty() {
         table.headers = cells;
+    } else if table.rows.len() >= MAX_ROWS {
+        return Err(too_many_rows());
     } else {
         table.rows.push((line, cells));
     }
+    Ok(())
+}
+
+/// Most rows of one campaign: a CdG's whole staff (~20,500 agents) fits
+/// twice. Each row is checked and held with its request body and its
+/// problems (a few kB): a 4 MB file of two million one-letter lines once
+/// took 7 GB and the server down.
+pub const MAX_ROWS: usize = 50_000;
+
+fn too_many_rows() -> CampaignError {
+    CampaignError::Source(format!("le fichier compte plus de {MAX_ROWS} lignes : découpez la campagne"))
 }
 
 fn finish(table: Table) -> Result<Table, CampaignError> {
@@ -245,17 +259,19 @@ fn finish(table: Table) -> Result<Table, CampaignError> {
     Ok(table)
 }
 
-fn json_lines(text: &str) -> Vec<(usize, Result<Value, String>)> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
+fn json_lines(text: &str) -> Result<Vec<(usize, Result<Value, String>)>, CampaignError> {
+    let lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    if lines.clone().nth(MAX_ROWS).is_some() {
+        return Err(too_many_rows());
+    }
+    Ok(lines
         .map(|(i, l)| {
             let parsed = serde_json::from_str(l).map_err(|e| {
                 format!("ligne JSON illisible (colonne {}) : corps de requête attendu", e.column())
             });
             (i + 1, parsed)
         })
-        .collect()
+        .collect())
 }
 
 #[cfg(test)]
@@ -365,6 +381,25 @@ mod tests {
         });
         let e = Source::read("x.xlsx", &bytes).unwrap_err().to_string();
         assert!(e.contains("dépasse 128 Mo une fois décompressé"), "{e}");
+    }
+
+    #[test]
+    fn a_file_of_more_rows_than_a_campaign_takes_is_refused_in_every_format() {
+        let csv = format!("Nom\n{}", "a\n".repeat(MAX_ROWS + 1));
+        let jsonl = "{}\n".repeat(MAX_ROWS + 1);
+        for (name, bytes) in [("x.csv", csv.as_bytes()), ("x.jsonl", jsonl.as_bytes())] {
+            let e = Source::read(name, bytes).unwrap_err().to_string();
+            assert!(e.contains("plus de 50000 lignes"), "{name}: {e}");
+        }
+        let rows: String = (2..=MAX_ROWS + 2)
+            .map(|r| format!("<row r=\"{r}\">{}</row>", inline(&format!("A{r}"), "a")))
+            .collect();
+        let xml = format!("{SHEET}<row r=\"1\">{}</row>{rows}</sheetData></worksheet>", inline("A1", "Nom"));
+        let e = Source::read("x.xlsx", &workbook(|w| w.write_all(xml.as_bytes()).unwrap())).unwrap_err();
+        assert!(e.to_string().contains("plus de 50000 lignes"), "{e}");
+        // Exactly the limit passes.
+        let csv = format!("Nom\n{}", "a\n".repeat(MAX_ROWS));
+        assert_eq!(Source::read("x.csv", csv.as_bytes()).unwrap().len(), MAX_ROWS);
     }
 
     #[test]
