@@ -321,3 +321,22 @@ async fn a_repeated_or_missing_address_parameter_is_named_in_french_by_the_api_a
     assert!(page.body.contains("Adresse invalide"), "{}", page.body);
     assert!(page.body.contains("suite : le paramètre est donné plusieurs fois"), "{}", page.body);
 }
+
+/// The search page named any collectivité whose SIREN was typed in its
+/// address, in scope or not (« Commune de Marquenval-sur-Canche (0) » for a
+/// gestionnaire of another commune): it told who this instance serves, which
+/// the API never tells a caller outside the scope. Only SIRENs in scope are
+/// named.
+#[tokio::test]
+async fn the_search_page_names_no_collectivite_outside_the_visitors_scope() {
+    use crate::web::{Visitor, cli_user};
+    let app = spawn_app().await;
+    let password = cli_user(&app, "gaelle", "Gaëlle", "gestionnaire", &[OWN]);
+    let mut visitor = Visitor::new(&app.base);
+    visitor.login("gaelle", &password).await;
+    let page = visitor.get(&format!("/recherche?collectivite={FOREIGN}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(!page.body.contains("Marquenval"), "{}", page.body);
+    let page = visitor.get(&format!("/recherche?collectivite={OWN}")).await;
+    assert!(page.body.contains("Aubrecourt-en-Artois"), "{}", page.body);
+}

@@ -220,7 +220,7 @@ pub async fn search(
         form,
     };
     if let Some(results) = results {
-        fill(&web, &mut page, &params, &results, drafts);
+        fill(&web, &caller, &mut page, &params, &results, drafts);
     }
     let status = if page.form.is_valid() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     render(status, &page)
@@ -230,8 +230,22 @@ pub async fn search(
 type Labeller<'a> = Box<dyn Fn(&str) -> String + 'a>;
 
 /// The facets, hits and pages of `results`.
-fn fill(web: &Web, page: &mut SearchPage, params: &[(String, String)], results: &Results, drafts: bool) {
+fn fill(
+    web: &Web,
+    caller: &crate::auth::Caller,
+    page: &mut SearchPage,
+    params: &[(String, String)],
+    results: &Results,
+    drafts: bool,
+) {
     let acta = &web.acta;
+    // A SIREN typed in the address is named only within the scope: the name
+    // of a collectivité the visitor does not act for would say that this
+    // instance serves it, which an API caller is never told.
+    let collectivite = |v: &str| match v.parse::<crate::domain::Siren>() {
+        Ok(siren) if caller.acts_for(&siren) => collectivite_name(acta, v),
+        _ => v.to_owned(),
+    };
     let chosen = |key: &str| -> Vec<String> {
         params
             .iter()
@@ -241,7 +255,7 @@ fn fill(web: &Web, page: &mut SearchPage, params: &[(String, String)], results: 
     };
     let counted = |name: &str| results.facets.get(name).cloned().unwrap_or_default();
     let groups: [(&'static str, &'static str, &'static str, Labeller<'_>); 5] = [
-        ("collectivite", "Collectivité", "checkbox", Box::new(|v| collectivite_name(acta, v))),
+        ("collectivite", "Collectivité", "checkbox", Box::new(collectivite)),
         ("kind", "Nature de l'acte", "checkbox", Box::new(kind_label)),
         ("template", "Type d'acte", "checkbox", Box::new(|v| template_label(acta, v))),
         ("year", "Année", "radio", Box::new(str::to_owned)),
