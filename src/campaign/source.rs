@@ -259,7 +259,10 @@ fn finish(table: Table) -> Result<Table, CampaignError> {
     Ok(table)
 }
 
-fn json_lines(text: &str) -> Result<Vec<(usize, Result<Value, String>)>, CampaignError> {
+/// Request bodies by line (see [`Source::Bodies`]).
+type Bodies = Vec<(usize, Result<Value, String>)>;
+
+fn json_lines(text: &str) -> Result<Bodies, CampaignError> {
     let lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
     if lines.clone().nth(MAX_ROWS).is_some() {
         return Err(too_many_rows());

@@ -258,7 +258,8 @@ async fn the_verification_page_compares_a_typed_empreinte_with_the_file_and_take
     };
     let content_type = format!("multipart/form-data; boundary={boundary}");
     let other = "0".repeat(64);
-    let cases: [(&[(&str, &[u8])], &str); 3] = [
+    type Parts<'a> = &'a [(&'a str, &'a [u8])];
+    let cases: [(Parts<'_>, &str); 3] = [
         (&[("document", &pdf), ("empreinte", other.as_bytes())], "pas celle du fichier choisi"),
         (&[("document", b"%PDF-1.7\n%%EOF"), ("document", &pdf)], "un seul fichier"),
         (&[("document", &pdf), ("empreinte", b"abc")], "64 chiffres"),

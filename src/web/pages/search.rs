@@ -229,6 +229,16 @@ pub async fn search(
 /// What people read for a facet's value.
 type Labeller<'a> = Box<dyn Fn(&str) -> String + 'a>;
 
+/// A collectivité's name, only within the visitor's scope: the name of a
+/// collectivité typed in the address that the visitor does not act for would
+/// say that this instance serves it, which an API caller is never told.
+fn scoped_name(web: &Web, caller: &crate::auth::Caller, siren: &str) -> String {
+    match siren.parse::<crate::domain::Siren>() {
+        Ok(s) if caller.acts_for(&s) => collectivite_name(&web.acta, siren),
+        _ => siren.to_owned(),
+    }
+}
+
 /// The facets, hits and pages of `results`.
 fn fill(
     web: &Web,
@@ -239,13 +249,7 @@ fn fill(
     drafts: bool,
 ) {
     let acta = &web.acta;
-    // A SIREN typed in the address is named only within the scope: the name
-    // of a collectivité the visitor does not act for would say that this
-    // instance serves it, which an API caller is never told.
-    let collectivite = |v: &str| match v.parse::<crate::domain::Siren>() {
-        Ok(siren) if caller.acts_for(&siren) => collectivite_name(acta, v),
-        _ => v.to_owned(),
-    };
+    let collectivite = |v: &str| scoped_name(web, caller, v);
     let chosen = |key: &str| -> Vec<String> {
         params
             .iter()
