@@ -71,6 +71,19 @@ impl Source {
     }
 }
 
+/// A source file's name as kept with the campaign and printed on its pages
+/// and bordereau: its last path segment, without the characters the text
+/// policy refuses (controls, line separators, bidirectional controls that
+/// turn `evil\u{202E}gpj.csv` into `evilvsc.jpg` on screen, invisible ones),
+/// at most 120 characters; `None` when nothing is left.
+pub fn file_name(name: &str) -> Option<String> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let clean: String =
+        base.chars().filter(|&c| c != '\n' && crate::domain::text::refused(c).is_none()).take(120).collect();
+    let clean = clean.trim();
+    (!clean.is_empty()).then(|| clean.to_owned())
+}
+
 /// The text of a file: UTF-8 (with or without BOM) when it is valid UTF-8,
 /// else Windows-1252, what spreadsheet software on Windows writes as "CSV".
 fn decode(bytes: &[u8]) -> String {
@@ -403,6 +416,19 @@ mod tests {
         // Exactly the limit passes.
         let csv = format!("Nom\n{}", "a\n".repeat(MAX_ROWS));
         assert_eq!(Source::read("x.csv", csv.as_bytes()).unwrap().len(), MAX_ROWS);
+    }
+
+    #[test]
+    fn a_file_name_keeps_no_path_control_bidi_or_invisible_character() {
+        assert_eq!(file_name("C:\\RH\\vague\u{202E}vsc.xlsx").as_deref(), Some("vaguevsc.xlsx"));
+        assert_eq!(file_name("../../etc/passwd").as_deref(), Some("passwd"));
+        assert_eq!(file_name("a\nb\u{200B}.csv").as_deref(), Some("ab.csv"));
+        assert_eq!(file_name(&"x".repeat(500)).map(|n| n.chars().count()), Some(120));
+        assert_eq!(file_name("\u{2066}\u{2069}"), None);
+        assert_eq!(
+            file_name("Promotions 2026 — Aubrecourt.xlsx").as_deref(),
+            Some("Promotions 2026 — Aubrecourt.xlsx")
+        );
     }
 
     #[test]

@@ -137,7 +137,7 @@ pub async fn create(
     body: Bytes,
 ) -> Answer {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let name = q.name.clone().unwrap_or_else(|| {
+    let name = q.name.as_deref().and_then(campaign::source::file_name).unwrap_or_else(|| {
         match content_type {
             t if t.contains("spreadsheetml") => "campagne.xlsx",
             t if t.contains("ndjson") || t.contains("jsonl") => "campagne.jsonl",

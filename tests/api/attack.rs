@@ -341,3 +341,46 @@ async fn the_search_page_names_no_collectivite_outside_the_visitors_scope() {
     let page = visitor.get(&format!("/recherche?collectivite={OWN}")).await;
     assert!(page.body.contains("Aubrecourt-en-Artois"), "{}", page.body);
 }
+
+/// `POST /api/v1/campaigns?name=…` kept the name as given — a path, a line
+/// feed, a right-to-left override (`evil\u{202E}gpj.csv` shows as
+/// `evilvsc.jpg`) — and printed it on the campaign's pages and bordereau. It
+/// is kept as the pages keep an uploaded file's name: its last segment,
+/// without the characters the text policy refuses.
+#[tokio::test]
+async fn a_campaign_names_its_file_without_path_line_feed_or_bidi_control() {
+    let app = spawn_app().await;
+    let mapping =
+        std::fs::read(crate::helpers::repo_path("fixtures/campaigns/arrete-reclassement.mapping.json"))
+            .unwrap();
+    let r = app
+        .client
+        .put(app.url("/api/v1/campaigns/mappings/arrete-reclassement"))
+        .header("content-type", "application/json")
+        .body(mapping)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // The sample's header and its first two rows of one commune.
+    let sample =
+        std::fs::read(crate::helpers::repo_path("fixtures/campaigns/arrete-reclassement.exemple.csv"))
+            .unwrap();
+    let lines: Vec<&[u8]> = sample.split(|b| *b == b'\n').collect();
+    let own: Vec<&[u8]> =
+        lines[1..].iter().copied().filter(|l| l.windows(11).any(|w| w == b"216 295 105")).take(2).collect();
+    let csv = [&[lines[0]][..], &own].concat().join(&b'\n');
+    let r = app
+        .client
+        .post(app.url("/api/v1/campaigns"))
+        .query(&[("template", "arrete-reclassement"), ("name", "../RH/vague\u{202E}\nvsc.csv")])
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let created: Value = r.json().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{created:#}");
+    assert_eq!(created["campagne"]["source"], "vaguevsc.csv", "{created:#}");
+}
