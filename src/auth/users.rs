@@ -227,6 +227,13 @@ impl Users {
                 "Indiquez le nom de la personne (100 caractères au plus)",
             ));
         }
+        // Shown in every page's header, the accounts list and the audit
+        // journal: one line, and no character that reorders or hides text.
+        if display_name.contains('\n') {
+            return Err(UserError::invalid("display_name", "Le nom doit tenir sur une seule ligne"));
+        }
+        crate::domain::text::check(&display_name)
+            .map_err(|m| UserError::invalid("display_name", format!("Le nom {m}")))?;
         let collectivites = check_scope(new.role, &new.collectivites, served)?;
         let password = match &new.password {
             Some(p) => {
@@ -480,5 +487,27 @@ mod tests {
         assert!(matches!(e, UserError::Invalid { field: "password", .. }), "{e:?}");
         let e = users.create(marie(), |_| false, "cli").await.unwrap_err();
         assert!(matches!(e, UserError::Invalid { field: "collectivites", .. }), "{e:?}");
+    }
+
+    /// A display name is printed in every page's header and in the audit
+    /// journal: `Marie\u{202E}Dupont` showed reversed, a line feed split it.
+    #[tokio::test]
+    async fn a_display_name_with_a_line_feed_or_a_bidi_control_is_refused_naming_it() {
+        let (_dir, users) = users();
+        for (name, says) in [
+            ("Marie\u{202E}Dupont", "U+202E"),
+            ("Marie\nDupont", "une seule ligne"),
+            ("Ma\u{200B}rie", "U+200B"),
+        ] {
+            let mut m = marie();
+            m.display_name = name.into();
+            match users.create(m, |_| true, "cli").await {
+                Err(UserError::Invalid { field: "display_name", message }) => {
+                    assert!(message.contains(says), "{message}")
+                }
+                other => panic!("{name:?}: {other:?}"),
+            }
+        }
+        assert!(!users.any().await.unwrap(), "a refused account was stored");
     }
 }
