@@ -384,3 +384,42 @@ async fn a_campaign_names_its_file_without_path_line_feed_or_bidi_control() {
     assert_eq!(status, StatusCode::CREATED, "{created:#}");
     assert_eq!(created["campagne"]["source"], "vaguevsc.csv", "{created:#}");
 }
+
+/// The reply form took the last of several `reponse` files of a crafted
+/// form: one settled the transfer, the others were dropped without a word.
+/// Two files are refused beside the field, and the transfer is unchanged.
+#[tokio::test]
+async fn the_transfer_page_takes_one_reply_file_at_a_time() {
+    use crate::web::{Visitor, cli_user};
+    let app = spawn_app().await;
+    let act = sealed(&app, &fixture("arrete-avancement-echelon")).await;
+    let (status, t) =
+        post(&app.client, &app, "/api/v1/transfers", &json!({"collectivite": OWN, "acts": [act]})).await;
+    assert_eq!(status, StatusCode::CREATED, "{t:#}");
+    let transfer = t["id"].as_str().unwrap().to_owned();
+    let password = cli_user(&app, "archives", "Archives", "archiviste", &[OWN]);
+    let mut archives = Visitor::new(&app.base);
+    archives.login("archives", &password).await;
+    let csrf = archives.get(&format!("/transferts/{transfer}")).await.csrf();
+    let xml = crate::transfers::vitam_ok(&transfer, &[&act]);
+    let boundary = "acta-attack-reply";
+    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n");
+    for name in ["a.xml", "b.xml"] {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"reponse\"; filename=\"{name}\"\r\n\
+             Content-Type: application/xml\r\n\r\n{xml}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    let page = archives
+        .post_body(
+            &format!("/transferts/{transfer}/reponse"),
+            &format!("multipart/form-data; boundary={boundary}"),
+            body.into_bytes(),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.body);
+    assert!(page.body.contains("un seul fichier de réponse"), "{}", page.body);
+    let (_, t) = app.get_json(&format!("/api/v1/transfers/{transfer}")).await;
+    assert_eq!(t["status"], "sent", "{t:#}");
+}
