@@ -227,6 +227,13 @@ impl Users {
                 "Indiquez le nom de la personne (100 caractères au plus)",
             ));
         }
+        // Shown in every page's header, the accounts list and the audit
+        // journal: one line, and no character that reorders or hides text.
+        if display_name.contains('\n') {
+            return Err(UserError::invalid("display_name", "Le nom doit tenir sur une seule ligne"));
+        }
+        crate::domain::text::check(&display_name)
+            .map_err(|m| UserError::invalid("display_name", format!("Le nom {m}")))?;
         let collectivites = check_scope(new.role, &new.collectivites, served)?;
         let password = match &new.password {
             Some(p) => {
@@ -316,7 +323,7 @@ impl Users {
     ) -> Result<Option<UserRecord>, UserError> {
         let record = self.get(login).await?;
         let hash = record.as_ref().and_then(|r| r.password.clone());
-        let ok = tokio::task::spawn_blocking(move || match &hash {
+        let ok = hashing(move || match &hash {
             Some(h) => h.matches(&password),
             None => PasswordHash::decoy().matches(&password),
         })
@@ -374,8 +381,41 @@ impl Users {
     }
 }
 
+/// Argon2 computations running at once, all accounts and logins together.
+/// Each holds 19 MiB for tens of milliseconds: unbounded, 48 login forms
+/// posted at once (no account needed) took the server from 110 MB to 960 MB,
+/// and a few hundred from several addresses would exhaust its memory. The
+/// others wait their turn (a login takes a little longer under such load).
+pub const HASHING_AT_ONCE: usize = 4;
+
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(HASHING_AT_ONCE);
+
+#[cfg(test)]
+static HASHING_PEAK: (std::sync::atomic::AtomicUsize, std::sync::atomic::AtomicUsize) =
+    (std::sync::atomic::AtomicUsize::new(0), std::sync::atomic::AtomicUsize::new(0));
+
+/// Run `f` (an Argon2 computation) off the async runtime, once a hashing
+/// slot is free.
+async fn hashing<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, tokio::task::JoinError> {
+    let _slot = HASHING.acquire().await.expect("the hashing semaphore is never closed");
+    #[cfg(test)]
+    let f = {
+        use std::sync::atomic::Ordering::SeqCst;
+        move || {
+            let now = HASHING_PEAK.0.fetch_add(1, SeqCst) + 1;
+            HASHING_PEAK.1.fetch_max(now, SeqCst);
+            let out = f();
+            HASHING_PEAK.0.fetch_sub(1, SeqCst);
+            out
+        }
+    };
+    tokio::task::spawn_blocking(f).await
+}
+
 async fn hash(password: Password) -> Result<PasswordHash, UserError> {
-    tokio::task::spawn_blocking(move || PasswordHash::new(&password))
+    hashing(move || PasswordHash::new(&password))
         .await
         .map_err(|e| UserError::Hash(super::password::HashError::from_join(&e)))?
         .map_err(UserError::Hash)
@@ -480,5 +520,47 @@ mod tests {
         assert!(matches!(e, UserError::Invalid { field: "password", .. }), "{e:?}");
         let e = users.create(marie(), |_| false, "cli").await.unwrap_err();
         assert!(matches!(e, UserError::Invalid { field: "collectivites", .. }), "{e:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn no_more_than_a_few_passwords_are_hashed_at_once() {
+        let (_dir, users) = users();
+        let users = std::sync::Arc::new(users);
+        let tries: Vec<_> = (0..24)
+            .map(|i| {
+                let users = users.clone();
+                tokio::spawn(async move {
+                    let login: Login = format!("personne{i}").parse().unwrap();
+                    users.check_password(&login, Password::new("une phrase de passe")).await.unwrap()
+                })
+            })
+            .collect();
+        for t in tries {
+            assert!(t.await.unwrap().is_none());
+        }
+        let peak = HASHING_PEAK.1.load(std::sync::atomic::Ordering::SeqCst);
+        assert!((1..=HASHING_AT_ONCE).contains(&peak), "{peak} Argon2 computations at once");
+    }
+
+    /// A display name is printed in every page's header and in the audit
+    /// journal: `Marie\u{202E}Dupont` showed reversed, a line feed split it.
+    #[tokio::test]
+    async fn a_display_name_with_a_line_feed_or_a_bidi_control_is_refused_naming_it() {
+        let (_dir, users) = users();
+        for (name, says) in [
+            ("Marie\u{202E}Dupont", "U+202E"),
+            ("Marie\nDupont", "une seule ligne"),
+            ("Ma\u{200B}rie", "U+200B"),
+        ] {
+            let mut m = marie();
+            m.display_name = name.into();
+            match users.create(m, |_| true, "cli").await {
+                Err(UserError::Invalid { field: "display_name", message }) => {
+                    assert!(message.contains(says), "{message}")
+                }
+                other => panic!("{name:?}: {other:?}"),
+            }
+        }
+        assert!(!users.any().await.unwrap(), "a refused account was stored");
     }
 }

@@ -80,11 +80,11 @@ fn data(
 pub fn csv(name: &str, entries: &[Entry]) -> Vec<u8> {
     let mut w =
         csv::WriterBuilder::new().delimiter(b';').flexible(true).from_writer(b"\xEF\xBB\xBF".to_vec());
-    let _ = w.write_record([name]);
+    let _ = w.write_record(super::spreadsheet::record([name]));
     let _ =
         w.write_record(["n°", "agent", "numéro de l’acte", "objet", "date", "fichier", "empreinte SHA-256"]);
     for (i, e) in entries.iter().enumerate() {
-        let _ = w.write_record([
+        let _ = w.write_record(super::spreadsheet::record([
             (i + 1).to_string(),
             e.agent.clone(),
             e.number.clone(),
@@ -92,7 +92,7 @@ pub fn csv(name: &str, entries: &[Entry]) -> Vec<u8> {
             e.date.clone(),
             e.file.clone(),
             e.sha256.clone(),
-        ]);
+        ]));
     }
     w.into_inner().unwrap_or_default()
 }
@@ -136,6 +136,29 @@ mod tests {
             )
         );
         assert_eq!(lines.len(), 4);
+    }
+
+    /// Names and grades come from the campaign's file: a cell that starts
+    /// like a formula reaches the commune's spreadsheet as text.
+    #[test]
+    fn a_cell_that_looks_like_a_formula_is_written_as_text_in_every_csv() {
+        let mut hostile = entry(1);
+        hostile.agent = "=HYPERLINK(\"http://evil.example\";\"x\")".into();
+        let csv = String::from_utf8(csv("@SUM(1+1)", &[hostile])).unwrap();
+        let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+        assert_eq!(lines[0], "'@SUM(1+1)");
+        assert!(lines[2].starts_with("1;\"'=HYPERLINK("), "{}", lines[2]);
+
+        let change = crate::campaign::changes::Change {
+            ligne: 2,
+            agent: "+cmd|' /C calc'!A0".into(),
+            grade_ancien: Some("-2+3".into()),
+            ..Default::default()
+        };
+        let csv = String::from_utf8(crate::campaign::changes::to_csv(&[change])).unwrap();
+        let row = csv.lines().nth(1).unwrap();
+        assert!(row.contains(";'+cmd|' /C calc'!A0;"), "{row}");
+        assert!(row.contains(";'-2+3;"), "{row}");
     }
 
     #[test]

@@ -187,24 +187,21 @@ pub fn to_csv(changes: &[Change]) -> Vec<u8> {
     ]);
     for c in changes {
         let o = |v: &Option<String>| v.clone().unwrap_or_default();
-        let _ = w.write_record(
-            [
-                c.ligne.to_string(),
-                c.collectivite.clone(),
-                c.agent.clone(),
-                o(&c.matricule),
-                o(&c.grade_ancien),
-                o(&c.grade_nouveau),
-                o(&c.echelon_ancien),
-                o(&c.echelon_nouveau),
-                o(&c.indice_brut_ancien),
-                o(&c.indice_brut_nouveau),
-                o(&c.indice_majore_ancien),
-                o(&c.indice_majore_nouveau),
-                o(&c.date_effet),
-            ]
-            .map(|cell| super::report::csv_cell(&cell).into_owned()),
-        );
+        let _ = w.write_record(super::spreadsheet::record([
+            c.ligne.to_string(),
+            c.collectivite.clone(),
+            c.agent.clone(),
+            o(&c.matricule),
+            o(&c.grade_ancien),
+            o(&c.grade_nouveau),
+            o(&c.echelon_ancien),
+            o(&c.echelon_nouveau),
+            o(&c.indice_brut_ancien),
+            o(&c.indice_brut_nouveau),
+            o(&c.indice_majore_ancien),
+            o(&c.indice_majore_nouveau),
+            o(&c.date_effet),
+        ]));
     }
     w.into_inner().unwrap_or_default()
 }

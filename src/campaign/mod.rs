@@ -45,6 +45,7 @@ pub mod report;
 pub mod run;
 pub mod sample;
 pub mod source;
+pub mod spreadsheet;
 pub mod status;
 pub mod upload;
 

@@ -13,6 +13,7 @@ use rust_xlsxwriter::{Format, Workbook};
 
 use super::CampaignError;
 use super::check::CheckReport;
+use super::spreadsheet::is_formula_like;
 
 /// The report's column headers.
 const HEADERS: [&str; 4] = ["ligne", "colonne", "champ", "message"];
@@ -20,15 +21,6 @@ const HEADERS: [&str; 4] = ["ligne", "colonne", "champ", "message"];
 /// MIME type of an XLSX workbook.
 pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/// Whether a spreadsheet would read `cell` as a formula.
-pub fn is_formula_like(cell: &str) -> bool {
-    cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
-}
-
-/// `cell` as a CSV cell a spreadsheet shows as text.
-pub fn csv_cell(cell: &str) -> std::borrow::Cow<'_, str> {
-    if is_formula_like(cell) { format!("'{cell}").into() } else { cell.into() }
-}
 
 fn cells(report: &CheckReport) -> impl Iterator<Item = [String; 4]> + '_ {
     report.erreurs.iter().map(|e| {
@@ -41,7 +33,7 @@ pub fn csv(report: &CheckReport) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(b"\xEF\xBB\xBF".to_vec());
     let _ = w.write_record(HEADERS);
     for row in cells(report) {
-        let _ = w.write_record(row.iter().map(|c| csv_cell(c).into_owned()));
+        let _ = w.write_record(super::spreadsheet::record(row));
     }
     w.into_inner().unwrap_or_default()
 }
@@ -110,10 +102,6 @@ mod tests {
 
     #[test]
     fn a_cell_a_spreadsheet_would_compute_is_written_as_text_in_csv() {
-        for bad in ["=1+1", "+1", "-1", "@A1", "\tx", "\rx"] {
-            assert_eq!(csv_cell(bad), format!("'{bad}"));
-        }
-        assert_eq!(csv_cell("Nom"), "Nom");
         let text = String::from_utf8(csv(&report())).unwrap();
         assert!(text.starts_with("\u{feff}ligne;colonne;champ;message\n"), "{text}");
         assert!(text.contains("2;\"'=HYPERLINK(\"\"http://x\"\")\";/data/agent/nom;"), "{text}");

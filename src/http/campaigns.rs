@@ -10,13 +10,14 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::error::{ApiError, Problem};
+use super::input::Params;
 use crate::auth::{Caller, Principal};
 use crate::campaign::{self, CampaignError, CampaignId, CheckReport, Mapping, Source, check, record, run};
 use crate::domain::{Siren, TemplateId};
@@ -131,12 +132,12 @@ pub(super) async fn visible(
 pub async fn create(
     State(acta): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Query(q): Query<CheckQuery>,
+    Params(q): Params<CheckQuery>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Answer {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let name = q.name.clone().unwrap_or_else(|| {
+    let name = q.name.as_deref().and_then(campaign::source::file_name).unwrap_or_else(|| {
         match content_type {
             t if t.contains("spreadsheetml") => "campagne.xlsx",
             t if t.contains("ndjson") || t.contains("jsonl") => "campagne.jsonl",
@@ -303,7 +304,7 @@ pub async fn export(
     State(acta): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-    Query(q): Query<ExportQuery>,
+    Params(q): Params<ExportQuery>,
 ) -> Answer {
     let (id, c) = visible(&acta, &caller, &id).await?;
     let siren: Siren = q.collectivite.parse().map_err(|_| {

@@ -284,3 +284,37 @@ mod tests {
         assert!(parse(serde_json::json!({ "s": just_right }).to_string().as_bytes()).is_ok());
     }
 }
+
+/// The parameters of a request's address as `T`; a refusal is the API's
+/// `400 invalid_parameter` naming the parameter in French, never axum's
+/// English plain text (`Failed to deserialize query string: duplicate field`).
+#[derive(Debug, Clone)]
+pub struct Params<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::try_from_uri(&parts.uri)
+            .map(|q| Self(q.0))
+            .map_err(|e| ApiError::InvalidParameter(query_refusal(&e.body_text())))
+    }
+}
+
+/// What is wrong with an address's parameters, in French, from the query
+/// deserializer's message (`duplicate field `x``, `missing field `x``…).
+pub fn query_refusal(message: &str) -> String {
+    let named = |what: &str| {
+        let rest = &message[message.find(what)? + what.len()..];
+        rest.split('`').next().map(str::to_owned)
+    };
+    if let Some(key) = named("duplicate field `") {
+        format!("{key} : le paramètre est donné plusieurs fois")
+    } else if let Some(key) = named("missing field `") {
+        format!("{key} : paramètre obligatoire manquant")
+    } else if let Some(key) = named("unknown field `") {
+        format!("{key} : paramètre inconnu")
+    } else {
+        "les paramètres de l'adresse ne peuvent pas être lus".into()
+    }
+}

@@ -170,6 +170,14 @@ impl Engine {
             .filter(|(_, info)| info.family == BODY_FONT)
             .flat_map(|(_, info)| info.coverage.iter())
             .collect();
+        // A space is printable when any embedded font draws it: the layout
+        // falls back to that font, and a space shows no glyph anyway.
+        printable.extend(
+            embedded
+                .iter()
+                .flat_map(|(_, info)| info.coverage.iter())
+                .filter(|&c| char::from_u32(c).is_some_and(char::is_whitespace)),
+        );
         printable.sort_unstable();
         printable.dedup();
         let mut fonts = FontStore::new();
@@ -216,9 +224,11 @@ impl Engine {
         Ok(self)
     }
 
-    /// Whether the body font has a glyph for `c` (white space always passes).
+    /// Whether the body font has a glyph for `c`. The ASCII white space the
+    /// layout consumes always passes; any other space needs a glyph in some
+    /// embedded font (the PDF/A export refuses a space it cannot draw: U+1680).
     pub fn can_print(&self, c: char) -> bool {
-        c.is_whitespace() || self.printable.binary_search(&u32::from(c)).is_ok()
+        matches!(c, ' ' | '\t' | '\n' | '\r') || self.printable.binary_search(&u32::from(c)).is_ok()
     }
 
     /// Render one document to PDF/A-2b.
@@ -507,6 +517,29 @@ mod tests {
         let e = engine(&[]);
         assert!("Œuvre « cœur » à l’été — 1 940,50 € ÇÀÉÈÊËÎÏÔÙÛÜŸ".chars().all(|c| e.can_print(c)));
         assert!(!e.can_print('😀'));
+    }
+
+    /// A space the body font lacks (U+1680 OGHAM SPACE MARK) once passed the
+    /// check and failed the PDF/A export: a 500 instead of a 422 naming it.
+    /// (U+3000, which no embedded font draws, is refused too: it only comes
+    /// from pasted East Asian text.)
+    #[test]
+    fn every_space_the_check_lets_through_renders() {
+        let e = engine(&[(
+            "/t.typ",
+            "#set text(font: \"Libertinus Serif\")\n#let d = json(\"/data.json\")\n#d.x",
+        )]);
+        let id: TemplateId = "t".parse().unwrap();
+        let spaces = (0..=0x10FFFF_u32).filter_map(char::from_u32).filter(|c| c.is_whitespace());
+        for c in spaces.filter(|c| !c.is_control() && !matches!(c, '\u{2028}' | '\u{2029}')) {
+            let data = serde_json::json!({ "x": format!("a{c}b") }).to_string();
+            let rendered = e.render(&job(&id, data.as_bytes()));
+            if e.can_print(c) {
+                assert!(rendered.is_ok(), "U+{:04X}: {:?}", u32::from(c), rendered.err());
+            }
+        }
+        // The spaces of French typography stay printable.
+        assert!(['\u{00A0}', '\u{202F}', '\u{2009}', '\u{2007}'].iter().all(|&c| e.can_print(c)));
     }
 
     #[test]

@@ -145,9 +145,18 @@ impl SearchRequest {
     ) -> Result<Self, SearchError> {
         let mut r = Self::default();
         let mut page = None;
+        // A parameter of one value given twice is refused, never read as
+        // either of them (the caller meant something; we cannot know what).
+        let mut given: Vec<&str> = Vec::new();
         let f = &mut r.filters;
         for (key, value) in params {
             let value = value.trim();
+            if SINGLE.contains(&key) {
+                if given.contains(&key) {
+                    return Err(invalid(format!("le paramètre « {key} » est donné plusieurs fois")));
+                }
+                given.push(key);
+            }
             let list = || value.split(',').map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
             match key {
                 "q" => r.text = value.to_owned(),
@@ -211,7 +220,7 @@ impl SearchRequest {
             }
         }
         if let Some(page) = page {
-            if r.offset != 0 {
+            if given.contains(&"offset") {
                 return Err(invalid("page et offset ne peuvent être donnés ensemble".into()));
             }
             r.offset = (page - 1).checked_mul(r.limit).filter(|o| *o < MAX_WINDOW).ok_or_else(|| {
@@ -271,6 +280,23 @@ impl SearchRequest {
         Ok(())
     }
 }
+
+/// The parameters that take one value (the filters `collectivite`, `kind`,
+/// `template`, `matiere` take several).
+const SINGLE: [&str; 12] = [
+    "q",
+    "limit",
+    "offset",
+    "page",
+    "sort",
+    "status",
+    "year",
+    "year_from",
+    "year_to",
+    "date_field",
+    "from",
+    "to",
+];
 
 fn invalid(message: String) -> SearchError {
     SearchError::InvalidQuery(message)
@@ -340,6 +366,27 @@ mod tests {
         assert_eq!((r.filters.year_from, r.filters.year_to), (Some(2020), Some(2024)));
         assert_eq!(r.filters.from, Some(time::macros::date!(2021 - 03 - 01)));
         assert_eq!((r.sort, r.limit, r.offset), (Sort::DateDesc, 5, 10));
+    }
+
+    #[test]
+    fn a_parameter_of_one_value_given_twice_is_refused_naming_it() {
+        for key in SINGLE {
+            let value = match key {
+                "limit" | "page" => "2",
+                "offset" => "0",
+                "status" => "sealed",
+                "sort" => "date_asc",
+                "date_field" => "act",
+                "from" | "to" => "2026-01-01",
+                "q" => "budget",
+                _ => "2026",
+            };
+            let m = message(&[(key, value), (key, value)]);
+            assert_eq!(m, format!("le paramètre « {key} » est donné plusieurs fois"));
+        }
+        assert!(message(&[("page", "2"), ("offset", "0")]).contains("page et offset"));
+        // The filters that take several values still repeat.
+        assert!(SearchRequest::from_params([("kind", "arrete"), ("kind", "deliberation")]).is_ok());
     }
 
     #[test]

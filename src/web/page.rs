@@ -313,3 +313,25 @@ pub fn internal_error(visit: &Visit, cause: &dyn std::fmt::Display) -> Response 
         "Une erreur inattendue s'est produite ; elle a été journalisée. Réessayez dans un moment.",
     )
 }
+
+/// The parameters of a page's address as `T` (axum's `Query`), refused with
+/// a French page — « Adresse invalide », 400 — naming the parameter, never
+/// axum's English plain text.
+#[derive(Debug, Clone)]
+pub struct Query<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for Query<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Response> {
+        axum::extract::Query::<T>::try_from_uri(&parts.uri).map(|q| Self(q.0)).map_err(|e| {
+            let why = crate::http::input::query_refusal(&e.body_text());
+            let message =
+                format!("Cette adresse ne peut pas être lue ({why}). Si vous l'avez saisie, vérifiez-la.");
+            match parts.extensions.get::<Visit>() {
+                Some(visit) => error_page(visit, StatusCode::BAD_REQUEST, "Adresse invalide", &message),
+                None => (StatusCode::BAD_REQUEST, message).into_response(),
+            }
+        })
+    }
+}

@@ -6,8 +6,9 @@
 
 use std::sync::Arc;
 
+use crate::web::page::Query;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::{Extension, Form as Posted};

@@ -206,9 +206,7 @@ pub async fn upload(
 
 /// A file name to keep and show: its last path component, printable.
 fn safe_name(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
-    let clean: String = base.chars().filter(|c| !c.is_control()).take(120).collect();
-    if clean.trim().is_empty() { "campagne.csv".into() } else { clean }
+    crate::campaign::source::file_name(name).unwrap_or_else(|| "campagne.csv".into())
 }
 
 /// The change-table rows of recorded rows (the campaign's page).

@@ -2,8 +2,9 @@
 
 use std::sync::Arc;
 
+use crate::web::page::Query;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::{Extension, Form as Posted};

@@ -220,7 +220,7 @@ pub async fn search(
         form,
     };
     if let Some(results) = results {
-        fill(&web, &mut page, &params, &results, drafts);
+        fill(&web, &caller, &mut page, &params, &results, drafts);
     }
     let status = if page.form.is_valid() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     render(status, &page)
@@ -229,9 +229,27 @@ pub async fn search(
 /// What people read for a facet's value.
 type Labeller<'a> = Box<dyn Fn(&str) -> String + 'a>;
 
+/// A collectivité's name, only within the visitor's scope: the name of a
+/// collectivité typed in the address that the visitor does not act for would
+/// say that this instance serves it, which an API caller is never told.
+fn scoped_name(web: &Web, caller: &crate::auth::Caller, siren: &str) -> String {
+    match siren.parse::<crate::domain::Siren>() {
+        Ok(s) if caller.acts_for(&s) => collectivite_name(&web.acta, siren),
+        _ => siren.to_owned(),
+    }
+}
+
 /// The facets, hits and pages of `results`.
-fn fill(web: &Web, page: &mut SearchPage, params: &[(String, String)], results: &Results, drafts: bool) {
+fn fill(
+    web: &Web,
+    caller: &crate::auth::Caller,
+    page: &mut SearchPage,
+    params: &[(String, String)],
+    results: &Results,
+    drafts: bool,
+) {
     let acta = &web.acta;
+    let collectivite = |v: &str| scoped_name(web, caller, v);
     let chosen = |key: &str| -> Vec<String> {
         params
             .iter()
@@ -241,7 +259,7 @@ fn fill(web: &Web, page: &mut SearchPage, params: &[(String, String)], results: 
     };
     let counted = |name: &str| results.facets.get(name).cloned().unwrap_or_default();
     let groups: [(&'static str, &'static str, &'static str, Labeller<'_>); 5] = [
-        ("collectivite", "Collectivité", "checkbox", Box::new(|v| collectivite_name(acta, v))),
+        ("collectivite", "Collectivité", "checkbox", Box::new(collectivite)),
         ("kind", "Nature de l'acte", "checkbox", Box::new(kind_label)),
         ("template", "Type d'acte", "checkbox", Box::new(|v| template_label(acta, v))),
         ("year", "Année", "radio", Box::new(str::to_owned)),

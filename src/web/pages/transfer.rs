@@ -6,9 +6,10 @@
 
 use std::sync::Arc;
 
+use crate::web::page::Query;
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde::Deserialize;
@@ -194,14 +195,18 @@ pub async fn reply(
     let Some(id) = transfer_id(&id) else {
         return internal_error(&visit, &"the gate let an odd transfer id in");
     };
-    let mut xml = None;
+    let (mut xml, mut files) = (None, 0);
     while let Ok(Some(field)) = upload.next_field().await {
         if field.name() == Some("reponse") {
+            files += 1;
             xml = field.bytes().await.ok();
         }
     }
     let mut form = Form::default();
     match xml.filter(|b| !b.is_empty()) {
+        // A crafted form with two replies: one would settle the transfer and
+        // the other be dropped without a word.
+        Some(_) if files > 1 => form.error("reponse", "Choisissez un seul fichier de réponse à la fois"),
         None => form.error("reponse", "Choisissez le fichier XML de la réponse des archives"),
         Some(xml) => match ingest(&web, &visit, &id, &xml).await {
             Ok(_) => {

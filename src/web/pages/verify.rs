@@ -65,20 +65,53 @@ pub async fn submit(
     mut posted: Multipart,
 ) -> Response {
     let (mut pdf, mut hash) = (Vec::new(), String::new());
+    let mut documents = 0;
     while let Ok(Some(field)) = posted.next_field().await {
         let name = field.name().unwrap_or_default().to_owned();
         let Ok(bytes) = field.bytes().await else { break };
         match name.as_str() {
-            "document" => pdf = bytes.to_vec(),
+            "document" => {
+                documents += 1;
+                pdf = bytes.to_vec();
+            }
             "empreinte" => hash = String::from_utf8_lossy(&bytes).trim().to_owned(),
             _ => {}
         }
     }
     let mut form = fields(&hash);
+    // Several files (a crafted form): the verdict would be about one of them
+    // while the person believes it is about another.
+    if documents > 1 {
+        form.error("document", "Choisissez un seul fichier PDF à la fois");
+        return render(StatusCode::UNPROCESSABLE_ENTITY, &page(&visit, form, None));
+    }
     let verdict = if !pdf.is_empty() {
         if !pdf.starts_with(b"%PDF-") {
             form.error("document", "Le fichier choisi n'est pas un PDF");
             return render(StatusCode::UNPROCESSABLE_ENTITY, &page(&visit, form, None));
+        }
+        // A file and an empreinte: the person compares them (the empreinte
+        // copied from the register); a verdict on the file alone would say
+        // « authentique » for a document that is not the one they named.
+        if !hash.is_empty() {
+            let typed = hash.to_ascii_lowercase().parse::<Sha256Digest>();
+            let actual = Sha256Digest::of(&pdf);
+            match typed {
+                Ok(typed) if typed == actual => {}
+                Ok(_) => {
+                    form.error(
+                        "empreinte",
+                        format!(
+                            "Cette empreinte n'est pas celle du fichier choisi, dont l'empreinte est {actual}"
+                        ),
+                    );
+                    return render(StatusCode::UNPROCESSABLE_ENTITY, &page(&visit, form, None));
+                }
+                Err(_) => {
+                    form.error("empreinte", "L'empreinte doit comporter 64 chiffres ou lettres de a à f");
+                    return render(StatusCode::UNPROCESSABLE_ENTITY, &page(&visit, form, None));
+                }
+            }
         }
         web.acta.verify_pdf(bytes::Bytes::from(pdf)).await
     } else if !hash.is_empty() {
