@@ -117,7 +117,7 @@ async fn a_gestionnaire_checks_fixes_launches_and_delivers_a_campaign_in_a_real_
     visit(&c, "Campagne « vague-2026-corrigee.csv »", "campagne-prete").await;
     follow(&c, "Lancer la campagne").await;
     visit(&c, "Lancer la campagne « vague-2026-corrigee.csv »", "campagne-lancer").await;
-    assert!(text(&c, "main .lead").await.contains("6 acte(s) vont être faits"));
+    assert!(text(&c, "main .lead").await.contains("6 actes vont être faits"));
     submit(&c, "main form").await;
     // The progress page refreshes itself until the run is done.
     let start = Instant::now();
@@ -141,7 +141,7 @@ async fn a_gestionnaire_checks_fixes_launches_and_delivers_a_campaign_in_a_real_
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     visit(&c, "Campagne « vague-2026-corrigee.csv »", "campagne-terminee").await;
-    assert!(text(&c, "#resultat").await.contains("6 acte(s) faits et scellés sur 6"));
+    assert!(text(&c, "#resultat").await.contains("6 actes faits et scellés sur 6"));
     assert!(path(&c).await.starts_with("/campagnes/"));
 
     // Each collectivité's ZIP: its sealed PDFs and the bordereau.

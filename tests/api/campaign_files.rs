@@ -209,7 +209,7 @@ async fn a_report_viewed_again_reuses_its_check_and_the_upload_is_deleted_once_t
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let page = rh.get(&campaign).await;
-    assert!(page.body.contains("3 acte(s) faits et scellés sur 3"), "{}", page.body);
+    assert!(page.body.contains("3 actes faits et scellés sur 3"), "{}", page.body);
     let gone = rh.get(&report_url).await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND);
     assert!(gone.body.contains("supprimé"), "{}", gone.body);
