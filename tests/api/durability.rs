@@ -59,7 +59,7 @@ async fn a_draft_discarded_by_a_process_killed_before_its_index_removal_is_not_f
     store.create(&keys::act_discarded(&id), marker).await.unwrap();
 
     let server = Served::start(serve()).await;
-    assert_eq!(ids(&search(&client, &server.base).await), [kept.clone()]);
+    assert_eq!(ids(&search(&client, &server.base).await), std::slice::from_ref(kept));
     let r = client.get(format!("{}/api/v1/acts/{gone}", server.base)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
