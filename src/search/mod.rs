@@ -305,9 +305,18 @@ impl SearchIndex {
     /// Remove the entry of act `id` and make that visible. Blocking: call
     /// it off the async runtime.
     pub fn remove(&self, id: &str) -> Result<(), SearchError> {
+        self.remove_all(&[id])
+    }
+
+    /// Remove the entries of these acts in one commit, and make that
+    /// visible. Blocking: call it off the async runtime.
+    pub fn remove_all(&self, ids: &[&str]) -> Result<(), SearchError> {
         let ticket = {
             let guard = self.writer()?;
-            guard.as_ref().expect("writer() opens it").delete_term(Term::from_field_text(self.fields.id, id));
+            let writer = guard.as_ref().expect("writer() opens it");
+            for id in ids {
+                writer.delete_term(Term::from_field_text(self.fields.id, id));
+            }
             self.staged.fetch_add(1, Ordering::SeqCst) + 1
         };
         self.commit_up_to(ticket)

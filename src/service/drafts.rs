@@ -97,6 +97,22 @@ impl Acta {
             Ok(Err(e)) => tracing::error!(act = %id, error = %e, "a discarded draft stays in the index"),
             Err(e) => tracing::error!(act = %id, error = %e, "index removal task failed"),
         }
+        // The act lock is this process's only: another acta sharing the store
+        // may have taken a number for this draft after the checks above. The
+        // seal record wins, so the act goes back into the index. Checked
+        // *after* the removal: the copy of the register entry is written
+        // before the log leaf this process's follower indexes, so a sealing
+        // the follower indexed before the removal is seen here, and one it
+        // indexes later is indexed again by it.
+        if self.load_sealed(id).await?.is_some()
+            || self.store.get(&keys::act_register_entry(id)).await?.is_some()
+        {
+            tracing::warn!(act = %id, "draft sealed by another process while being discarded: it stays sealed");
+            if let Err(e) = self.index_sealed(&[*id]).await {
+                tracing::error!(act = %id, error = %e, "a sealed act could not be indexed again; run `acta reindex`");
+            }
+            return Err(ServiceError::ActSealed);
+        }
         Ok(())
     }
 
@@ -142,5 +158,103 @@ impl Acta {
             year: crate::register::year_in_paris(at),
             number,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt;
+    use std::ops::Range;
+    use std::sync::Arc;
+
+    use futures::stream::BoxStream;
+    use object_store::local::LocalFileSystem;
+    use object_store::path::Path;
+    use object_store::{
+        CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
+        PutMultipartOptions, PutOptions, PutPayload, PutResult, Result,
+    };
+
+    use super::*;
+    use crate::config::Settings;
+    use crate::store::Store;
+
+    /// The local store, where another acta process seals each draft just as
+    /// this one discards it: the act's register entry copy lands right
+    /// before its discard marker (what two processes racing leave, made
+    /// deterministic).
+    #[derive(Debug)]
+    struct SealedMeanwhile(LocalFileSystem);
+
+    impl fmt::Display for SealedMeanwhile {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "SealedMeanwhile")
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl ObjectStore for SealedMeanwhile {
+        async fn put_opts(
+            &self,
+            location: &Path,
+            payload: PutPayload,
+            opts: PutOptions,
+        ) -> Result<PutResult> {
+            if let Some(act) = location.as_ref().strip_suffix("/discarded.json") {
+                let entry = Path::from(format!("{act}/register.json"));
+                self.0.put_opts(&entry, PutPayload::from_static(b"{}"), PutOptions::default()).await?;
+            }
+            self.0.put_opts(location, payload, opts).await
+        }
+        async fn put_multipart_opts(
+            &self,
+            location: &Path,
+            opts: PutMultipartOptions,
+        ) -> Result<Box<dyn MultipartUpload>> {
+            self.0.put_multipart_opts(location, opts).await
+        }
+        async fn get_opts(&self, location: &Path, options: GetOptions) -> Result<GetResult> {
+            self.0.get_opts(location, options).await
+        }
+        async fn get_ranges(&self, location: &Path, ranges: &[Range<u64>]) -> Result<Vec<Bytes>> {
+            self.0.get_ranges(location, ranges).await
+        }
+        fn delete_stream(
+            &self,
+            locations: BoxStream<'static, Result<Path>>,
+        ) -> BoxStream<'static, Result<Path>> {
+            self.0.delete_stream(locations)
+        }
+        fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, Result<ObjectMeta>> {
+            self.0.list(prefix)
+        }
+        async fn list_with_delimiter(&self, prefix: Option<&Path>) -> Result<ListResult> {
+            self.0.list_with_delimiter(prefix).await
+        }
+        async fn copy_opts(&self, from: &Path, to: &Path, options: CopyOptions) -> Result<()> {
+            self.0.copy_opts(from, to, options).await
+        }
+    }
+
+    #[tokio::test]
+    async fn a_draft_sealed_by_another_process_while_it_is_discarded_stays_an_act_and_searchable() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = Settings { data_dir: dir.path().to_owned(), ..Settings::default() };
+        let mut acta = Acta::open(&settings).unwrap();
+        let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/acts/arrete-avancement-echelon.json");
+        let body: Value = serde_json::from_slice(&std::fs::read(fixture).unwrap()).unwrap();
+        let id = acta.create_draft(&body).await.unwrap().id;
+        assert!(acta.index.indexed().unwrap().contains_key(&id.to_string()));
+
+        let racing = SealedMeanwhile(LocalFileSystem::new_with_prefix(settings.store_dir()).unwrap());
+        acta.store = Store::from_backend(Arc::new(racing), "file://racing".into());
+        let discarded = acta.discard_draft(&id).await;
+        assert!(matches!(discarded, Err(ServiceError::ActSealed)), "{discarded:?}");
+        assert!(acta.is_discarded(&id).await.unwrap(), "the marker was written before the re-check");
+        assert!(
+            acta.index.indexed().unwrap().contains_key(&id.to_string()),
+            "the act the other process sealed went back into the index"
+        );
     }
 }

@@ -53,15 +53,33 @@ impl Acta {
     }
 
     /// Index the acts of the store that the index lacks or holds as drafts
-    /// although they are sealed. Returns how many were indexed.
+    /// although they are sealed, and remove the entries of acts the store
+    /// does not hold (a discarded draft whose removal was lost to a crash).
+    /// Returns how many were indexed.
     pub async fn catch_up_index(&self) -> Result<usize, ServiceError> {
         let index = Arc::clone(&self.index);
         let indexed = tokio::task::spawn_blocking(move || index.indexed())
             .await
             .map_err(|e| ServiceError::Internal(format!("index scan task: {e}")))??;
-        let missing: Vec<ActId> = self
-            .stored_acts()
-            .await?
+        // Listed after the scan: an act is stored before it is indexed, so an
+        // entry the listing lacks is stale, never an act made meanwhile.
+        let stored = self.stored_acts().await?;
+        let stale: Vec<String> = indexed
+            .keys()
+            .filter(|id| id.parse::<ActId>().map_or(true, |id| !stored.contains_key(&id)))
+            .cloned()
+            .collect();
+        if !stale.is_empty() {
+            let index = Arc::clone(&self.index);
+            let n = stale.len();
+            tokio::task::spawn_blocking(move || {
+                index.remove_all(&stale.iter().map(String::as_str).collect::<Vec<_>>())
+            })
+            .await
+            .map_err(|e| ServiceError::Internal(format!("index removal task: {e}")))??;
+            tracing::info!(removed = n, "search index: entries of discarded drafts removed");
+        }
+        let missing: Vec<ActId> = stored
             .into_iter()
             .filter(|(id, sealed)| {
                 indexed.get(&id.to_string()).is_none_or(|was_sealed| *sealed && !was_sealed)

@@ -33,6 +33,7 @@ mod characters;
 mod cli;
 mod connections;
 mod crash;
+mod durability;
 mod fuzz;
 mod helpers;
 mod hostile_pdf;
