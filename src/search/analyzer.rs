@@ -9,12 +9,17 @@
 //! "1ʳᵉ" → "1re"). [`words`] yields every word of a text with its place, and
 //! is what both the index and [`super::mask`] read text with.
 //!
-//! `fr2` (titles, content, collectivité names): the words, folded, without
+//! `fr3` (titles, content, collectivité names): the words, folded, without
 //! French function words ("de", "la", "en", "pour"…), ordinals written one way
 //! ("1re", "1ère", "première", "premier" → "1e"; "2ème", "deuxième" → "2e"),
 //! then stemmed ("disponibilités" → "disponibil"). Function words leave no
 //! gap in positions, so "mise en disponibilité" and "mise disponibilité" are
-//! the same phrase, at index and at query time.
+//! the same phrase, at index and at query time. A function word typed in
+//! capitals that is also a usual abbreviation ([`ABBREVIATIONS`]: "CET",
+//! compte épargne-temps) is kept. The stemmer reads folded words, which it
+//! was not written for: feminine "-ée" ("chargée", typed "chargee") is made
+//! "-é" before it, and the plural "s" it leaves after "ai", "oi", "ui"
+//! ("emplois", "délais") is dropped after it.
 //!
 //! `noms2` (agents' names): the same words and folding, every word kept, no
 //! stemming, so that "Le Goff" keeps its "le" and "Martin" never finds
@@ -24,13 +29,13 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use tantivy::Index;
-use tantivy::tokenizer::{Language, Stemmer, TextAnalyzer, Token, TokenStream, Tokenizer};
+use tantivy::tokenizer::{Language, Stemmer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
 /// Name the French analyser is registered under (a new name for each change
 /// of analysis: an index analysed otherwise is rebuilt, see `SearchIndex::open`).
-pub const FRENCH: &str = "fr2";
+pub const FRENCH: &str = "fr3";
 /// Name the analyser of people's names is registered under.
 pub const NAMES: &str = "noms2";
 /// Words longer than this (bytes, folded) are dropped: they are never words.
@@ -50,6 +55,11 @@ const STOP_WORDS: [&str; 78] = [
     "un", "une", "vos", "votre", "vous", "y", "jusqu", "lorsqu", "puisqu", "quoiqu", "presqu", "mme", "mlle",
     "mr", "monsieur", "madame",
 ];
+
+/// Function words (folded) that, typed in capitals, are abbreviations: "CET"
+/// is the compte épargne-temps, "cet" a determiner. They are searched (and
+/// indexed) when every letter is a capital.
+const ABBREVIATIONS: [&str; 1] = ["cet"];
 
 /// Whether `c` is an apostrophe (typed or typographic).
 fn is_apostrophe(c: char) -> bool {
@@ -130,6 +140,41 @@ pub fn is_stop_word(folded: &str) -> bool {
     STOP_WORDS.contains(&folded)
 }
 
+/// Whether the French analyser leaves out the word written `raw` (folded
+/// `folded`): a function word, unless it is an abbreviation typed in capitals
+/// ("CET", not "cet").
+pub fn is_function_word(raw: &str, folded: &str) -> bool {
+    is_stop_word(folded)
+        && !(ABBREVIATIONS.contains(&folded)
+            && raw.chars().count() > 1
+            && raw.chars().all(|c| c.is_uppercase()))
+}
+
+/// A folded word as the stemmer should read it: ordinals spelt one way, and
+/// the feminine "-ée(s)" of a participle or noun folded to "-e", so that
+/// "chargée" and "chargé" (typed "chargee", "charge") stem alike.
+fn before_stem(folded: &str) -> Cow<'_, str> {
+    let word = canonical(folded);
+    let ee = word.strip_suffix('s').unwrap_or(&word);
+    if ee.len() > 3 && ee.ends_with("ee") {
+        let mut w = ee.to_owned();
+        while w.len() > 3 && w.ends_with("ee") {
+            w.pop();
+        }
+        return Cow::Owned(w);
+    }
+    word
+}
+
+/// A stem as the index keeps it: the stemmer leaves the plural "s" after "ai",
+/// "oi", "ui" ("emplois", "délais", "appuis": it cannot tell them from "avis",
+/// "mois"); drop it, the same way for every word, so "emplois" is "emploi".
+fn after_stem(stem: &mut String) {
+    if stem.len() > 4 && ["ais", "ois", "uis"].iter().any(|end| stem.ends_with(end)) {
+        stem.pop();
+    }
+}
+
 /// Ordinals spelt one way: "1re", "1ère", "premier", "première" → "1e";
 /// "2e", "2ème", "2nde", "deuxième" → "2e"… (folded input).
 fn ordinal(folded: &str) -> Option<String> {
@@ -172,7 +217,8 @@ fn canonical(folded: &str) -> Cow<'_, str> {
 /// not, ordinals spelt one way; positions count only the words kept.
 #[derive(Debug, Clone)]
 pub struct WordTokenizer {
-    /// Leave out function words.
+    /// The French analyser: leave out function words, ready words for the
+    /// stemmer ([`before_stem`]).
     stop_words: bool,
     tokens: Vec<Token>,
 }
@@ -195,14 +241,17 @@ impl Tokenizer for WordTokenizer {
     fn token_stream<'a>(&'a mut self, text: &'a str) -> WordStream<'a> {
         self.tokens.clear();
         for w in words(text) {
-            if w.folded.len() > MAX_WORD_BYTES || (self.stop_words && is_stop_word(&w.folded)) {
+            if w.folded.len() > MAX_WORD_BYTES
+                || (self.stop_words && is_function_word(&text[w.span.clone()], &w.folded))
+            {
                 continue;
             }
+            let word = if self.stop_words { before_stem(&w.folded) } else { canonical(&w.folded) };
             self.tokens.push(Token {
                 offset_from: w.span.start,
                 offset_to: w.span.end,
                 position: self.tokens.len(),
-                text: canonical(&w.folded).into_owned(),
+                text: word.into_owned(),
                 position_length: 1,
             });
         }
@@ -225,9 +274,55 @@ impl TokenStream for WordStream<'_> {
     }
 }
 
-/// The French analyser (`fr2`).
+/// The French analyser (`fr3`).
 pub fn french() -> TextAnalyzer {
-    TextAnalyzer::builder(WordTokenizer::new(true)).filter(Stemmer::new(Language::French)).build()
+    TextAnalyzer::builder(WordTokenizer::new(true))
+        .filter(Stemmer::new(Language::French))
+        .filter(AfterStem)
+        .build()
+}
+
+/// The token filter of [`after_stem`].
+#[derive(Debug, Clone, Copy)]
+struct AfterStem;
+
+impl TokenFilter for AfterStem {
+    type Tokenizer<T: Tokenizer> = AfterStemFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> AfterStemFilter<T> {
+        AfterStemFilter(tokenizer)
+    }
+}
+
+#[derive(Debug, Clone)]
+struct AfterStemFilter<T>(T);
+
+impl<T: Tokenizer> Tokenizer for AfterStemFilter<T> {
+    type TokenStream<'a> = AfterStemStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        AfterStemStream(self.0.token_stream(text))
+    }
+}
+
+struct AfterStemStream<S>(S);
+
+impl<S: TokenStream> TokenStream for AfterStemStream<S> {
+    fn advance(&mut self) -> bool {
+        if !self.0.advance() {
+            return false;
+        }
+        after_stem(&mut self.0.token_mut().text);
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.0.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.0.token_mut()
+    }
 }
 
 /// The analyser of people's names (`noms2`).
@@ -244,13 +339,14 @@ impl Stems {
         Self(
             TextAnalyzer::builder(tantivy::tokenizer::RawTokenizer::default())
                 .filter(Stemmer::new(Language::French))
+                .filter(AfterStem)
                 .build(),
         )
     }
 
     /// The stem of a folded word.
     pub fn of(&mut self, folded: &str) -> String {
-        tokens(&mut self.0, &canonical(folded)).pop().unwrap_or_default()
+        tokens(&mut self.0, &before_stem(folded)).pop().unwrap_or_default()
     }
 }
 
@@ -328,5 +424,32 @@ mod tests {
         assert_eq!(fr("deuxième classe"), fr("2e classe"));
         assert_ne!(fr("2e classe"), first);
         assert_eq!(fr("2026"), ["2026"]);
+    }
+
+    #[test]
+    fn feminines_and_plurals_typed_without_accents_stem_like_the_masculine_singular() {
+        for (a, b) in [
+            ("chargée", "chargé"),
+            ("chargee", "charge"),
+            ("chargées", "chargés"),
+            ("intéressée", "intéressé"),
+            ("disponibilitée", "disponibilité"),
+            ("emplois", "emploi"),
+            ("délais", "délai"),
+        ] {
+            assert_eq!(fr(a), fr(b), "{a} / {b}");
+        }
+        let mut stems = Stems::new();
+        assert_eq!(stems.of("chargee"), fr("chargé")[0]);
+        assert_eq!(stems.of("emplois"), fr("emploi")[0]);
+    }
+
+    #[test]
+    fn an_abbreviation_that_is_a_function_word_is_kept_in_capitals_only() {
+        assert_eq!(fr("CET"), ["cet"]);
+        assert_eq!(fr("solde du CET"), ["sold", "cet"]);
+        assert!(fr("cet agent").iter().all(|t| t != "cet"));
+        assert!(fr("Cet agent").iter().all(|t| t != "cet"));
+        assert!(fr("DU CET").contains(&"cet".to_owned()) && !fr("DU CET").contains(&"du".to_owned()));
     }
 }

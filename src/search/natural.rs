@@ -85,8 +85,8 @@ pub(super) fn build(
     let typing = text.chars().last().is_some_and(char::is_alphanumeric);
     let words: Vec<String> = analyzer::words(&rest)
         .into_iter()
+        .filter(|w| w.folded.len() <= 40 && !analyzer::is_function_word(&rest[w.span.clone()], &w.folded))
         .map(|w| w.folded)
-        .filter(|w| w.len() <= 40 && !analyzer::is_stop_word(w))
         .collect();
     let mut stems = Stems::new();
     let stemmed: Vec<String> = words.iter().map(|w| stems.of(w)).collect();

@@ -275,7 +275,7 @@ fn is_function_word(ast: &UserInputAst) -> bool {
         && l.delimiter == Delimiter::None
         && !l.prefix
         && !words.is_empty()
-        && words.iter().all(|w| analyzer::is_stop_word(&w.folded))
+        && words.iter().all(|w| analyzer::is_function_word(&l.phrase[w.span.clone()], &w.folded))
 }
 
 /// Refuse a query naming a field the scope may not search (or that does not

@@ -93,6 +93,7 @@ pub(super) fn search_entry(
     let mut body = String::new();
     if !secret {
         collect_text(&draft.data, &mut body, true);
+        collect_keys(&draft.data, &mut body);
         if person.is_some() {
             body = crate::search::mask_person(&body, &agent_parts(&draft.data));
         }
@@ -167,6 +168,37 @@ fn agent_parts(data: &Value) -> Vec<&str> {
         .into_iter()
         .filter_map(|k| agent.and_then(|a| a.get(k)).and_then(Value::as_str))
         .collect()
+}
+
+/// The names of the fields of `v` (but the top-level `agent` subtree's), each
+/// once, words separated ("tableau_avancement" → "tableau avancement"): they
+/// are the labels the act prints before its values, and people search by them
+/// ("nbi 15 points", "IFSE groupe B1", "tableau d'avancement 2026", "avis de la
+/// CAP" for `avis_cap`), which the values alone do not say.
+fn collect_keys(v: &Value, out: &mut String) {
+    fn walk<'a>(v: &'a Value, keys: &mut Vec<&'a str>, top: bool) {
+        match v {
+            Value::Array(items) => items.iter().for_each(|i| walk(i, keys, false)),
+            Value::Object(map) => {
+                for (k, i) in map {
+                    if top && k == "agent" {
+                        continue;
+                    }
+                    if !keys.contains(&k.as_str()) {
+                        keys.push(k);
+                    }
+                    walk(i, keys, false);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut keys = Vec::new();
+    walk(v, &mut keys, true);
+    for k in keys {
+        out.push_str(&k.replace('_', " "));
+        out.push('\n');
+    }
 }
 
 /// Every string of `v`, one per line; at the top level, the `agent` subtree

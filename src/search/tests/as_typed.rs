@@ -150,3 +150,23 @@ fn a_pasted_paragraph_is_searched_by_its_most_telling_words() {
     assert!(long.len() > 3_000);
     assert_eq!(first_three(&idx, &long).first().map(String::as_str), Some("dispo"));
 }
+
+#[test]
+fn cet_typed_in_capitals_is_the_compte_epargne_temps_not_a_function_word() {
+    let (_d, idx) = index(&[
+        entry("cet", A, "Délibération fixant les règles du compte épargne-temps", "ouverture et utilisation"),
+        entry("cet-sigle", A, "Délibération relative au CET", "jours épargnés, monétisation"),
+        entry("autre", A, "Délibération relative à cet emploi", "création"),
+    ]);
+    assert_eq!(first_three(&idx, "règles du CET"), ["cet"]);
+    for q in ["CET", "compte épargne temps", "compte epargne-temps", "délibération CET"] {
+        let found = first_three(&idx, q);
+        assert!(
+            found.contains(&"cet".to_owned()) && found.contains(&"cet-sigle".to_owned()),
+            "« {q} » → {found:?}"
+        );
+        assert!(!found.contains(&"autre".to_owned()), "« {q} » → {found:?}");
+    }
+    // In lower case, "cet" stays a determiner: "cet emploi" is "emploi".
+    assert_eq!(first_three(&idx, "cet emploi"), ["autre"]);
+}
