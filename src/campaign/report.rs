@@ -21,7 +21,6 @@ const HEADERS: [&str; 4] = ["ligne", "colonne", "champ", "message"];
 /// MIME type of an XLSX workbook.
 pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-
 fn cells(report: &CheckReport) -> impl Iterator<Item = [String; 4]> + '_ {
     report.erreurs.iter().map(|e| {
         [e.ligne.to_string(), e.colonne.clone().unwrap_or_default(), e.champ.clone(), e.message.clone()]

@@ -10,10 +10,7 @@
 /// Whether a spreadsheet would read `text` as a formula (full-width signs
 /// included: some spreadsheets fold them).
 pub fn is_formula_like(text: &str) -> bool {
-    matches!(
-        text.chars().next(),
-        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '＝' | '＋' | '－' | '＠')
-    )
+    matches!(text.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r' | '＝' | '＋' | '－' | '＠'))
 }
 
 /// `text` as a CSV cell a spreadsheet shows as text, never evaluates.
