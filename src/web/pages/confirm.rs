@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 
 use super::admin::TOKENS;
 use super::wording::{collectivite_name, moment_label};
-use crate::auth::users::Login;
+use crate::auth::users::{Login, UserRecord};
 use crate::auth::{TokenId, Tokens};
 use crate::web::Web;
 use crate::web::gate::Visit;
@@ -93,13 +93,9 @@ pub async fn disable_user(
     Extension(visit): Extension<Visit>,
     Path(login): Path<String>,
 ) -> Response {
-    let unknown =
-        || error_page(&visit, StatusCode::NOT_FOUND, "Compte introuvable", "Ce compte n'existe pas.");
-    let Ok(login) = login.parse::<Login>() else { return unknown() };
-    let user = match web.users.get(&login).await {
-        Ok(Some(u)) => u,
-        Ok(None) => return unknown(),
-        Err(e) => return internal_error(&visit, &e),
+    let (login, user) = match account(&web, &visit, &login).await {
+        Ok(found) => found,
+        Err(page) => return page,
     };
     if visit.account.as_ref().is_some_and(|me| me.login == login) {
         return error_page(
@@ -143,13 +139,9 @@ pub async fn reset_password(
     Extension(visit): Extension<Visit>,
     Path(login): Path<String>,
 ) -> Response {
-    let unknown =
-        || error_page(&visit, StatusCode::NOT_FOUND, "Compte introuvable", "Ce compte n'existe pas.");
-    let Ok(login) = login.parse::<Login>() else { return unknown() };
-    let user = match web.users.get(&login).await {
-        Ok(Some(u)) => u,
-        Ok(None) => return unknown(),
-        Err(e) => return internal_error(&visit, &e),
+    let (login, user) = match account(&web, &visit, &login).await {
+        Ok(found) => found,
+        Err(page) => return page,
     };
     let mine = visit.account.as_ref().is_some_and(|me| me.login == login);
     let name = user.display_name.clone();
@@ -180,4 +172,16 @@ pub async fn reset_password(
         cancel: "/admin/comptes",
     };
     render(StatusCode::OK, &page)
+}
+
+/// The account an address names, or the page saying it does not exist.
+async fn account(web: &Web, visit: &Visit, login: &str) -> Result<(Login, UserRecord), Response> {
+    let unknown =
+        || error_page(visit, StatusCode::NOT_FOUND, "Compte introuvable", "Ce compte n'existe pas.");
+    let Ok(login) = login.parse::<Login>() else { return Err(unknown()) };
+    match web.users.get(&login).await {
+        Ok(Some(user)) => Ok((login, user)),
+        Ok(None) => Err(unknown()),
+        Err(e) => Err(internal_error(visit, &e)),
+    }
 }
