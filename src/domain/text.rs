@@ -16,7 +16,10 @@
 //!   (U+00AD), variation selectors, tag characters, Hangul fillers… They are
 //!   invisible in the PDF, yet make two identical-looking names differ for
 //!   search, masking and comparison, or reorder what a reader sees;
-//! - noncharacters (U+FDD0–FDEF, U+xFFFE/xFFFF).
+//! - noncharacters (U+FDD0–FDEF, U+xFFFE/xFFFF);
+//! - the replacement character U+FFFD: a program put it where it could not
+//!   read a letter (a Windows-1252 file read as UTF-8, a bad copy-paste), so
+//!   the text has lost letters that only the sender can type again.
 //!
 //! Ordinary and non-breaking spaces (U+00A0, U+202F, which French
 //! typography needs), letters, marks and punctuation all pass.
@@ -34,6 +37,8 @@ pub enum Refused {
     Invisible,
     /// A Unicode noncharacter.
     Noncharacter,
+    /// U+FFFD, the mark of letters lost in a conversion.
+    Replacement,
 }
 
 /// Why `c` is refused, if it is.
@@ -64,6 +69,7 @@ pub fn refused(c: char) -> Option<Refused> {
         | 0x1D173..=0x1D17A
         | 0xE0000..=0xE0FFF => Some(Refused::Invisible),
         0xFDD0..=0xFDEF => Some(Refused::Noncharacter),
+        0xFFFD => Some(Refused::Replacement),
         _ if (cp & 0xFFFE) == 0xFFFE => Some(Refused::Noncharacter),
         _ => None,
     }
@@ -86,10 +92,14 @@ fn message(c: char, why: Refused) -> String {
         Refused::Bidi => "invisible de direction du texte",
         Refused::Invisible => "invisible",
         Refused::Noncharacter => "non attribué",
+        Refused::Replacement => "de remplacement",
     };
     let name = name(c).map(|n| format!(" ({n})")).unwrap_or_default();
     let hint = match why {
         Refused::Separator => "remplacez-le par un retour à la ligne ordinaire, si le champ en admet",
+        Refused::Replacement => {
+            "des lettres ont été perdues en passant d'un logiciel à l'autre (encodage) : retapez-les"
+        }
         _ => "supprimez-le (il provient souvent d'un copier-coller)",
     };
     format!("contient le caractère {kind} U+{:04X}{name} ; {hint}", u32::from(c))
@@ -123,6 +133,7 @@ fn name(c: char) -> Option<&'static str> {
         '\u{2068}' => "first strong isolate",
         '\u{2069}' => "pop directional isolate",
         '\u{FEFF}' => "zero width no-break space",
+        '\u{FFFD}' => "replacement character",
         _ => return None,
     })
 }
@@ -171,6 +182,7 @@ mod tests {
             ('\u{FE0F}', "invisible U+FE0F"),
             ('\u{E0041}', "invisible U+E0041"),
             ('\u{FFFF}', "non attribué U+FFFF"),
+            ('\u{FFFD}', "de remplacement U+FFFD (replacement character) ; des lettres ont été perdues"),
         ];
         for (c, expected) in cases {
             let message = check(&format!("DUR{c}AND")).unwrap_err();

@@ -12,7 +12,7 @@ const T: &str = "arrete-avancement-echelon";
 
 /// One refused character per class, as people paste them, and the words the
 /// message must contain.
-const CASES: [(char, &str); 14] = [
+const CASES: [(char, &str); 15] = [
     ('\u{2028}', "U+2028 (line separator)"),
     ('\u{2029}', "U+2029 (paragraph separator)"),
     ('\u{202A}', "U+202A (left-to-right embedding)"),
@@ -27,6 +27,7 @@ const CASES: [(char, &str); 14] = [
     ('\u{2060}', "U+2060 (word joiner)"),
     ('\u{FEFF}', "U+FEFF (zero width no-break space)"),
     ('\u{00AD}', "U+00AD (soft hyphen)"),
+    ('\u{FFFD}', "U+FFFD (replacement character)"),
 ];
 
 fn the_error<'a>(problem: &'a Value, path: &str) -> &'a str {
