@@ -231,11 +231,22 @@ impl Acta {
             Err(e) => return Err(e.into()),
         };
         let hashes = seal::Hashes::of(&bytes);
-        let leaf = self.append_leaf(draft, entry, &hashes, &seal_info).await?;
-        match self.store.create(&keys::by_sha256(&hashes.sha256), Bytes::from(draft.id.to_string())).await {
-            Ok(()) | Err(StoreError::AlreadyExists(_)) => {}
-            Err(e) => return Err(e.into()),
-        }
+        // The hash pointer and the log leaf depend only on the stored PDF and
+        // both precede the seal record (the commit point): written at once,
+        // their durable writes overlap instead of adding up. A crash between
+        // them leaves what a crash before the record always left, which a
+        // retry or the start-up recovery finishes (both are create-only and
+        // found again).
+        let pointer_key = keys::by_sha256(&hashes.sha256);
+        let pointer = async {
+            match self.store.create(&pointer_key, Bytes::from(draft.id.to_string())).await {
+                Ok(()) | Err(StoreError::AlreadyExists(_)) => Ok(()),
+                Err(e) => Err(ServiceError::from(e)),
+            }
+        };
+        let (leaf, pointer) = tokio::join!(self.append_leaf(draft, entry, &hashes, &seal_info), pointer);
+        let leaf = leaf?;
+        pointer?;
         let sealed = Sealed {
             id: draft.id,
             number: entry.number.clone(),
