@@ -280,14 +280,37 @@ fn json_lines(text: &str) -> Result<Bodies, CampaignError> {
     if lines.clone().nth(MAX_ROWS).is_some() {
         return Err(too_many_rows());
     }
-    Ok(lines
-        .map(|(i, l)| {
-            let parsed = serde_json::from_str(l).map_err(|e| {
-                format!("ligne JSON illisible (colonne {}) : corps de requête attendu", e.column())
-            });
-            (i + 1, parsed)
-        })
-        .collect())
+    Ok(lines.map(|(i, l)| (i + 1, body(l))).collect())
+}
+
+/// One line read as `POST /api/v1/acts` reads its body: within the same
+/// limits (depth, string length, items) and refusing a repeated member, so
+/// that a body a campaign accepts is one the API accepts.
+fn body(line: &str) -> Result<Value, String> {
+    use crate::http::error::ApiError;
+    use crate::http::input::{InputError, MAX_DEPTH, MAX_ITEMS, MAX_STRING_CHARS, parse};
+    let at = |path: &str| if path.is_empty() { String::new() } else { format!(" (en {path})") };
+    parse(line.as_bytes()).map_err(|e| match e {
+        ApiError::Input(InputError::TooDeep) => {
+            format!("ligne JSON imbriquée sur plus de {MAX_DEPTH} niveaux")
+        }
+        ApiError::Input(InputError::StringTooLong(p)) => {
+            format!("un texte dépasse {MAX_STRING_CHARS} caractères{}", at(&p))
+        }
+        ApiError::Input(InputError::TooManyItems(p)) => {
+            format!("une liste ou un objet dépasse {MAX_ITEMS} éléments{}", at(&p))
+        }
+        ApiError::Input(InputError::DuplicateMember(p)) => {
+            format!(
+                "un objet donne deux fois le même champ{} : chaque champ ne peut figurer qu'une fois",
+                at(&p)
+            )
+        }
+        _ => {
+            let column = serde_json::from_str::<Value>(line).err().map_or(0, |e| e.column());
+            format!("ligne JSON illisible (colonne {column}) : corps de requête attendu")
+        }
+    })
 }
 
 #[cfg(test)]
@@ -299,6 +322,29 @@ mod tests {
             Source::Table(t) => t,
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_json_line_is_held_to_the_limits_of_the_api_body() {
+        let long = "x".repeat(crate::http::input::MAX_STRING_CHARS + 1);
+        let text = format!(
+            "{{\"template\":\"a\",\"template\":\"b\"}}\n{{\"data\":{{\"nom\":\"{long}\"}}}}\n{{\"ok\":1}}\n{{oops\n"
+        );
+        let Source::Bodies(rows) = Source::read("x.jsonl", text.as_bytes()).unwrap() else { panic!() };
+        let messages: Vec<_> = rows.iter().map(|(line, r)| (*line, r.as_ref().err().cloned())).collect();
+        assert!(
+            messages[0].1.as_deref().is_some_and(|m| m.contains("deux fois") && m.contains("/template")),
+            "{messages:?}"
+        );
+        assert!(
+            messages[1].1.as_deref().is_some_and(|m| m.contains("caractères") && m.contains("/data/nom")),
+            "{messages:?}"
+        );
+        assert_eq!(messages[2], (3, None));
+        assert!(
+            messages[3].1.as_deref().is_some_and(|m| m.starts_with("ligne JSON illisible (colonne 2)")),
+            "{messages:?}"
+        );
     }
 
     #[test]
