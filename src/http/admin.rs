@@ -53,12 +53,7 @@ pub async fn audit(
 fn audit_query(params: &[(String, String)]) -> Result<AuditQuery, ApiError> {
     let bad = |what: String| ApiError::InvalidParameter(what);
     let mut q = AuditQuery::default();
-    let mut seen = Vec::with_capacity(params.len());
-    for (k, v) in params {
-        if seen.contains(&k.as_str()) {
-            return Err(bad(format!("le paramètre « {k} » est donné plusieurs fois")));
-        }
-        seen.push(k.as_str());
+    for (k, v) in super::input::once(params)? {
         match k.as_str() {
             "collectivite" => {
                 q.collectivite = Some(v.parse().map_err(|e| bad(format!("« collectivite » : {e}")))?);

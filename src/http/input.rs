@@ -301,6 +301,18 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequestP
     }
 }
 
+/// An address's parameters as given, once each: one named twice is refused
+/// (400 `invalid_parameter` naming it), since which one counts would be up
+/// to the reader.
+pub fn once(params: &[(String, String)]) -> Result<&[(String, String)], ApiError> {
+    for (i, (k, _)) in params.iter().enumerate() {
+        if params[..i].iter().any(|(seen, _)| seen == k) {
+            return Err(ApiError::InvalidParameter(format!("le paramètre « {k} » est donné plusieurs fois")));
+        }
+    }
+    Ok(params)
+}
+
 /// What is wrong with an address's parameters, in French, from the query
 /// deserializer's message (`duplicate field `x``, `missing field `x``…).
 pub fn query_refusal(message: &str) -> String {

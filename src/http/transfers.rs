@@ -83,12 +83,7 @@ pub async fn list(
 fn list_query(params: &[(String, String)]) -> Result<ListQuery, ApiError> {
     let bad = ApiError::InvalidParameter;
     let mut q = ListQuery { collectivite: None, before: None, limit: DEFAULT_PAGE };
-    let mut seen = Vec::new();
-    for (k, v) in params {
-        if seen.contains(&k.as_str()) {
-            return Err(bad(format!("le paramètre « {k} » est donné plusieurs fois")));
-        }
-        seen.push(k.as_str());
+    for (k, v) in super::input::once(params)? {
         match k.as_str() {
             "collectivite" => {
                 q.collectivite =
